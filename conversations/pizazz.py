@@ -1,0 +1,434 @@
+"""The rules of a Pizazz round: which elements, which stages in which order, when views may be shared,
+the team view, distance travelled, and the two ways through a round (live in the group, or each
+person in their own time in a private chat)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from conversations.errors import NotAllowed
+from conversations.spread import MIN_ANSWERS_FOR_SPREAD, Spread
+from framework import Framework, Stage
+
+# ---------------------------------------------------------------- which elements
+
+
+class ScopeKind(StrEnum):
+    ALL = "all"
+    THEME = "theme"
+    ELEMENT = "element"
+
+
+@dataclass(frozen=True)
+class Scope:
+    kind: ScopeKind = ScopeKind.ALL
+    ref: str | None = None  # a theme id for THEME, an element id for ELEMENT
+
+
+def element_ids(framework: Framework, scope: Scope) -> list[str]:
+    """The elements a round covers, in the framework's own order."""
+    if scope.kind is ScopeKind.ALL:
+        return [e.id for e in framework.elements]
+    if scope.ref is None:
+        raise ValueError(f"a {scope.kind} scope needs to say which one")
+    if scope.kind is ScopeKind.THEME:
+        theme_id = framework.theme(scope.ref).id
+        return [e.id for e in framework.elements if e.theme_id == theme_id]
+    return [framework.element(scope.ref).id]
+
+
+# ---------------------------------------------------------------- stages and sharing
+
+
+def stages(strengths_first: bool = False) -> list[Stage]:
+    """The stages after each person's rating. Strengths first asks what helps before what hinders:
+    some teams find it easier to name problems once they have named what is going well."""
+    middle = [Stage.HELPING, Stage.HINDERING] if strengths_first else [Stage.HINDERING, Stage.HELPING]
+    return [Stage.EVIDENCE, *middle, Stage.ACTION_PLAN]
+
+
+def ratings_needed(members: int) -> int:
+    """Views must stay private until enough are in that none can be traced to one person.
+    A team smaller than that shares once everyone has rated."""
+    return max(1, min(MIN_ANSWERS_FOR_SPREAD, members))
+
+
+def can_reveal(rated: int, members: int) -> bool:
+    return members > 0 and rated >= ratings_needed(members)
+
+
+def proposed_team_view(values: Sequence[int]) -> int | None:
+    """The middle view, offered as a starting point: the team agrees its own view after talking."""
+    return Spread.of(values).median if values else None
+
+
+# ---------------------------------------------------------------- distance travelled
+
+
+@dataclass(frozen=True)
+class Distance:
+    """How far a team view has moved since an earlier round. Not a grade: where we are now."""
+
+    before: int | None
+    now: int | None
+
+    @property
+    def places(self) -> int | None:
+        if self.before is None or self.now is None:
+            return None
+        return self.now - self.before
+
+    def text(self) -> str:
+        if self.now is None:
+            return "no team view this time"
+        if self.before is None:
+            return "first time"
+        moved = self.places or 0
+        if moved == 0:
+            return "held"
+        unit = "place" if abs(moved) == 1 else "places"
+        return f"moved up {moved} {unit}" if moved > 0 else f"moved down {-moved} {unit}"
+
+
+def distance_travelled(now: Mapping[str, int], earlier: Mapping[str, int]) -> dict[str, Distance]:
+    """Per element of this round, its team view against the earlier round's (if it had one)."""
+    return {element_id: Distance(earlier.get(element_id), view) for element_id, view in now.items()}
+
+
+# ---------------------------------------------------------------- async: one person, private chat
+
+RATING = Stage.ASSESSMENT
+
+
+@dataclass(frozen=True)
+class WalkStep:
+    element_id: str
+    element_index: int  # 0-based
+    elements: int
+    step: Stage
+
+    @property
+    def is_rating(self) -> bool:
+        return self.step is RATING
+
+
+class AsyncWalk:
+    """One member's way through a round, at their own pace, in their private chat.
+
+    For each element: rate, then evidence, hindering, helping and an action idea. Every step can be
+    skipped. Progress is a small dict the adapter stores as JSON, so a walk resumes exactly where the
+    person left it, days later, on any worker.
+    """
+
+    def __init__(
+        self,
+        element_ids: Sequence[str],
+        strengths_first: bool = False,
+        progress: Mapping[str, Any] | None = None,
+    ) -> None:
+        if not element_ids:
+            raise ValueError("a walk needs at least one element")
+        self.element_ids = list(element_ids)
+        self.steps = [RATING, *stages(strengths_first)]
+        self.element_index = 0
+        self.step_index = 0
+        if progress:
+            self._resume(progress)
+
+    def _resume(self, progress: Mapping[str, Any]) -> None:
+        # A stored dict may come from an older round layout or a hand-fixed row. Read what can be
+        # trusted and fall back to the start of the element rather than lose the person's place.
+        if progress.get("step") == "done":
+            self.element_index = len(self.element_ids)
+            return
+        index = progress.get("element_index", 0)
+        element_id = progress.get("element_id")
+        if element_id in self.element_ids:
+            index = self.element_ids.index(element_id)
+        if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+            index = 0
+        self.element_index = min(index, len(self.element_ids))
+        try:
+            self.step_index = self.steps.index(Stage(progress.get("step", RATING)))
+        except ValueError:
+            self.step_index = 0
+
+    @property
+    def done(self) -> bool:
+        return self.element_index >= len(self.element_ids)
+
+    def current(self) -> WalkStep | None:
+        if self.done:
+            return None
+        return WalkStep(
+            element_id=self.element_ids[self.element_index],
+            element_index=self.element_index,
+            elements=len(self.element_ids),
+            step=self.steps[self.step_index],
+        )
+
+    def advance(self, answered: bool = True) -> WalkStep | None:
+        """Move on after an answer or a skip; both go the same way, so skipping never blocks anyone.
+        (`answered` is for the caller's records; the path does not depend on it.)"""
+        if self.done:
+            raise NotAllowed("You've already finished this one — thank you.")
+        self.step_index += 1
+        if self.step_index >= len(self.steps):
+            self.step_index = 0
+            self.element_index += 1
+        return self.current()
+
+    def skip_element(self) -> WalkStep | None:
+        if self.done:
+            raise NotAllowed("You've already finished this one — thank you.")
+        self.step_index = 0
+        self.element_index += 1
+        return self.current()
+
+    def back(self) -> WalkStep | None:
+        if self.element_index == 0 and self.step_index == 0:
+            raise NotAllowed("This is the first question — there's nothing before it.")
+        if self.done:
+            self.element_index = len(self.element_ids) - 1
+            self.step_index = len(self.steps) - 1
+        elif self.step_index > 0:
+            self.step_index -= 1
+        else:
+            self.element_index -= 1
+            self.step_index = len(self.steps) - 1
+        return self.current()
+
+    @property
+    def elements_left(self) -> int:
+        return max(0, len(self.element_ids) - self.element_index)
+
+    def progress(self) -> dict[str, Any]:
+        if self.done:
+            return {"element_index": len(self.element_ids), "step": "done"}
+        return {
+            "element_index": self.element_index,
+            "element_id": self.element_ids[self.element_index],
+            "step": str(self.steps[self.step_index]),
+        }
+
+
+# ---------------------------------------------------------------- live: the whole team, in the group
+
+
+class Phase(StrEnum):
+    RATING = "rating"  # people are placing beads; nobody sees anyone else's
+    REVEALED = "revealed"  # the views are shared; the team talks about them
+    TEAM_VIEW_SET = "team_view_set"
+    STAGE = "stage"  # one Pizazz stage at a time: see LiveRound.stage
+    CLOSED = "closed"  # this element is done
+
+
+PAUSED = "The session is paused. Tap Resume to carry on."
+FINISHED = "This round has finished."
+
+
+@dataclass
+class LiveRound:
+    """Where a live session is: which element, which phase, which stage.
+
+    Only the facilitator moves it on. Each move checks it makes sense now and raises NotAllowed with a
+    kind, plain reason otherwise, so a stray or repeated button press changes nothing.
+    """
+
+    element_ids: list[str]
+    strengths_first: bool = False
+    element_index: int = 0
+    phase: Phase = Phase.RATING
+    stage_index: int = 0
+    team_view: int | None = None
+    paused: bool = False
+    finished: bool = False
+    # element id -> agreed team view, kept when moving on so the summary has every element.
+    team_views: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.element_ids:
+            raise ValueError("a round needs at least one element")
+
+    # -- where we are
+
+    @property
+    def element_id(self) -> str:
+        return self.element_ids[self.element_index]
+
+    @property
+    def stages(self) -> list[Stage]:
+        return stages(self.strengths_first)
+
+    @property
+    def stage(self) -> Stage | None:
+        return self.stages[self.stage_index] if self.phase is Phase.STAGE else None
+
+    @property
+    def last_element(self) -> bool:
+        return self.element_index == len(self.element_ids) - 1
+
+    def _check_moving(self) -> None:
+        if self.finished:
+            raise NotAllowed(FINISHED)
+        if self.paused:
+            raise NotAllowed(PAUSED)
+
+    # -- what members may do
+
+    def check_can_rate(self, element_id: str) -> None:
+        """Ratings count only while the element is open for them and before anyone has seen the
+        others: a view given after the reveal is no longer the person's own first view."""
+        self._check_moving()
+        if element_id != self.element_id or self.phase is not Phase.RATING:
+            raise NotAllowed("That question has closed.")
+
+    def check_can_answer(self, element_id: str, stage: Stage) -> None:
+        """Replies to any stage already opened for the current element are welcome until the
+        element closes: people type slowly, and a late reply is still worth keeping."""
+        self._check_moving()
+        if element_id != self.element_id or self.phase is not Phase.STAGE:
+            raise NotAllowed("That question has closed.")
+        if stage not in self.stages[: self.stage_index + 1]:
+            raise NotAllowed("We haven't got to that question yet.")
+
+    # -- what the facilitator may do
+
+    def reveal(self, rated: int, members: int) -> Phase:
+        self._check_moving()
+        if self.phase is not Phase.RATING:
+            raise NotAllowed("The views are already shared.")
+        if not can_reveal(rated, members):
+            needed = ratings_needed(members)
+            raise NotAllowed(
+                f"{rated} of {members} have rated. Views are shared once {needed} are in, "
+                "so nobody's can be picked out."
+            )
+        self.phase = Phase.REVEALED
+        return self.phase
+
+    def set_team_view(self, index: int) -> Phase:
+        self._check_moving()
+        if self.phase is Phase.RATING:
+            raise NotAllowed("Share everyone's views first, then agree the team view.")
+        if self.phase not in (Phase.REVEALED, Phase.TEAM_VIEW_SET):
+            raise NotAllowed("The team view is set. Tap Back to change it.")
+        self.team_view = index
+        self.team_views[self.element_id] = index
+        self.phase = Phase.TEAM_VIEW_SET
+        return self.phase
+
+    def next(self) -> Phase:
+        """One step on: team view → each stage in turn → element closed → next element."""
+        self._check_moving()
+        if self.phase is Phase.RATING:
+            raise NotAllowed("Share everyone's views first.")
+        if self.phase is Phase.REVEALED:
+            raise NotAllowed("Agree the team view first — or tap Skip to come back to this one.")
+        if self.phase is Phase.TEAM_VIEW_SET:
+            self.phase, self.stage_index = Phase.STAGE, 0
+        elif self.phase is Phase.STAGE:
+            if self.stage_index + 1 < len(self.stages):
+                self.stage_index += 1
+            else:
+                self.phase = Phase.CLOSED
+        else:
+            self._next_element()
+        return self.phase
+
+    def skip(self) -> Phase:
+        """Leave this element for now and go to the next one, whatever phase it is in."""
+        self._check_moving()
+        self._next_element()
+        return self.phase
+
+    def _next_element(self) -> None:
+        if self.last_element:
+            self.phase = Phase.CLOSED
+            self.finished = True
+            return
+        self.element_index += 1
+        self.phase, self.stage_index, self.team_view = Phase.RATING, 0, None
+
+    def back(self) -> Phase:
+        self._check_moving()
+        if self.phase is Phase.STAGE:
+            if self.stage_index > 0:
+                self.stage_index -= 1
+            else:
+                self.phase = Phase.TEAM_VIEW_SET
+        elif self.phase is Phase.TEAM_VIEW_SET:
+            self.phase = Phase.REVEALED  # to change the team view; the old one stays until replaced
+        elif self.phase is Phase.CLOSED:
+            self.phase, self.stage_index = Phase.STAGE, len(self.stages) - 1
+        elif self.phase is Phase.REVEALED:
+            raise NotAllowed("Everyone has seen the views now, so they can't be hidden again.")
+        else:
+            raise NotAllowed("This element has only just started — there's nothing before it.")
+        return self.phase
+
+    def pause(self) -> None:
+        if self.finished:
+            raise NotAllowed(FINISHED)
+        if self.paused:
+            raise NotAllowed("The session is already paused.")
+        self.paused = True
+
+    def resume(self) -> None:
+        if self.finished:
+            raise NotAllowed(FINISHED)
+        if not self.paused:
+            raise NotAllowed("The session isn't paused.")
+        self.paused = False
+
+    def close(self) -> None:
+        """End the round now; elements not reached simply have no team view."""
+        if self.finished:
+            raise NotAllowed(FINISHED)
+        self.finished, self.paused, self.phase = True, False, Phase.CLOSED
+
+    # -- storage as plain JSON
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "element_ids": list(self.element_ids),
+            "strengths_first": self.strengths_first,
+            "element_index": self.element_index,
+            "phase": str(self.phase),
+            "stage_index": self.stage_index,
+            "team_view": self.team_view,
+            "paused": self.paused,
+            "finished": self.finished,
+            "team_views": dict(self.team_views),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LiveRound:
+        return cls(
+            element_ids=list(data["element_ids"]),
+            strengths_first=bool(data.get("strengths_first", False)),
+            element_index=int(data.get("element_index", 0)),
+            phase=Phase(data.get("phase", Phase.RATING)),
+            stage_index=int(data.get("stage_index", 0)),
+            team_view=data.get("team_view"),
+            paused=bool(data.get("paused", False)),
+            finished=bool(data.get("finished", False)),
+            team_views={str(k): int(v) for k, v in dict(data.get("team_views", {})).items()},
+        )
+
+
+# ---------------------------------------------------------------- nudges
+
+NUDGE_EVERY = timedelta(days=1)
+
+
+def nudge_due(last_nudged: datetime | None, now: datetime, finished: bool, closes_at: datetime) -> bool:
+    """At most one gentle nudge a day, and none to people who have finished or once a round closes:
+    more would feel like chasing, and people who work shifts answer when they can."""
+    if finished or now >= closes_at:
+        return False
+    return last_nudged is None or now - last_nudged >= NUDGE_EVERY

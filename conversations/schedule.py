@@ -1,0 +1,340 @@
+"""When the bot speaks: check-in slots, answer windows, quiet hours and reminders, in the team's time.
+
+Pure functions over zoneinfo. Every datetime going in or out is timezone-aware UTC; "local" means the
+team's own zone. Daylight-saving changes are resolved one way everywhere (see `to_utc`).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from conversations.when import DAY_NAMES, day, day_with_year, moment
+
+
+class Cadence(StrEnum):
+    WEEKLY = "weekly"
+    FORTNIGHTLY = "fortnightly"
+    MONTHLY = "monthly"
+
+
+CADENCE_HOURS = {
+    Cadence.WEEKLY: 7 * 24,
+    Cadence.FORTNIGHTLY: 14 * 24,
+    # The shortest gap between two monthly slots (February), so windows never overlap.
+    Cadence.MONTHLY: 28 * 24,
+}
+
+# Day 29-31 does not exist in every month; rather than guess what "the 31st" means in April,
+# monthly slots are limited to days every month has.
+LAST_MONTH_DAY = 28
+
+# Fortnightly slots count whole fortnights from this Monday unless a schedule names its own start.
+FORTNIGHT_ANCHOR = date(2024, 1, 1)
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """Nobody is messaged from `start` until `end`, local time; may cross midnight (21:00-08:00)."""
+
+    start: str = "21:00"
+    end: str = "08:00"
+
+
+@dataclass(frozen=True)
+class ScheduleRule:
+    cadence: Cadence = Cadence.WEEKLY
+    # Weekday 0=Monday ... 6=Sunday (like Python and APScheduler cron, unlike PTB's run_daily),
+    # or day of month 1-28 for monthly.
+    day: int = 1
+    time: str = "14:00"
+    window_hours: int = 24
+    quiet: QuietHours | None = field(default_factory=QuietHours)
+    starts_on: date | None = None  # no slot before this; also fixes which weeks a fortnight falls on
+    review_on: date | None = None  # the next full reassessment, set in the action plan
+    remind_days_before: int = 2  # action reminders
+
+
+_CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def parse_clock(text: str) -> time | None:
+    """'14:00' or '9:30' on the 24-hour clock; None for anything else ('25:00', 'ten')."""
+    match = _CLOCK.match(text or "")
+    if not match:
+        return None
+    hour, minute = int(match[1]), int(match[2])
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
+
+
+def _clock(text: str) -> time:
+    parsed = parse_clock(text)
+    if parsed is None:
+        raise ValueError(f"not a time of day: {text!r}")
+    return parsed
+
+
+def to_utc(local: datetime, tz: ZoneInfo) -> datetime:
+    """A wall-clock time in the team's zone, as UTC.
+
+    On the spring change a time in the skipped hour (01:30 in London) does not exist: it is shifted
+    forward by the gap (01:30 → 02:30 BST), so the message still goes out that day, slightly late
+    rather than early. On the autumn change a time in the repeated hour happens twice: the first
+    occurrence is used, so nothing fires twice. fold=0 gives exactly these two choices.
+    """
+    return local.replace(tzinfo=tz, fold=0).astimezone(UTC)
+
+
+def _require_aware(moment_utc: datetime) -> None:
+    if moment_utc.tzinfo is None:
+        raise ValueError("times must be timezone-aware")
+
+
+def _slot_dates(rule: ScheduleRule, start: date) -> Iterator[date]:
+    """Local dates of slots, in order, from `start` on (inclusive)."""
+    if rule.starts_on and start < rule.starts_on:
+        start = rule.starts_on
+    if rule.cadence is Cadence.MONTHLY:
+        year, month = start.year, start.month
+        if start.day > rule.day:
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        while True:
+            yield date(year, month, rule.day)
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    step = 7 if rule.cadence is Cadence.WEEKLY else 14
+    if rule.cadence is Cadence.FORTNIGHTLY:
+        anchor = rule.starts_on or FORTNIGHT_ANCHOR
+        first = anchor + timedelta(days=(rule.day - anchor.weekday()) % 7)
+        fortnights = max(0, -(-(start - first).days // 14))
+        current = first + timedelta(days=14 * fortnights)
+    else:
+        current = start + timedelta(days=(rule.day - start.weekday()) % 7)
+    while True:
+        yield current
+        current += timedelta(days=step)
+
+
+def next_slot(rule: ScheduleRule, tz: ZoneInfo, after_utc: datetime) -> datetime:
+    """The first slot strictly after `after_utc`, as aware UTC, at the rule's local time."""
+    _require_aware(after_utc)
+    problems = _shape_problems(rule)
+    if problems:
+        raise ValueError(" ".join(problems))
+    at = _clock(rule.time)
+    # Start a day early: the local date of `after_utc` may lag or lead the UTC date.
+    start = after_utc.astimezone(tz).date() - timedelta(days=1)
+    for local_day in _slot_dates(rule, start):
+        slot = to_utc(datetime.combine(local_day, at), tz)
+        if slot > after_utc:
+            return slot
+    raise AssertionError("slot dates never run out")
+
+
+def slots_between(rule: ScheduleRule, tz: ZoneInfo, start: datetime, end: datetime) -> list[datetime]:
+    """Every slot with start <= slot < end."""
+    _require_aware(start)
+    _require_aware(end)
+    slots = []
+    slot = next_slot(rule, tz, start - timedelta(microseconds=1))
+    while slot < end:
+        slots.append(slot)
+        slot = next_slot(rule, tz, slot)
+    return slots
+
+
+def window_end(slot: datetime, rule: ScheduleRule) -> datetime:
+    """Answers close this many real hours after the slot, even across a clock change."""
+    return slot + timedelta(hours=rule.window_hours)
+
+
+def in_quiet_hours(when_utc: datetime, tz: ZoneInfo, quiet: QuietHours | None) -> bool:
+    return defer_for_quiet_hours(when_utc, tz, quiet) != when_utc
+
+
+def defer_for_quiet_hours(when_utc: datetime, tz: ZoneInfo, quiet: QuietHours | None) -> datetime:
+    """`when_utc` itself, or the end of the quiet hours it falls in (same night or next morning)."""
+    _require_aware(when_utc)
+    if quiet is None:
+        return when_utc
+    start, end = _clock(quiet.start), _clock(quiet.end)
+    if start == end:
+        return when_utc  # no quiet time at all
+    local = when_utc.astimezone(tz)
+    now = local.time().replace(tzinfo=None)
+    if start < end:
+        if not start <= now < end:
+            return when_utc
+        end_day = local.date()
+    elif now >= start:
+        end_day = local.date() + timedelta(days=1)
+    elif now < end:
+        end_day = local.date()
+    else:
+        return when_utc
+    return to_utc(datetime.combine(end_day, end), tz)
+
+
+def reassessment_reminders(review_on: date, tz: ZoneInfo, at_local_time: str = "10:00") -> list[datetime]:
+    """A week before the review, and on the day."""
+    at = _clock(at_local_time)
+    return [to_utc(datetime.combine(d, at), tz) for d in (review_on - timedelta(days=7), review_on)]
+
+
+def action_reminder_at(due: date, days_before: int, tz: ZoneInfo, at_local_time: str = "10:00") -> datetime:
+    return to_utc(datetime.combine(due - timedelta(days=days_before), _clock(at_local_time)), tz)
+
+
+# ---------------------------------------------------------------- checking a rule
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _shape_problems(rule: ScheduleRule) -> list[str]:
+    problems = []
+    try:
+        cadence = Cadence(rule.cadence)
+    except ValueError:
+        return [f"“{html.escape(str(rule.cadence))}” isn't a choice. Pick weekly, fortnightly or monthly."]
+    if parse_clock(rule.time) is None:
+        problems.append(
+            f"“{html.escape(str(rule.time))}” isn't a time of day. Use the 24-hour clock, like 14:00 or 09:30."
+        )
+    if cadence is Cadence.MONTHLY:
+        if not 1 <= rule.day <= LAST_MONTH_DAY:
+            problems.append(
+                f"Not every month has a {_ordinal(rule.day)}. Pick a day from 1 to {LAST_MONTH_DAY}, "
+                "so it happens every month."
+            )
+    elif not 0 <= rule.day <= 6:
+        problems.append("Pick a day of the week, Monday to Sunday.")
+    return problems
+
+
+def validate(rule: ScheduleRule, today: date) -> list[str]:
+    """Every reason the rule can't be used, kindly worded; an empty list means it's fine."""
+    problems = _shape_problems(rule)
+    cadence_ok = not any("isn't a choice" in p for p in problems)
+    if rule.window_hours <= 0:
+        problems.append("The answer window needs to be at least 1 hour.")
+    elif cadence_ok and rule.window_hours > CADENCE_HOURS[Cadence(rule.cadence)]:
+        longest = CADENCE_HOURS[Cadence(rule.cadence)]
+        problems.append(
+            f"A {rule.window_hours}-hour window is longer than the time between check-ins, so one would "
+            f"still be open when the next begins. Pick {longest} hours or fewer."
+        )
+    if rule.quiet is not None:
+        start, end = parse_clock(rule.quiet.start), parse_clock(rule.quiet.end)
+        if start is None or end is None:
+            problems.append("Quiet hours need two times on the 24-hour clock, like 21:00 to 08:00.")
+        elif (at := parse_clock(rule.time)) is not None:
+            probe = datetime.combine(date(2024, 1, 10), at, tzinfo=UTC)
+            if in_quiet_hours(probe, ZoneInfo("UTC"), rule.quiet):
+                problems.append(
+                    f"{at:%H:%M} is inside your quiet hours ({rule.quiet.start}–{rule.quiet.end}), when "
+                    "nobody is messaged. Pick a time outside them."
+                )
+    if rule.review_on is not None and rule.review_on < today:
+        problems.append(f"The review date, {day_with_year(rule.review_on)}, has passed. Pick today or later.")
+    if rule.remind_days_before < 0:
+        problems.append("Action reminders need to be 0 or more days before the due date.")
+    return problems
+
+
+# ---------------------------------------------------------------- what the team sees
+
+
+def _when_phrase(rule: ScheduleRule) -> str:
+    if rule.cadence is Cadence.MONTHLY:
+        return f"On the {_ordinal(rule.day)} of every month at {rule.time}"
+    every = "Every" if rule.cadence is Cadence.WEEKLY else "Every other"
+    return f"{every} {DAY_NAMES[rule.day]} at {rule.time}"
+
+
+def schedule_summary(rule: ScheduleRule, tz: ZoneInfo, now_utc: datetime) -> str:
+    """The /schedule reply."""
+    hours = "1 hour" if rule.window_hours == 1 else f"{rule.window_hours} hours"
+    lines = [
+        "<b>Check-ins</b>",
+        f"{_when_phrase(rule)} ({html.escape(tz.key)}), open for {hours}.",
+        f"Next: {moment(next_slot(rule, tz, now_utc), tz, now_utc)}.",
+    ]
+    if rule.quiet is not None and rule.quiet.start != rule.quiet.end:
+        lines.append(f"Quiet hours {rule.quiet.start}–{rule.quiet.end}: nobody is messaged then.")
+    days = (
+        "on the due date"
+        if rule.remind_days_before == 0
+        else (
+            "1 day before the due date"
+            if rule.remind_days_before == 1
+            else f"{rule.remind_days_before} days before the due date"
+        )
+    )
+    lines.append(f"Action reminders: {days}.")
+    if rule.review_on is not None:
+        lines.append(f"Next full review: {day(rule.review_on)} — reminders a week before and on the day.")
+    else:
+        lines.append("No review date yet — set one at the end of a round.")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- the set-up wizard
+
+# Tuesday 14:00: Monday is taken up with the weekend's catch-up, and early afternoon sits between the
+# morning handover and the evening shift, when most of a team is on and awake.
+DEFAULT_DAY = 1
+DEFAULT_MONTH_DAY = 1
+DEFAULT_TIME = "14:00"
+DEFAULT_WINDOW_HOURS = 24  # long enough that every shift pattern meets it once
+DEFAULT_REVIEW_WEEKS = 8
+DEFAULT_REMIND_DAYS = 2  # enough time to do something about it, close enough to be remembered
+
+
+@dataclass(frozen=True)
+class WizardStep:
+    key: str
+    question: str
+    default: str  # shown as "Keep: …" so one tap accepts it
+
+
+def default_rule(today: date) -> ScheduleRule:
+    return ScheduleRule(
+        cadence=Cadence.WEEKLY,
+        day=DEFAULT_DAY,
+        time=DEFAULT_TIME,
+        window_hours=DEFAULT_WINDOW_HOURS,
+        quiet=QuietHours(),
+        review_on=today + timedelta(weeks=DEFAULT_REVIEW_WEEKS),
+        remind_days_before=DEFAULT_REMIND_DAYS,
+    )
+
+
+def wizard_steps(today: date, cadence: Cadence = Cadence.WEEKLY) -> list[WizardStep]:
+    """Each question of /schedule set-up with the answer we suggest, so a tired lead can tap through."""
+    rule = default_rule(today)
+    day_default = _ordinal(DEFAULT_MONTH_DAY) if cadence is Cadence.MONTHLY else DAY_NAMES[DEFAULT_DAY]
+    day_question = (
+        "Which day of the month? (1 to 28)" if cadence is Cadence.MONTHLY else "Which day of the week?"
+    )
+    return [
+        WizardStep("cadence", "How often shall we check in?", str(Cadence.WEEKLY)),
+        WizardStep("day", day_question, day_default),
+        WizardStep("time", "What time? (24-hour clock, like 14:00)", rule.time),
+        WizardStep("window", "How long should answers stay open, in hours?", str(rule.window_hours)),
+        WizardStep("quiet", "Quiet hours, when nobody is messaged?", "21:00–08:00"),
+        WizardStep("review", "When is the next full review?", day(rule.review_on or today)),
+        WizardStep(
+            "reminders",
+            "How many days before an action is due shall I remind its owner?",
+            str(rule.remind_days_before),
+        ),
+    ]

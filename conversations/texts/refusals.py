@@ -1,0 +1,36 @@
+"""Kind refusals: a short reason, and what to do instead. A refused message changes nothing."""
+
+from __future__ import annotations
+
+NOT_JOINED = "You're not in this team's round yet. Tap /join first."
+CLOSED = "That question has closed."
+ROUND_CLOSED = "This round has closed. Thank you for taking part."
+FACILITATOR_ONLY = "Only the facilitator can do that."
+EMPTY = "That looks empty. Type a few words, or tap Skip."
+UNSUPPORTED = "I can only take typed text here. Could you put it into words?"
+ANONYMOUS_CANNOT_CHANGE = (
+    "Answers in this round are anonymous, so they aren't linked to you — which means nobody can "
+    "change them later. You can add another one."
+)
+BUTTON_EXPIRED = "That button is from an older message. Use the newest one."
+
+MAX_ANSWER_CHARS = 3000
+
+
+def too_long(length: int) -> str:
+    return (
+        f"That's {length:,} characters — the limit is {MAX_ANSWER_CHARS:,}. "
+        "Could you send it as two shorter replies?"
+    )
+
+
+def answer_problem(text: str | None, kind: str = "text") -> str | None:
+    """Why an answer can't be taken, or None if it can. `kind` is the message type ("text",
+    "photo", "voice"...); only typed text can be read back to a team and kept for a review."""
+    if kind != "text":
+        return UNSUPPORTED
+    if text is None or not text.strip():
+        return EMPTY
+    if len(text) > MAX_ANSWER_CHARS:
+        return too_long(len(text))
+    return None

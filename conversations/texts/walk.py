@@ -1,0 +1,96 @@
+"""The async round: a status message in the group, and each person's own walk in a private chat."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from conversations.keyboards import Button, Command, Keyboard, rating_levels
+from conversations.pizazz import Scope, ScopeKind, WalkStep
+from conversations.texts.live import ACTION_FORMAT, STAGE_QUESTIONS, STAGE_TITLES, questions_list
+from conversations.when import moment
+from framework import Framework, Stage
+
+CARRY_ON_LATER = "You can stop any time and carry on later — I'll keep your place."
+
+
+def round_title(framework: Framework, scope: Scope) -> str:
+    if scope.kind is ScopeKind.ALL or scope.ref is None:
+        return f"PIE check: {html.escape(framework.name)}"
+    if scope.kind is ScopeKind.THEME:
+        return f"PIE check: {html.escape(framework.theme(scope.ref).name)}"
+    return f"PIE check: {html.escape(framework.element(scope.ref).name)}"
+
+
+def walk_status(
+    title: str, finished: int, members: int, closes_at: datetime, tz: ZoneInfo, now: datetime
+) -> str:
+    """The one group message, edited in place as people finish (posting more would flood the group)."""
+    return (
+        f"<b>{title}</b>\n"
+        f"{finished} of {members} have finished · closes {moment(closes_at, tz, now)}\n\n"
+        f"Tap below to take part in private. {CARRY_ON_LATER}"
+    )
+
+
+def walk_welcome(
+    title: str, elements: int, anonymous: bool, closes_at: datetime, tz: ZoneInfo, now: datetime
+) -> str:
+    privacy = (
+        "Your answers are anonymous: the team sees them without your name."
+        if anonymous
+        else "The team will see your name next to your answers."
+    )
+    count = "1 element" if elements == 1 else f"{elements} elements"
+    return (
+        f"<b>{title}</b>\n"
+        f"{count}, a few minutes each. Skip anything you're not sure about.\n"
+        f"{privacy}\n"
+        f"{CARRY_ON_LATER}\n"
+        f"Closes {moment(closes_at, tz, now)}."
+    )
+
+
+def walk_prompt(framework: Framework, step: WalkStep) -> str:
+    element = framework.element(step.element_id)
+    where = f"{html.escape(element.name)} · {step.element_index + 1} of {step.elements}"
+    if step.is_rating:
+        own = " <i>(our own)</i>" if element.written_in else ""
+        lines = [
+            f"<b>{where}</b>{own}",
+            f"<i>{html.escape(element.description)}</i>",
+            "",
+            STAGE_QUESTIONS[Stage.ASSESSMENT],
+        ]
+    else:
+        lines = [f"<b>{STAGE_TITLES[step.step]}</b> · {where}", STAGE_QUESTIONS[step.step]]
+    if questions := questions_list(element, step.step):
+        lines.append(questions)
+    if step.step is Stage.ACTION_PLAN:
+        lines += ["", ACTION_FORMAT, "An idea is enough — the team decides together."]
+    lines += ["", "Not sure? Tap Skip." if step.is_rating else "Type your answer, or tap Skip."]
+    return "\n".join(lines)
+
+
+def walk_keyboard(framework: Framework, step: WalkStep) -> Keyboard:
+    moves = [Button("← Back", Command.PREVIOUS), Button("Stop for now", Command.LATER)]
+    if step.is_rating:
+        return [*rating_levels(framework.scale), [Button("Not sure — skip", Command.SKIP)], moves]
+    return [[Button("Skip", Command.SKIP)], moves]
+
+
+def walk_paused() -> str:
+    return "Saved. Come back any time — tap the button in the group, or send /start here — and you'll pick up right here."
+
+
+def walk_finished() -> str:
+    return "That's everything — thank you. The team will look at the views together once the round closes."
+
+
+def walk_nudge(title: str, elements_left: int, closes_at: datetime, tz: ZoneInfo, now: datetime) -> str:
+    left = "1 element" if elements_left == 1 else f"{elements_left} elements"
+    return (
+        f"A gentle reminder: <b>{title}</b> closes {moment(closes_at, tz, now)}.\n"
+        f"You have {left} left. Carry on where you left off, and skip anything you're not sure about."
+    )

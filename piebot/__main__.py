@@ -1,0 +1,5 @@
+import sys
+
+from piebot.cli import main
+
+sys.exit(main())

@@ -1,0 +1,76 @@
+"""Action plan progress: open, done and overdue actions per theme."""
+
+from __future__ import annotations
+
+from matplotlib.patches import Patch
+
+from . import style
+from .data import ActionRow, Chart, NothingToChart
+
+# Hatching repeats the colour meaning for anyone who cannot tell the colours apart.
+STATUSES = (("done", "done", style.GREEN, ""), ("open", "open", style.SKY, ""),
+            ("overdue", "overdue", style.VERMILLION, "//"))
+MAX_THEMES = 12
+
+
+def actions_by_theme(actions: list[ActionRow]) -> Chart:
+    if not actions:
+        raise NothingToChart("No actions agreed yet. The chart appears once the team agrees its first action.")
+    counts: dict[str, dict[str, int]] = {}
+    for action in actions:
+        status = action.status if action.status in ("open", "done", "overdue") else "open"
+        counts.setdefault(action.theme_name, {"done": 0, "open": 0, "overdue": 0})[status] += 1
+    themes = list(counts)
+    if len(themes) > MAX_THEMES:
+        # Keep the busiest themes readable; the rest are summed into one bar.
+        themes.sort(key=lambda t: -sum(counts[t].values()))
+        rest = themes[MAX_THEMES - 1:]
+        merged = {s: sum(counts[t][s] for t in rest) for s in ("done", "open", "overdue")}
+        themes = themes[: MAX_THEMES - 1] + [f"{len(rest)} other themes"]
+        counts[themes[-1]] = merged
+
+    fig = style.new_figure()
+    total = len(actions)
+    style.title(fig, "Our actions by theme", f"{total} action{'s' if total != 1 else ''} agreed")
+    top, bottom = 0.86, 0.09
+    ax = fig.add_axes((0.05, bottom, 0.9, top - bottom))
+    style.bare(ax)
+    n = len(themes)
+    widest = max(sum(c.values()) for c in counts.values())
+    ax.set_xlim(0, widest * 1.15)
+    ax.set_ylim(max(n, 5) - 0.4, -0.75)
+    label_font = style.LABEL_PX if n <= 7 else max(style.MIN_LABEL_PX, style.LABEL_PX - (n - 7) * 2)
+    bar_h = 0.42
+    for i, theme in enumerate(themes):
+        style.text(ax, 0, i - bar_h / 2 - 0.08, style.wrap(theme, style.WIDTH_PX * 0.9, label_font, 1),
+                   fontsize=label_font, fontweight="bold", va="bottom", ha="left")
+    left = [0] * n
+    for status, label, colour, hatch in STATUSES:
+        widths = [counts[t][status] for t in themes]
+        ax.barh(range(n), widths, left=left, height=bar_h, color=colour, hatch=hatch, edgecolor="white",
+                linewidth=2, label=label)
+        for i, (x0, w) in enumerate(zip(left, widths, strict=True)):
+            if w and w / (widest * 1.15) * style.WIDTH_PX * 0.9 > label_font * 1.3:
+                style.text(ax, x0 + w / 2, i, str(w), fontsize=label_font, ha="center", va="center",
+                           color="white" if status != "open" else style.INK, fontweight="bold",
+                           bbox={"facecolor": colour, "edgecolor": "none", "pad": 1} if hatch else None)
+        left = [a + b for a, b in zip(left, widths, strict=True)]
+    for i, total in enumerate(left):
+        style.text(ax, total + widest * 0.015, i, str(total), fontsize=label_font, ha="left", va="center",
+                   color=style.GREY)
+    handles = [Patch(facecolor=c, hatch=h, edgecolor="white", label=lab) for _, lab, c, h in STATUSES]
+    fig.legend(handles=handles, loc="upper left", ncol=3, frameon=False, bbox_to_anchor=(0.03, 0.915),
+               prop={"family": style.FONT_FAMILY, "size": style.SMALL_PX}, handlelength=1.6, handleheight=1.2)
+    return style.to_chart(fig, "actions_by_theme", _caption(actions, counts, themes))
+
+
+def _caption(actions: list[ActionRow], counts, themes) -> str:
+    done = sum(c["done"] for t, c in counts.items() if t in themes)
+    open_ = sum(c["open"] for t, c in counts.items() if t in themes)
+    overdue = sum(c["overdue"] for t, c in counts.items() if t in themes)
+    lines = [f"Our actions by theme: {len(actions)} agreed — {done} done, {open_} open, {overdue} overdue."]
+    for theme in themes:
+        c = counts[theme]
+        parts = [f"{c[s]} {s}" for s in ("done", "open", "overdue") if c[s]]
+        lines.append(f"{style.short(theme)}: {', '.join(parts)}.")
+    return "\n".join(lines)

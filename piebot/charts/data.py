@@ -1,0 +1,107 @@
+"""Plain inputs and outputs of the charts layer.
+
+Storage and the Telegram adapter convert their rows into these; nothing here knows about either.
+Ratings are PIE scale indexes 1..20 (4 levels x 5 positions).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+SCALE_PLACES = 20
+POSITIONS_PER_LEVEL = 5
+DEFAULT_LEVEL_LABELS = ("Level 1", "Level 2", "Level 3", "Level 4")
+
+
+def level_of(index: int) -> int:
+    return (index - 1) // POSITIONS_PER_LEVEL + 1
+
+
+def position_of(index: int) -> int:
+    return (index - 1) % POSITIONS_PER_LEVEL + 1
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    text: str
+    theme_name: str
+    owner: str | None
+    due: date | None
+    status: str  # "open" | "done" | "overdue"
+    success_measure: str | None = None
+    element_name: str | None = None
+
+
+@dataclass(frozen=True)
+class ElementResult:
+    element_id: str
+    element_name: str
+    theme_name: str
+    written_in: bool
+    # (member display name, or None when the round is anonymous; index 1..20)
+    ratings: list[tuple[str | None, int]]
+    team_view: int | None
+    previous_team_view: int | None = None
+    evidence: list[str] = field(default_factory=list)
+    hinders: list[str] = field(default_factory=list)
+    helps: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    round_id: int
+    team_name: str
+    closed_on: date | None
+    anonymous: bool
+    level_labels: list[str]
+    elements: list[ElementResult]
+    actions: list[ActionRow] = field(default_factory=list)
+    peer_comments: list[str] = field(default_factory=list)
+
+    def label_for(self, index: int) -> str:
+        """'<level label>, position p' in the team's own words."""
+        labels = list(self.level_labels) + list(DEFAULT_LEVEL_LABELS[len(self.level_labels):])
+        return f"{labels[level_of(index) - 1]}, position {position_of(index)}"
+
+    @property
+    def answered(self) -> int:
+        """How many people took part: distinct names, or the most answers any element got if anonymous."""
+        names = {n for e in self.elements for n, _ in e.ratings if n is not None}
+        most = max((len(e.ratings) for e in self.elements), default=0)
+        return max(len(names), most)
+
+
+@dataclass(frozen=True)
+class CheckInPoint:
+    on: date
+    median: float | None
+    low: int | None
+    high: int | None
+    answered: int
+    missed: bool = False
+
+
+@dataclass(frozen=True)
+class CheckInSeries:
+    """Check-ins on one element, for the CSV export."""
+
+    element_name: str
+    points: list[CheckInPoint]
+
+
+@dataclass(frozen=True)
+class Chart:
+    kind: str
+    png: bytes
+    caption: str
+    width_px: int
+    height_px: int
+
+
+class NothingToChart(ValueError):
+    """There is nothing to draw yet. str(exc) is a kind, plain message to send as text instead."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

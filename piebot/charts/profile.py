@@ -1,0 +1,219 @@
+"""Team profile (every element's team view on its thread) and distance travelled between two rounds."""
+
+from __future__ import annotations
+
+from matplotlib.lines import Line2D
+
+from . import style
+from .data import Chart, ElementResult, NothingToChart, RoundResult
+from .layout import Layout, Row, draw_labels, drawing_axes, fit_rows, nice_date, round_name, theme_groups
+
+LABEL_FRACTION = 0.49  # the label column ends here; the thread fills the rest
+TOP_PX = 215  # title, subtitle and level names above
+BOTTOM_PX = 1270  # legend below
+
+
+def _previous_views(current: RoundResult, previous: RoundResult | None) -> dict[str, int | None]:
+    if previous is not None:
+        return {e.element_id: e.team_view for e in previous.elements}
+    return {e.element_id: e.previous_team_view for e in current.elements}
+
+
+def team_profile(current: RoundResult, previous: RoundResult | None = None) -> Chart:
+    """Team view of every element as a bead on the 20-place thread, with last round's view as a hollow bead."""
+    before = _previous_views(current, previous)
+    if not current.elements:
+        raise NothingToChart("This round has no elements yet, so there is no team profile to show.")
+    if all(e.team_view is None for e in current.elements) and all(v is None for v in before.values()):
+        raise NothingToChart(
+            "The team has not agreed a view on any element yet. The profile appears once the team "
+            "places its first bead."
+        )
+
+    fig = style.new_figure()
+    style.title(fig, "Where our team is now", f"{style.short(current.team_name, 30)} · "
+                f"{round_name(current.closed_on)}")
+    label_width = style.WIDTH_PX * (LABEL_FRACTION - 0.085)
+    layout = fit_rows(theme_groups(current.elements), BOTTOM_PX - TOP_PX, label_width)
+    ax = drawing_axes(fig, TOP_PX, BOTTOM_PX, LABEL_FRACTION)
+    band_px = style.WIDTH_PX * (0.965 - LABEL_FRACTION) / 4
+    style.draw_level_bands(ax, current.level_labels, 8, band_px)
+    draw_labels(fig, ax, layout)
+    _draw_profile_rows(ax, layout, before)
+    _legend(fig, bool(any(v is not None for v in before.values())), any(e.written_in for e in current.elements))
+    return style.to_chart(fig, "team_profile", _profile_caption(current, before))
+
+
+def _draw_profile_rows(ax, layout: Layout, before: dict[str, int | None]) -> None:
+    element_rows = [r for r in layout.rows if r.kind == "element"]
+    for r in element_rows:
+        style.thread(ax, r.middle)
+    style.place_ticks(ax, [r.middle for r in element_rows])
+    bead = min(30.0, max(14.0, layout.font_px * 0.95))
+    ours = [(r.element.team_view, r.middle) for r in element_rows if r.element.team_view and not r.own]
+    own = [(r.element.team_view, r.middle) for r in element_rows if r.element.team_view and r.own]
+    past = [(before.get(r.element.element_id), r.middle) for r in element_rows
+            if before.get(r.element.element_id)]
+    if past:
+        ax.scatter(*zip(*past, strict=True), s=bead**2, facecolors="white", edgecolors=style.GREY,
+                   linewidths=3, zorder=3)
+    if ours:
+        ax.scatter(*zip(*ours, strict=True), s=bead**2, color=style.BLUE, edgecolors="white", linewidths=1.5,
+                   zorder=4)
+    if own:
+        ax.scatter(*zip(*own, strict=True), s=(bead * 1.1) ** 2, marker="D", color=style.VERMILLION,
+                   edgecolors="white", linewidths=1.5, zorder=4)
+    for r in element_rows:
+        now, then = r.element.team_view, before.get(r.element.element_id)
+        if now is None:
+            # Keep the words clear of last round's hollow bead.
+            x = 15.5 if then is not None and then <= 10 else 5.5
+            style.text(ax, x, r.middle, "not rated", fontsize=layout.font_px * 0.85, style="italic",
+                       color=style.GREY, ha="center", va="center",
+                       bbox={"facecolor": "white", "edgecolor": "none", "pad": 2})
+        elif then is not None and abs(now - then) >= 1:
+            # Stop short of both beads so the arrow reads as the distance travelled, not as clutter.
+            gap = 0.45
+            sign = 1 if now > then else -1
+            ax.annotate("", xy=(now - sign * gap, r.middle), xytext=(then + sign * gap, r.middle),
+                        arrowprops={"arrowstyle": "-|>", "color": style.GREY, "lw": 2.5,
+                                    "mutation_scale": 22, "shrinkA": 0, "shrinkB": 0}, zorder=2)
+
+
+def _legend(fig, with_previous: bool, with_own: bool) -> None:
+    handles = [Line2D([], [], marker="o", ls="", ms=22, color=style.BLUE, label="team view now")]
+    if with_previous:
+        handles.append(Line2D([], [], marker="o", ls="", ms=22, mfc="white", mec=style.GREY, mew=3,
+                              label="last round"))
+    if with_own:
+        handles.append(Line2D([], [], marker="D", ls="", ms=20, color=style.VERMILLION, label="our own"))
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False,
+               fontsize=style.SMALL_PX, bbox_to_anchor=(0.5, 0.005), handletextpad=0.3, columnspacing=1.5,
+               prop={"family": style.FONT_FAMILY, "size": style.SMALL_PX})
+
+
+def _profile_caption(current: RoundResult, before: dict[str, int | None]) -> str:
+    lines = [(
+        f"Where {style.clean(current.team_name) or 'our team'} is now, {round_name(current.closed_on)}: "
+        f"team view of each element on the 20-place PIE scale (1 = start of the first level).")]
+    rated = [e for e in current.elements if e.team_view is not None]
+    unrated = [e for e in current.elements if e.team_view is None]
+    if rated:
+        top = max(rated, key=lambda e: e.team_view)
+        low = min(rated, key=lambda e: e.team_view)
+        lines.append(f"Furthest along: {_name(top)} at {top.team_view} ({current.label_for(top.team_view)}). "
+                     f"Earliest: {_name(low)} at {low.team_view}.")
+    moves = [(e, e.team_view - before[e.element_id]) for e in rated if before.get(e.element_id) is not None]
+    if moves:
+        up = sum(1 for _, d in moves if d > 0)
+        down = sum(1 for _, d in moves if d < 0)
+        held = sum(1 for _, d in moves if d == 0)
+        lines.append(f"Since last round: {up} moved up, {down} moved down, {held} held.")
+        big, d = max(moves, key=lambda m: (abs(m[1]), m[1]))
+        if d:
+            lines.append(f"Biggest move: {_name(big)}, {'up' if d > 0 else 'down'} {abs(d)} "
+                         f"(from {before[big.element_id]} to {big.team_view}).")
+    if unrated:
+        lines.append("Not rated: " + ", ".join(_name(e) for e in unrated) + ".")
+    own = [e for e in current.elements if e.written_in]
+    if own:
+        lines.append(f"{len(own)} of the elements are our own, written in by the team.")
+    lines.append("Each: " + "; ".join(f"{_name(e)} {e.team_view if e.team_view else 'not rated'}"
+                                      for e in current.elements) + ".")
+    return "\n".join(lines)
+
+
+def _name(element: ElementResult) -> str:
+    return style.short(element.element_name, 40)
+
+
+# ---- distance travelled ---------------------------------------------------------------------------------
+
+def distance_travelled(before: RoundResult, after: RoundResult) -> Chart:
+    """Change of team view per element between two rounds, as bars either side of 'held'."""
+    then = {e.element_id: e.team_view for e in before.elements}
+    elements = list(after.elements) + [e for e in before.elements
+                                       if e.element_id not in {a.element_id for a in after.elements}]
+    if not elements:
+        raise NothingToChart("There are no elements in either round yet, so there is no distance to show.")
+    changes = {e.element_id: _change(then.get(e.element_id), _now(e, after)) for e in elements}
+    if all(c is None for c in changes.values()):
+        raise NothingToChart(
+            "No element has a team view in both rounds yet, so there is no distance travelled to show. "
+            "It appears after the team has rated the same element twice."
+        )
+
+    fig = style.new_figure()
+    style.title(fig, "How far we have travelled",
+                f"Team view, {nice_date(before.closed_on)} to {nice_date(after.closed_on)}")
+    left = 0.49
+    top, bottom = 150, 1290
+    layout = fit_rows(theme_groups(elements), bottom - top, style.WIDTH_PX * (left - 0.085))
+    reach = max([5] + [abs(c) for c in changes.values() if c is not None])
+    ax = drawing_axes(fig, top, bottom, left, xlim=(-reach * 1.9, reach * 1.9))
+    draw_labels(fig, ax, layout)
+    _draw_change_rows(ax, layout, changes, then, after, reach)
+    return style.to_chart(fig, "distance_travelled", _distance_caption(before, after, elements, changes, then))
+
+
+def _now(element: ElementResult, after: RoundResult) -> int | None:
+    return next((e.team_view for e in after.elements if e.element_id == element.element_id), None)
+
+
+def _change(old: int | None, new: int | None) -> int | None:
+    return None if old is None or new is None else new - old
+
+
+def _draw_change_rows(ax, layout: Layout, changes, then, after: RoundResult, reach: int) -> None:
+    rows: list[Row] = [r for r in layout.rows if r.kind == "element"]
+    ax.axvline(0, color=style.THREAD, lw=2, zorder=1)
+    height = min(r.height for r in rows) * 0.55
+    font = layout.font_px * 0.85
+    ups = [(r.middle, changes[r.element.element_id]) for r in rows if (changes[r.element.element_id] or 0) > 0]
+    downs = [(r.middle, changes[r.element.element_id]) for r in rows if (changes[r.element.element_id] or 0) < 0]
+    if ups:
+        ax.barh([y for y, _ in ups], [c for _, c in ups], height=height, color=style.BLUE, zorder=2)
+    if downs:
+        ax.barh([y for y, _ in downs], [c for _, c in downs], height=height, color=style.ORANGE, zorder=2)
+    for r in rows:
+        change = changes[r.element.element_id]
+        old, new = then.get(r.element.element_id), _now(r.element, after)
+        if change is None:
+            words = "not rated both times"
+            style.text(ax, 0.3, r.middle, words, fontsize=font, style="italic", color=style.GREY,
+                       va="center", ha="left")
+        elif change == 0:
+            ax.plot([0], [r.middle], marker="o", ms=height * 0.6, color=style.GREY, zorder=3)
+            style.text(ax, reach * 0.22, r.middle, f"held at {new}", fontsize=font, va="center", ha="left",
+                       color=style.INK)
+        else:
+            words = f"{'+' if change > 0 else '−'}{abs(change)}  ({old}→{new})"
+            x = change + (0.25 if change > 0 else -0.25)
+            style.text(ax, x, r.middle, words, fontsize=font, va="center",
+                       ha="left" if change > 0 else "right", color=style.INK)
+
+
+def _distance_caption(before, after, elements, changes, then) -> str:
+    known = [(e, changes[e.element_id]) for e in elements if changes[e.element_id] is not None]
+    up = [(e, c) for e, c in known if c > 0]
+    down = [(e, c) for e, c in known if c < 0]
+    held = [e for e, c in known if c == 0]
+    missing = [e for e in elements if changes[e.element_id] is None]
+    lines = [(
+        f"How far we have travelled: team view from {nice_date(before.closed_on)} to "
+        f"{nice_date(after.closed_on)}. {len(up)} moved up, {len(down)} moved down, {len(held)} held, "
+        f"{len(missing)} not rated both times.")]
+    if known:
+        big, c = max(known, key=lambda k: (abs(k[1]), k[1]))
+        if c:
+            lines.append(f"Biggest move: {_name(big)}, {'up' if c > 0 else 'down'} {abs(c)} "
+                         f"(from {then[big.element_id]} to {then[big.element_id] + c}).")
+    if up:
+        lines.append("Moved up: " + ", ".join(f"{_name(e)} +{c}" for e, c in up) + ".")
+    if down:
+        lines.append("Moved down: " + ", ".join(f"{_name(e)} −{abs(c)}" for e, c in down) + ".")
+    if held:
+        lines.append("Held: " + ", ".join(_name(e) for e in held) + ".")
+    if missing:
+        lines.append("Not rated both times: " + ", ".join(_name(e) for e in missing) + ".")
+    return "\n".join(lines)

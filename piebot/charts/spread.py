@@ -1,0 +1,142 @@
+"""Where each member put their bead, element by element, most-disagreed first.
+
+Names are never drawn nor written, in named rounds too: the chart is shown to the whole group and the
+prompt for discussion is the shape of the spread, not who sits where.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+
+from matplotlib.lines import Line2D
+
+from . import style
+from .data import Chart, ElementResult, NothingToChart, RoundResult
+from .layout import Layout, Row, draw_labels, drawing_axes, fit_rows, round_name
+
+MIN_ANSWERS = 3
+TOO_FEW = "fewer than 3 answers — not shown"
+TOO_FEW_LONG = "fewer than 3 answers — not shown, to keep answers anonymous"
+LABEL_FRACTION = 0.44
+TOP_PX = 215
+BOTTOM_PX = 1270
+
+
+def disagreement(element: ElementResult) -> tuple[int, float]:
+    """(range, interquartile range) of the individual answers; the sort key for 'most different first'."""
+    values = sorted(v for _, v in element.ratings)
+    if len(values) < 2:
+        return (0, 0.0)
+    q1, _, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return (values[-1] - values[0], q3 - q1)
+
+
+def spread(round: RoundResult) -> Chart:
+    shown = [e for e in round.elements if len(e.ratings) >= MIN_ANSWERS]
+    hidden = [e for e in round.elements if 0 < len(e.ratings) < MIN_ANSWERS]
+    if not shown:
+        if hidden:
+            raise NothingToChart(f"Fewer than {MIN_ANSWERS} people answered each element, so the spread is "
+                                 "not shown, to keep answers anonymous.")
+        raise NothingToChart("Nobody has placed a bead in this round yet, so there is no spread to show.")
+    shown.sort(key=lambda e: (-disagreement(e)[0], -disagreement(e)[1], e.element_name))
+
+    fig = style.new_figure()
+    style.title(fig, "How far apart our views are", f"Most different first · {round_name(round.closed_on)}")
+    most = max(len(e.ratings) for e in shown)
+    bead = 24.0 if most <= 20 else 20.0
+    label_width = style.WIDTH_PX * (LABEL_FRACTION - 0.07)
+    # One group, no theme headers: the order is by disagreement, so themes would interleave.
+    groups = [("", shown + hidden)]
+    avail = BOTTOM_PX - TOP_PX
+    min_row = min(110.0, avail / len(groups[0][1]) * 0.999)
+    layout = fit_rows(groups, avail, label_width, min_element_px=min_row, with_themes=False)
+    ax = drawing_axes(fig, TOP_PX, BOTTOM_PX, LABEL_FRACTION)
+    band_px = style.WIDTH_PX * (0.965 - LABEL_FRACTION) / 4
+    style.draw_level_bands(ax, round.level_labels, 8, band_px)
+    draw_labels(fig, ax, layout, anchor=lambda r: _thread_y(r, bead) + layout.font_px * 0.6)
+    _draw_rows(ax, layout, bead)
+    _legend(fig)
+    return style.to_chart(fig, "spread", _caption(round, shown, hidden))
+
+
+def _thread_y(row: Row, bead: float) -> float:
+    # The thread sits low in its row, leaving room under it for the team-view pointer and above it for
+    # beads stacked upward.
+    return -(row.top + row.height) + bead * 1.15
+
+
+def _draw_rows(ax, layout: Layout, bead: float) -> None:
+    rows = [r for r in layout.rows if r.kind == "element"]
+    xs: list[float] = []
+    ys: list[float] = []
+    views: list[tuple[int, float]] = []
+    for r in rows:
+        element = r.element
+        base = _thread_y(r, bead)
+        style.thread(ax, base)
+        if len(element.ratings) < MIN_ANSWERS:
+            style.text(ax, 10.5, base + layout.font_px * 0.6, TOO_FEW, fontsize=style.SMALL_PX - 4,
+                       style="italic", color=style.GREY, ha="center", va="center")
+            continue
+        counts = Counter(v for _, v in element.ratings)
+        tallest = max(counts.values())
+        count_px = style.SMALL_PX - 6
+        room = r.height - bead * 1.15 - bead * 0.6 - 4
+        step = min(bead * 0.9, room / max(1, tallest - 1))
+        if step < bead * 0.5:
+            # Stacks this compressed stop being countable by eye, so each gets its number on top.
+            step = min(bead * 0.9, (room - count_px) / max(1, tallest - 1))
+        for value, count in counts.items():
+            for k in range(count):
+                xs.append(value)
+                ys.append(base + k * step)
+            if step < bead * 0.5:
+                style.text(ax, value, base + (count - 1) * step + bead * 0.45, str(count),
+                           fontsize=count_px, ha="center", va="bottom", color=style.INK)
+        if element.team_view is not None:
+            views.append((element.team_view, base - bead * 0.62))
+    style.place_ticks(ax, [_thread_y(r, bead) for r in rows])
+    if xs:
+        ax.scatter(xs, ys, s=bead**2, color=style.SKY, edgecolors=style.BLUE, linewidths=1.5, zorder=3)
+    if views:
+        ax.scatter(*zip(*views, strict=True), s=(bead * 0.95) ** 2, marker="^", color=style.INK, zorder=4,
+                   linewidths=0)
+
+
+def _legend(fig) -> None:
+    handles = [
+        Line2D([], [], marker="o", ls="", ms=22, color=style.SKY, mec=style.BLUE, mew=1.5, label="one answer"),
+        Line2D([], [], marker="^", ls="", ms=22, color=style.INK, label="team view"),
+    ]
+    fig.legend(handles=handles, loc="lower center", ncol=2, frameon=False, bbox_to_anchor=(0.5, 0.005),
+               prop={"family": style.FONT_FAMILY, "size": style.SMALL_PX}, columnspacing=2)
+
+
+def _caption(round: RoundResult, shown: list[ElementResult], hidden: list[ElementResult]) -> str:
+    lines = [(
+        f"How far apart our views are, {round_name(round.closed_on)}: each answer is a bead on the "
+        f"20-place scale, most different views first. {round.answered} people answered.")]
+    # The anonymity note goes before the per-element figures, which may be cut to fit Telegram's limit.
+    if hidden:
+        lines.append(f"{TOO_FEW_LONG[0].upper()}{TOO_FEW_LONG[1:]}: "
+                     + ", ".join(style.short(e.element_name) for e in hidden) + ".")
+    unrated = [e for e in round.elements if not e.ratings]
+    if unrated:
+        lines.append("Not rated: " + ", ".join(style.short(e.element_name) for e in unrated) + ".")
+    for e in shown:
+        values = sorted(v for _, v in e.ratings)
+        low, high = values[0], values[-1]
+        middle = statistics.median(values)
+        view = f", team view {e.team_view}" if e.team_view is not None else ", no team view yet"
+        if low == high:
+            lines.append(f"{style.short(e.element_name)}: all {len(values)} answers at {low}{view}.")
+        else:
+            lines.append(f"{style.short(e.element_name)}: {len(values)} answers from {low} to {high} "
+                         f"({high - low} apart), middle {_num(middle)}{view}.")
+    return "\n".join(lines)
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"

@@ -1,0 +1,61 @@
+"""`piebot demo`: the real bot against a local Bot API server, played by a team of four.
+
+Works with no token and no network. Prints the group chat as a transcript and saves every
+image and document the bot sent under the output folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+
+from piebot.demo import scenes
+from piebot.localapi import LocalBotApi
+from piebot.runner import Bot
+from piebot.settings import Settings
+
+TOKEN = "100000:DEMO-token-local-only"
+
+
+async def run_demo(out: Path) -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    # The demo's own log lines would drown the transcript.
+    logging.getLogger().setLevel(logging.WARNING)
+    with tempfile.TemporaryDirectory() as tmp:
+        async with LocalBotApi(token=TOKEN) as api:
+            settings = Settings(
+                _env_file=None,
+                TELEGRAM_BOT_TOKEN=TOKEN,
+                TELEGRAM_API_BASE_URL=api.base_url,
+                DATABASE_URL=f"sqlite:///{Path(tmp) / 'demo.db'}",
+                PIEBOT_SIGNING_SECRET="demo",
+            )
+            bot = Bot(settings)
+            await bot.start()
+            try:
+                story = await scenes.play(api, bot)
+            finally:
+                await bot.stop()
+            print(api.transcript(story.team.group))
+            for person in story.team.everyone:
+                private = api.transcript(person)
+                if private.strip():
+                    print(f"\n--- {person.first_name}'s private chat ---")
+                    print(private)
+            saved = save_files(api, story, out)
+    print(f"\nSaved {len(saved)} file(s) in {out}/: " + ", ".join(p.name for p in saved))
+    return 0
+
+
+def save_files(api: LocalBotApi, story, out: Path) -> list[Path]:
+    saved = []
+    chats = [story.team.group, *story.team.everyone]
+    for chat in chats:
+        for message in api.chat_log(chat):
+            if message.file_bytes:
+                name = message.file_name or f"{message.kind}-{message.message_id}.png"
+                path = out / name
+                path.write_bytes(message.file_bytes)
+                saved.append(path)
+    return saved

@@ -1,0 +1,127 @@
+"""The database engine: SQLite (WAL) by default, any SQLAlchemy URL otherwise."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session, create_engine
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def normalise_url(url: str) -> str:
+    # People paste the URL their PostgreSQL host gives them; use the psycopg 3 driver we ship.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+class Database:
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = normalise_url(url)
+        parsed = make_url(self.url)
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        self.is_postgres = parsed.get_backend_name() == "postgresql"
+        kwargs: dict = {"echo": echo}
+        if self.is_sqlite:
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # Handlers run in worker threads; each gets its own connection from the pool.
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        else:
+            kwargs["pool_pre_ping"] = True
+            kwargs["pool_size"] = 10
+        self.engine: Engine = create_engine(self.url, **kwargs)
+        if self.is_sqlite:
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Apply Alembic migrations up to `revision` (what `piebot db upgrade` and start-up do)."""
+        from alembic import command
+
+        command.upgrade(self.alembic_config(), revision)
+
+    def alembic_config(self):
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        cfg.attributes["engine"] = self.engine
+        return cfg
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets the scheduler read while a handler writes; foreign keys are off by default in SQLite.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+@contextmanager
+def session_scope(db: Database) -> Iterator[Session]:
+    """One unit of work: committed together, or not at all."""
+    with db.session() as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+class AlreadyDone(Exception):
+    """The update was handled before; its effect is in the database already."""
+
+
+def _lock_chat(session: Session, chat_id: int) -> None:
+    # On PostgreSQL, workers serving one bot take turns per chat so a chat's updates apply in order.
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": chat_id})
+
+
+def apply_once(db: Database, update_id: int | None, chat_id: int | None, work):
+    """Run `work(session)` and record `update_id` in the same transaction.
+
+    A repeated update (a redelivery after a crash, a retried webhook) raises AlreadyDone
+    instead of taking effect twice.
+    """
+    from sqlalchemy.exc import IntegrityError
+
+    from piebot.storage.models import ProcessedUpdate
+
+    try:
+        with session_scope(db) as session:
+            if chat_id is not None:
+                _lock_chat(session, chat_id)
+            if update_id is not None:
+                if session.get(ProcessedUpdate, update_id) is not None:
+                    raise AlreadyDone(update_id)
+                session.add(ProcessedUpdate(update_id=update_id))
+                session.flush()
+            return work(session)
+    except IntegrityError:
+        if update_id is not None:
+            with db.session() as session:
+                if session.get(ProcessedUpdate, update_id) is not None:
+                    raise AlreadyDone(update_id) from None
+        raise

@@ -1,0 +1,1 @@
+"""Everything that knows about Telegram lives in this package."""

@@ -1,0 +1,43 @@
+"""What every handler needs, built once by the composition root and kept in bot_data."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlmodel import Session
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from piebot.settings import Settings
+from piebot.storage.db import Database, apply_once, session_scope
+
+T = TypeVar("T")
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    bot_username: str = ""
+    # Short-lived cache of chat admin ids: (chat_id) -> (fetched_at, ids).
+    admin_cache: dict[int, tuple[float, frozenset[int]]] = field(default_factory=dict)
+
+    async def apply(self, update: Update | None, work: Callable[[Session], T]) -> T:
+        """Commit `work` together with the update's id, off the event loop."""
+        update_id = update.update_id if update is not None else None
+        chat = update.effective_chat if update is not None else None
+        return await asyncio.to_thread(apply_once, self.db, update_id, chat.id if chat else None, work)
+
+    async def read(self, work: Callable[[Session], T]) -> T:
+        def run() -> T:
+            with session_scope(self.db) as session:
+                return work(session)
+
+        return await asyncio.to_thread(run)
+
+
+def runtime_of(context: ContextTypes.DEFAULT_TYPE | Any) -> Runtime:
+    return context.application.bot_data["runtime"]

@@ -1,0 +1,388 @@
+"""Charts, PDF report and CSV exports: what a reader of the pictures, captions and files would check."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import random
+import re
+import struct
+import zlib
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pytest
+
+from piebot.charts import (
+    ActionRow,
+    Chart,
+    CheckInPoint,
+    CheckInSeries,
+    ElementResult,
+    NothingToChart,
+    RoundResult,
+    actions_by_theme,
+    close_pool,
+    distance_travelled,
+    render,
+    responsiveness_trend,
+    spread,
+    team_profile,
+)
+from piebot.charts.export import export_csv, safe_cell
+from piebot.charts.report import ReportTooLarge, round_report_pdf
+
+THEMES = {
+    "Psychological awareness": ["Empathy and emotional intelligence", "Approaches and techniques",
+                                "Psychological models"],
+    "Training and support": ["Training", "Support"],
+    "Learning and enquiry": ["A culture of enquiry", "Reflective practice", "Sector engagement",
+                             "Evidence-generating practice"],
+    "Spaces of opportunity": ["The built environment", "Networks and surroundings",
+                              "Pathways, systems and system coherence"],
+    "The Three Rs": ["Rules and procedures", "Roles and relationships", "Responsiveness"],
+}
+LABELS = ["Getting started", "Finding our way", "Growing", "Part of who we are"]
+NAMES = ["Alice Fenwick", "Bongani Dube", "Ciarán Walsh", "Dorota Nowak", "Efua Mensah", "Farid Haddad"]
+
+
+def make_round(members: list[str] | int = NAMES, anonymous: bool = False, seed: int = 1, round_id: int = 2,
+               closed: date | None = date(2025, 3, 3), extra: list[ElementResult] = ()) -> RoundResult:
+    rnd = random.Random(seed)
+    names = [f"Member {i}" for i in range(members)] if isinstance(members, int) else list(members)
+    elements = []
+    for theme, names_of_elements in THEMES.items():
+        for name in names_of_elements:
+            centre = rnd.randint(4, 16)
+            ratings = [(None if anonymous else n, max(1, min(20, centre + rnd.randint(-3, 3)))) for n in names]
+            elements.append(ElementResult(
+                name[:12].lower(), name, theme, False, ratings, centre, None,
+                evidence=[f"Evidence on {name}"], hinders=[f"Hinders {name}"], helps=[f"Helps {name}"]))
+    return RoundResult(round_id, "Riverside Hostel", closed, anonymous, LABELS, elements + list(extra),
+                       actions=[ActionRow("Book trauma training", "Training and support", NAMES[0],
+                                          date(2025, 5, 1), "open", "Everyone booked", "Training")],
+                       peer_comments=["Strong reflective culture; keep it going."])
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    length, kind = struct.unpack(">I4s", data[8:16])
+    assert kind == b"IHDR" and length == 13
+    return struct.unpack(">II", data[16:24])
+
+
+def assert_chart(chart: Chart, kind: str) -> None:
+    assert chart.kind == kind
+    assert png_size(chart.png) == (1080, 1350) == (chart.width_px, chart.height_px)
+    assert 0 < len(chart.caption) <= 1024
+    assert "<" not in chart.caption  # plain text, no HTML
+
+
+def pdf_text(data: bytes) -> str:
+    """Text of an uncompressed fpdf2 PDF, decoded through each font's ToUnicode map."""
+    objects = {int(m.group(1)): m.group(2) for m in re.finditer(rb"(\d+) 0 obj(.*?)endobj", data, re.DOTALL)}
+
+    def cmap(font_obj: int) -> dict[int, str]:
+        ref = re.search(rb"/ToUnicode (\d+) 0 R", objects[font_obj])
+        pairs = re.findall(rb"<([0-9A-F]{4})> <([0-9A-F]+)>", objects[int(ref.group(1))])
+        return {int(c, 16): bytes.fromhex(u.decode()).decode("utf-16-be") for c, u in pairs}
+
+    fonts = {name: cmap(int(ref)) for name, ref in set(re.findall(rb"/(F\d+) (\d+) 0 R", data))}
+    out, current = [], {}
+    token = re.compile(rb"/(F\d+) [\d.]+ Tf|\(((?:\\.|[^\\)])*)\) Tj", re.DOTALL)
+    for m in token.finditer(data):
+        if m.group(1):
+            current = fonts[m.group(1)]
+            continue
+        raw = re.sub(rb"\\([nrtbf()\\])", lambda e: {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b",
+                                                      b"f": b"\f"}.get(e.group(1), e.group(1)), m.group(2))
+        out.append("".join(current.get(int.from_bytes(raw[i:i + 2], "big"), "?") for i in range(0, len(raw), 2)))
+    return "\n".join(out)
+
+
+# ---- charts -------------------------------------------------------------------------------------------
+
+def test_team_profile_caption_states_extremes_and_biggest_mover():
+    current = make_round()
+    previous = make_round(seed=2, round_id=1, closed=date(2024, 11, 1))
+    chart = team_profile(current, previous)
+    assert_chart(chart, "team_profile")
+    top = max(current.elements, key=lambda e: e.team_view)
+    assert f"{top.element_name} at {top.team_view}" in chart.caption
+    before = {e.element_id: e.team_view for e in previous.elements}
+    moves = [(e, e.team_view - before[e.element_id]) for e in current.elements]
+    big, change = max(moves, key=lambda m: (abs(m[1]), m[1]))
+    assert (f"Biggest move: {big.element_name}, {'up' if change > 0 else 'down'} {abs(change)} "
+            f"(from {before[big.element_id]} to {big.team_view})") in chart.caption
+
+
+def test_team_profile_marks_unrated_and_our_own():
+    current = make_round(extra=[ElementResult("own", "Relationships with families", "Relationships", True,
+                                              [], 7)])
+    els = list(current.elements)
+    els[4] = replace(els[4], team_view=None, ratings=[])
+    chart = team_profile(replace(current, elements=els))
+    assert_chart(chart, "team_profile")
+    assert f"Not rated: {els[4].element_name}." in chart.caption
+    assert "1 of the elements are our own" in chart.caption
+
+
+def test_spread_orders_by_disagreement_and_states_range():
+    rnd = make_round()
+    chart = spread(rnd)
+    assert_chart(chart, "spread")
+    ranges = {e.element_name: max(v for _, v in e.ratings) - min(v for _, v in e.ratings) for e in rnd.elements}
+    widest = max(ranges.values())
+    first_line = chart.caption.splitlines()[1]
+    assert f"({widest} apart)" in first_line
+    assert "6 people answered" in chart.caption
+
+
+def test_spread_anonymous_has_no_names_and_hides_thin_elements():
+    rnd = make_round(anonymous=True)
+    els = list(rnd.elements)
+    els[0] = replace(els[0], ratings=[(None, 3), (None, 18)])
+    chart = spread(replace(rnd, elements=els))
+    assert_chart(chart, "spread")
+    assert not any(name.split()[0] in chart.caption for name in NAMES)
+    assert "fewer than 3 answers — not shown, to keep answers anonymous" in chart.caption.lower()
+    assert f"{els[0].element_name}: 2 answers" not in chart.caption
+    assert "from 3 to 18" not in chart.caption
+
+
+def test_spread_named_round_caption_has_no_names_either():
+    chart = spread(make_round())
+    assert not any(part in chart.caption for name in NAMES for part in name.split())
+
+
+def test_spread_with_too_few_everywhere_says_so():
+    rnd = make_round(members=["A", "B"])
+    with pytest.raises(NothingToChart, match="to keep answers anonymous"):
+        spread(rnd)
+
+
+def test_sixty_members_render():
+    rnd = make_round(members=60, anonymous=True)
+    assert_chart(spread(rnd), "spread")
+    assert_chart(team_profile(rnd), "team_profile")
+    assert "60 people answered" in spread(rnd).caption
+
+
+def test_one_member():
+    rnd = make_round(members=["Solo"])
+    assert_chart(team_profile(rnd), "team_profile")
+    with pytest.raises(NothingToChart):
+        spread(rnd)
+
+
+def test_twenty_written_in_elements_with_long_names_and_emoji():
+    extra = [ElementResult(f"own{i}", f"Our own element {i} 🐶✨ about relationships with families, peers, "
+                           "neighbours and the pets people bring with them into the hostel", "Relationships 💬",
+                           True, [(n, (i % 20) + 1) for n in NAMES], (i % 20) + 1) for i in range(20)]
+    rnd = make_round(extra=extra)
+    for chart in (team_profile(rnd), spread(rnd), distance_travelled(make_round(seed=3), rnd)):
+        assert_chart(chart, chart.kind)
+    assert "20 of the elements are our own" in team_profile(rnd).caption
+
+
+def test_rtl_names_render():
+    rnd = make_round(members=["דנה כהן", "محمد علي", "Sam"],
+                     extra=[ElementResult("rtl", "יחסים עם משפחות", "علاقات", True,
+                                          [("דנה כהן", 4), ("محمد علي", 9), ("Sam", 12)], 8)])
+    for chart in (team_profile(rnd), spread(rnd)):
+        assert_chart(chart, chart.kind)
+    assert "יחסים עם משפחות" in team_profile(rnd).caption
+
+
+def test_dollar_signs_do_not_start_mathtext():
+    rnd = make_round(extra=[ElementResult("m", "Budget $5 and $ signs $x^", "Money $", True, [], 5)])
+    assert_chart(team_profile(rnd), "team_profile")
+
+
+def test_no_data_raises_a_kind_message():
+    empty = RoundResult(1, "T", None, False, LABELS, [])
+    for call in (lambda: team_profile(empty), lambda: spread(empty), lambda: distance_travelled(empty, empty),
+                 lambda: responsiveness_trend([]), lambda: actions_by_theme([])):
+        with pytest.raises(NothingToChart) as info:
+            call()
+        assert str(info.value) and len(str(info.value)) < 300
+
+
+def test_never_rated_round_raises():
+    rnd = make_round()
+    unrated = replace(rnd, elements=[replace(e, team_view=None, ratings=[]) for e in rnd.elements])
+    with pytest.raises(NothingToChart):
+        team_profile(unrated)
+
+
+def checkins() -> list[CheckInPoint]:
+    start = date(2025, 1, 6)
+    return [CheckInPoint(start + timedelta(weeks=i), None if i == 3 else 8 + i, 5 + i, 12 + i, 5 + i % 3,
+                         missed=i == 3) for i in range(8)]
+
+
+def test_trend_caption_matches_points():
+    points = checkins()
+    chart = responsiveness_trend(points, level_labels=LABELS)
+    assert_chart(chart, "responsiveness_trend")
+    last = points[-1]
+    assert f"middle answer {last.median}, answers from {last.low} to {last.high}, {last.answered} answered" \
+        in chart.caption
+    assert "Missed check-ins (1): 27 Jan 2025." in chart.caption
+    assert "moved up 7" in chart.caption
+
+
+def test_trend_single_point_and_all_missed():
+    one = [CheckInPoint(date(2025, 1, 6), 10.5, 8, 13, 4)]
+    assert "middle answer 10.5" in responsiveness_trend(one).caption
+    with pytest.raises(NothingToChart):
+        responsiveness_trend([CheckInPoint(date(2025, 1, 6), None, None, None, 0, missed=True)])
+
+
+def test_distance_travelled_language_and_counts():
+    before = make_round(seed=2, closed=date(2024, 11, 1))
+    after = make_round()
+    els = list(after.elements)
+    els[0] = replace(els[0], team_view=None)
+    els[1] = replace(els[1], team_view=before.elements[1].team_view)
+    after = replace(after, elements=els)
+    chart = distance_travelled(before, after)
+    assert_chart(chart, "distance_travelled")
+    changes = [a.team_view - b.team_view for a, b in zip(after.elements, before.elements, strict=True)
+               if a.team_view is not None]
+    up, down, held = sum(c > 0 for c in changes), sum(c < 0 for c in changes), sum(c == 0 for c in changes)
+    assert f"{up} moved up, {down} moved down, {held} held, 1 not rated both times" in chart.caption
+    for word in ("worse", "fail", "bad", "declin"):
+        assert word not in chart.caption.lower()
+
+
+def test_actions_by_theme_counts():
+    actions = [ActionRow(f"a{i}", "Training and support" if i < 5 else "The Three Rs", None, None,
+                         ["open", "done", "overdue"][i % 3]) for i in range(8)]
+    chart = actions_by_theme(actions)
+    assert_chart(chart, "actions_by_theme")
+    assert "8 agreed — 3 done, 3 open, 2 overdue" in chart.caption
+    assert "Training and support: 2 done, 2 open, 1 overdue." in chart.caption
+
+
+def test_caption_never_exceeds_telegram_limit():
+    extra = [ElementResult(f"o{i}", "x" * 60 + str(i), "Own", True, [], i % 20 + 1) for i in range(40)]
+    assert len(team_profile(make_round(extra=extra)).caption) <= 1024
+
+
+async def test_render_runs_off_the_loop():
+    try:
+        charts = await asyncio.gather(render(team_profile, make_round()), render(actions_by_theme,
+                                      make_round().actions))
+        assert [c.kind for c in charts] == ["team_profile", "actions_by_theme"]
+        with pytest.raises(NothingToChart):
+            await render(responsiveness_trend, [])
+    finally:
+        close_pool()
+
+
+# ---- PDF --------------------------------------------------------------------------------------------------
+
+def test_pdf_has_every_section():
+    rnd = make_round()
+    [(name, data)] = round_report_pdf(rnd, make_round(seed=2), compress=False)
+    assert name == "piebot-riverside-hostel-round-2.pdf" and data.startswith(b"%PDF")
+    text = pdf_text(data)
+    for expected in ("Team: Riverside Hostel", "Round 2, closed 3 Mar 2025", "Answered: 6 people",
+                     "Where our team is now", "How far apart our views are", "Evidence on Support",
+                     "What gets in the way", "Hinders Training", "What we have going for us",
+                     "Book trauma training", "Who: Alice Fenwick", "How we'll know: Everyone booked",
+                     "Peer reviewer's comments", "Strong reflective culture"):
+        assert expected in text, expected
+
+
+def test_pdf_anonymous_round_has_no_names():
+    rnd = make_round(anonymous=True)
+    text = pdf_text(round_report_pdf(rnd, compress=False)[0][1])
+    assert "Answers were anonymous" in text
+    for name in NAMES:
+        assert name not in text and name.split()[0] not in text
+
+
+def test_pdf_unicode_text():
+    rnd = make_round(extra=[ElementResult("rtl", "Zoë’s ‘own’ — יחסים 🐶", "Own", True, [], 4,
+                                          evidence=["محمد said ✔ it works"])])
+    text = pdf_text(round_report_pdf(rnd, compress=False)[0][1])
+    assert "Zoë’s ‘own’ — יחסים" in text and "محمد said ✔ it works" in text
+
+
+def test_pdf_splits_under_max_bytes():
+    rnd = make_round()
+    whole = round_report_pdf(rnd)[0][1]
+    limit = len(whole) * 2 // 3
+    parts = round_report_pdf(rnd, max_bytes=limit)
+    assert len(parts) >= 2
+    assert all(len(data) < limit and data.startswith(b"%PDF") for _, data in parts)
+    assert parts[0][0].endswith(f"-part-1-of-{len(parts)}.pdf")
+    with pytest.raises(ReportTooLarge):
+        round_report_pdf(rnd, max_bytes=10_000)
+
+
+def test_pdf_empty_round():
+    data = round_report_pdf(RoundResult(1, "New team", None, True, LABELS, []), compress=False)[0][1]
+    text = pdf_text(data)
+    assert "no team profile to show" in text and "No peer review comments yet." in text
+
+
+# ---- CSV --------------------------------------------------------------------------------------------------
+
+def read_csv(data: bytes) -> list[dict[str, str]]:
+    assert data.startswith(b"\xef\xbb\xbf")
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def test_csv_exports():
+    named, anon = make_round(), make_round(anonymous=True, round_id=3)
+    series = [CheckInSeries("Responsiveness", checkins())]
+    actions = [ActionRow("=HYPERLINK(\"http://x\")", "Training", "@bob", None, "open", "-1 incidents")]
+    files = dict(export_csv([named, anon], series, actions))
+    assert list(files) == ["ratings.csv", "checkins.csv", "actions.csv"]
+
+    ratings = read_csv(files["ratings.csv"])
+    assert len(ratings) == 2 * 15 * len(NAMES)
+    first = ratings[0]
+    element = named.elements[0]
+    assert first["member"] == NAMES[0] and int(first["rating index"]) == element.ratings[0][1]
+    index = element.ratings[0][1]
+    assert first["level"] == str((index - 1) // 5 + 1) and first["position"] == str((index - 1) % 5 + 1)
+    assert first["team view"] == str(element.team_view) and first["closed_on"] == "2025-03-03"
+    anon_rows = [r for r in ratings if r["round"] == "3"]
+    assert anon_rows and all(r["member"] == "anonymous" for r in anon_rows)
+
+    points = read_csv(files["checkins.csv"])
+    assert len(points) == 8 and points[3]["missed"] == "yes" and points[3]["median"] == ""
+    assert points[0] == {"date": "2025-01-06", "element": "Responsiveness", "answered": "5", "median": "8",
+                         "low": "5", "high": "12", "missed": "no"}
+
+    [action] = read_csv(files["actions.csv"])
+    assert action["text"].startswith("'=") and action["owner"] == "'@bob"
+    assert action["how we'll know"] == "'-1 incidents"
+
+
+def test_csv_keeps_unrated_elements_and_empty_inputs():
+    rnd = make_round()
+    rnd = replace(rnd, elements=[replace(rnd.elements[0], ratings=[], team_view=None)])
+    files = dict(export_csv([rnd], [], []))
+    [row] = read_csv(files["ratings.csv"])
+    assert row["member"] == "" and row["team view"] == ""
+    assert read_csv(files["checkins.csv"]) == [] and read_csv(files["actions.csv"]) == []
+    assert safe_cell(-3) == -3 and safe_cell("+1") == "'+1"
+
+
+def test_png_is_not_truncated():
+    # Walk the chunks to the end: a reader would notice a truncated file before anything else.
+    data = team_profile(make_round()).png
+    pos, kinds = 8, []
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        chunk = data[pos + 8:pos + 8 + length]
+        assert zlib.crc32(kind + chunk) == struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])[0]
+        kinds.append(kind)
+        pos += 12 + length
+    assert kinds[0] == b"IHDR" and kinds[-1] == b"IEND"

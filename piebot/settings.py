@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     webhook_listen: str = Field(default="0.0.0.0", alias="PIEBOT_WEBHOOK_LISTEN")
     webhook_port: int = Field(default=8080, alias="PIEBOT_WEBHOOK_PORT")
 
+    @field_validator("telegram_bot_token", "signing_secret", "webhook_secret", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value):
+        # `TELEGRAM_BOT_TOKEN= make run` should read as "no token", not as an empty one.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:

@@ -53,9 +53,9 @@ def save_files(api: LocalBotApi, story, out: Path) -> list[Path]:
     chats = [story.team.group, *story.team.everyone]
     for chat in chats:
         for message in api.chat_log(chat):
-            if message.file_bytes:
-                name = message.file_name or f"{message.kind}-{message.message_id}.png"
+            if message.file:
+                name = message.filename or f"{message.kind}-{message.message_id}.png"
                 path = out / name
-                path.write_bytes(message.file_bytes)
+                path.write_bytes(message.file)
                 saved.append(path)
     return saved

@@ -13,6 +13,9 @@ import hmac
 from dataclasses import dataclass
 
 _SIG_BYTES = 12
+# 12 bytes are 16 base64 characters, always: the signature is the payload's fixed-length tail,
+# since '-' and '_' may occur inside it.
+_SIG_CHARS = 16
 
 
 class BadLink(ValueError):
@@ -36,14 +39,14 @@ def _sig(secret: bytes, body: str) -> str:
 
 def sign(secret: bytes, action: str, ref: int, user_id: int) -> str:
     body = f"{action}{ref}-{user_id}"
-    payload = f"{body}-{_sig(secret, body)}"
+    payload = body + _sig(secret, body)
     assert len(payload) <= 64
     return payload
 
 
 def verify(secret: bytes, payload: str) -> Grant:
     try:
-        body, sig = payload.rsplit("-", 1)
+        body, sig = payload[:-_SIG_CHARS], payload[-_SIG_CHARS:]
         head, user = body.split("-", 1)
         action, ref = head[0], int(head[1:])
         user_id = int(user)

@@ -15,13 +15,32 @@ import platform
 import sqlite3
 import sys
 import time
+import traceback
 from pathlib import Path
 
 
+def _proc_value(path: str, key: str) -> str:
+    try:
+        with open(path) as facts:
+            for line in facts:
+                name, _, value = line.partition(":")
+                if name.strip() == key:
+                    return value.strip()
+    except OSError:
+        pass
+    return "?"
+
+
 def machine_facts() -> list[str]:
+    memory = _proc_value("/proc/meminfo", "MemTotal")
+    ram = f"{int(memory.split()[0]) / 1024 / 1024:.1f} GB RAM" if memory != "?" else "RAM ?"
+    # Other work on the machine moves every figure; the load says how quiet it was.
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     facts = [
         f"date: {time.strftime('%Y-%m-%d %H:%M %Z')}",
-        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}",
+        f"machine: {platform.machine()}, {os.cpu_count()} CPUs ({_proc_value('/proc/cpuinfo', 'model name')}), "
+        f"{ram}, {platform.platform()}",
+        f"load average at start: {load}",
         f"python: {sys.version.split()[0]}",
         f"sqlite: {sqlite3.sqlite_version}",
     ]
@@ -37,14 +56,14 @@ def machine_facts() -> list[str]:
 
 
 def format_table(rows: list[dict]) -> str:
-    header = f"{'figure':<58} {'value':>12} {'floor':>12} {'ratio':>7}  {'goal':<14} ok"
+    header = f"{'figure':<64} {'value':>12} {'floor':>12} {'ratio':>7}  {'goal':<14} ok"
     lines = [header, "-" * len(header)]
     for row in rows:
         value = f"{row['value']:.4g} {row.get('unit', '')}".strip()
         floor = "" if row.get("floor") is None else f"{row['floor']:.4g}"
         ratio = "" if row.get("ratio") is None else f"{row['ratio']:.2f}"
         ok = {True: "yes", False: "NO", None: "-"}[row.get("ok")]
-        lines.append(f"{row['figure'][:58]:<58} {value:>12} {floor:>12} {ratio:>7}  {row.get('goal', ''):<14} {ok}")
+        lines.append(f"{row['figure'][:64]:<64} {value:>12} {floor:>12} {ratio:>7}  {row.get('goal', ''):<14} {ok}")
     return "\n".join(lines)
 
 
@@ -67,12 +86,14 @@ def main(argv: list[str] | None = None) -> int:
             got = module.run(smoke=args.smoke)
         except Exception as exc:  # a broken benchmark must fail the smoke run loudly
             print(f"{name}: FAILED: {type(exc).__name__}: {exc}", file=sys.stderr)
+            traceback.print_exc(limit=-3)
             failures += 1
             continue
         rows.extend(got)
         print(f"{name}: {len(got)} figure(s) in {time.perf_counter() - started:.1f}s", file=sys.stderr)
     print()
     print(format_table(rows))
+    print(f"\nload average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.smoke:
         print(f"\nsmoke run: {len(names)} benchmark(s), {failures} failed (figures at tiny sizes are not meaningful)")
     return 1 if failures else 0

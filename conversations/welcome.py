@@ -83,14 +83,20 @@ PRIVATE_START = (
 HELP_GROUP = (
     "<b>piebot</b> — PIEs 2.0 reflective self-assessment for your team.\n\n"
     "<b>Everyone</b>\n/join — count me in and open the private chat\n/status — where the current round stands\n"
-    "/chart — see the team's charts\n/help — this message\n\n"
-    "<b>Admins and facilitators</b>\n/setup — name, framework, time zone\n/assess — start a round\n"
-    "/facilitator — name a facilitator\n/schedule — check-ins and reminders\n/support — support contacts\n"
-    "/report — PDF of a round\n/export — CSV files"
+    "/chart — see the team's charts\n/withdraw — take back your own answer\n/away — no reminders until a date\n"
+    "/help — this message\n\n"
+    "<b>Running a round</b>\n/assess — start a round\n/next /back /skip — move through it\n"
+    "/pause /resume /close — pause, carry on, or finish\n/peerreview — a code for a trusted colleague\n\n"
+    "<b>Admins</b>\n/setup — name, framework, time zone\n/facilitator — name a facilitator\n"
+    "/schedule — check-ins and reminders\n/support — support contacts\n/report — PDF of a round\n"
+    "/export — CSV files\n/serviceusers — a round with the people we serve\n"
+    "/acceptnetwork /networks /leavenetwork — your organisation or network\n"
+    "/retention — how long answers are kept\n/deleteteam — delete all of the team's data"
 )
 
 HELP_PRIVATE = (
     "<b>piebot</b> — here you answer privately and get reminders.\n\n"
     "/mydata — everything I keep about you\n/forgetme — erase your named answers\n"
-    "/away — no reminders until a date\n/network — for managers: look across teams\n/help — this message"
+    "/away — no reminders until a date\n/review — redeem a peer-review code\n"
+    "/network — for managers: look across teams\n/help — this message"
 )

@@ -1,7 +1,7 @@
 """What is assessed: PIEs 2.0 and its variants as data, with a typed loader. No Telegram, no database."""
 
 from framework.customisation import Customisation
-from framework.loader import VARIANTS, check_file, load_framework
+from framework.loader import VARIANTS, check_file, load_framework, shared_framework
 from framework.model import STAGE_ORDER, Element, Framework, Level, Scale, Stage, Theme
 from framework.problems import FrameworkError, Problem
 
@@ -19,4 +19,5 @@ __all__ = [
     "Theme",
     "check_file",
     "load_framework",
+    "shared_framework",
 ]

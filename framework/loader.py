@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import json
 from pathlib import Path
 from typing import Any
 
@@ -241,3 +242,19 @@ def load_framework(
     return _as_customisation(customisation).apply(
         base, append_themes=variant not in _NO_WRITTEN_IN, as_threads=variant in _THREADED
     )
+
+
+def shared_framework(variant: str = CANONICAL, customisation: Customisation | dict[str, Any] | None = None) -> Framework:
+    """The same Framework object for the same variant and customisation: for hot paths that only read it.
+
+    load_framework copies the whole framework on every call, which costs more than handling a press.
+    """
+    if isinstance(customisation, Customisation):
+        customisation = customisation.model_dump(mode="json")
+    # The customisation arrives as a dict from the database; its JSON text is the cache key.
+    return _shared(variant, json.dumps(customisation or None, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=512)
+def _shared(variant: str, customisation_json: str) -> Framework:
+    return load_framework(variant, json.loads(customisation_json))

@@ -93,3 +93,19 @@ def comments_sent() -> str:
 
 def code_not_valid() -> str:
     return "That code doesn't work. It may have expired — ask the team for a new one."
+
+
+# ---------------------------------------------------------------- asking for a code, and using one
+
+CODE_SENT_PRIVATELY = "I've sent you a peer review code in private. Keep it between you and your reviewer."
+GET_CODE_PRIVATELY = (
+    "A peer review code is a key to your assessment, so I'll give it to you in private. Tap below."
+)
+GET_CODE_BUTTON = "Get the code in private"
+WRITE_AS_YOURSELF = "Send /peerreview as yourself (not as the group), so I can give you the code in private."
+NO_CLOSED_ROUND = "There's no finished round to review yet. Once a round has closed, ask again."
+HOW_TO_REDEEM = "To read a team's assessment, send <code>/review</code> followed by the code the team gave you."
+NOT_FOR_OWN_TEAM = (
+    "This code is for a colleague from another team — you're in this one already, so you have its summary."
+)
+REPLY_TO_COMMENT = "↩️ Reply to my message with the assessment to leave your comments."

@@ -94,3 +94,52 @@ def walk_nudge(title: str, elements_left: int, closes_at: datetime, tz: ZoneInfo
         f"A gentle reminder: <b>{title}</b> closes {moment(closes_at, tz, now)}.\n"
         f"You have {left} left. Carry on where you left off, and skip anything you're not sure about."
     )
+
+
+# ---------------------------------------------------------------- the group status message and its ending
+
+NOT_CONNECTED = "Haven't opened a private chat with me yet? Send /join here and tap the link I give you."
+
+
+def walk_status_for_group(
+    title: str, finished: int, members: int, closes_at: datetime, tz: ZoneInfo, now: datetime, unconnected: bool
+) -> str:
+    """The status message, with a word for whoever can't be written to yet — said to everyone, nobody tagged."""
+    text = walk_status(title, finished, members, closes_at, tz, now)
+    return f"{text}\n{NOT_CONNECTED}" if unconnected else text
+
+
+def walk_closed_status(title: str, finished: int, members: int) -> str:
+    return f"<b>{title}</b>\nClosed · {finished} of {members} finished. The summary follows below."
+
+
+def team_views_prompt(names: list[str], set_count: int) -> str:
+    """After an async round: the facilitator agrees a team view per element, most disagreement first,
+    because that is where the conversation is most needed."""
+    lines = [
+        "<b>Now agree the team views</b>",
+        "Talk it through together, then the facilitator sets each one. "
+        "Start at the top: that's where views differed most.",
+    ]
+    if set_count:
+        lines.append(f"{set_count} of {len(names)} set so far.")
+    return "\n".join(lines)
+
+
+TEAM_VIEWS_DONE = "All team views are set — thank you."
+
+# ---------------------------------------------------------------- the private walk
+
+CHOOSE_ROUND = "You have more than one round open. Which one would you like to do now?"
+WRITTEN_IN_PRIVATE = "I've written to you in private."
+ALREADY_FINISHED = "You've finished this one — thank you."
+NOT_CONNECTED_ALERT = "I can't write to you yet. Send /join in the group and tap the link I give you."
+TAP_THE_SCALE = "Tap a place on the scale above — or “Not sure — skip”."
+SKIPPED = "<i>Skipped.</i>"
+ANSWER_KEPT = "<i>Thank you — kept.</i>"
+STOPPED = "<i>Stopped here for now.</i>"
+
+
+def bead_placed(description: str) -> str:
+    """`description` is safe HTML already (beads.describe)."""
+    return f"Your bead: <b>{description}</b>"

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from matplotlib.patches import Patch
-
 from . import style
 from .data import ActionRow, Chart, NothingToChart
+from .layout import drawing_plane
 
 # Hatching repeats the colour meaning for anyone who cannot tell the colours apart.
 STATUSES = (("done", "done", style.GREEN, ""), ("open", "open", style.SKY, ""),
             ("overdue", "overdue", style.VERMILLION, "//"))
 MAX_THEMES = 12
+HEIGHT_LEGEND_PX = 156  # the legend's middle, from the top, under the title
 
 
 def actions_by_theme(actions: list[ActionRow]) -> Chart:
@@ -33,22 +33,21 @@ def actions_by_theme(actions: list[ActionRow]) -> Chart:
     total = len(actions)
     style.title(fig, "Our actions by theme", f"{total} action{'s' if total != 1 else ''} agreed")
     top, bottom = 0.86, 0.09
-    ax = fig.add_axes((0.05, bottom, 0.9, top - bottom))
-    style.bare(ax)
     n = len(themes)
     widest = max(sum(c.values()) for c in counts.values())
-    ax.set_xlim(0, widest * 1.15)
-    ax.set_ylim(max(n, 5) - 0.4, -0.75)
+    # Rows run downwards: row 0 at the top.
+    ax = drawing_plane(fig, (1 - top) * style.HEIGHT_PX, (1 - bottom) * style.HEIGHT_PX, 0.05, 0.95,
+                       xlim=(0, widest * 1.15), ylim=(max(n, 5) - 0.4, -0.75))
     label_font = style.LABEL_PX if n <= 7 else max(style.MIN_LABEL_PX, style.LABEL_PX - (n - 7) * 2)
     bar_h = 0.42
     for i, theme in enumerate(themes):
         style.text(ax, 0, i - bar_h / 2 - 0.08, style.wrap(theme, style.WIDTH_PX * 0.9, label_font, 1),
                    fontsize=label_font, fontweight="bold", va="bottom", ha="left")
     left = [0] * n
-    for status, label, colour, hatch in STATUSES:
+    for status, _label, colour, hatch in STATUSES:
         widths = [counts[t][status] for t in themes]
-        ax.barh(range(n), widths, left=left, height=bar_h, color=colour, hatch=hatch, edgecolor="white",
-                linewidth=2, label=label)
+        ax.barh(list(range(n)), widths, left=left, height=bar_h, color=colour, hatch=hatch or None,
+                edgecolor="white", linewidth=2)
         for i, (x0, w) in enumerate(zip(left, widths, strict=True)):
             if w and w / (widest * 1.15) * style.WIDTH_PX * 0.9 > label_font * 1.3:
                 style.text(ax, x0 + w / 2, i, str(w), fontsize=label_font, ha="center", va="center",
@@ -58,9 +57,8 @@ def actions_by_theme(actions: list[ActionRow]) -> Chart:
     for i, total in enumerate(left):
         style.text(ax, total + widest * 0.015, i, str(total), fontsize=label_font, ha="left", va="center",
                    color=style.GREY)
-    handles = [Patch(facecolor=c, hatch=h, edgecolor="white", label=lab) for _, lab, c, h in STATUSES]
-    fig.legend(handles=handles, loc="upper left", ncol=3, frameon=False, bbox_to_anchor=(0.03, 0.915),
-               prop={"family": style.FONT_FAMILY, "size": style.SMALL_PX}, handlelength=1.6, handleheight=1.2)
+    style.legend_row(fig, [({"marker": "s", "size": 32, "face": c, "edge": "white", "hatch": h or None}, lab)
+                           for _, lab, c, h in STATUSES], HEIGHT_LEGEND_PX, left_px=0.05 * style.WIDTH_PX)
     return style.to_chart(fig, "actions_by_theme", _caption(actions, counts, themes))
 
 

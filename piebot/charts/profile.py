@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from matplotlib.lines import Line2D
-
 from . import style
 from .data import Chart, ElementResult, NothingToChart, RoundResult
-from .layout import Layout, Row, draw_labels, drawing_axes, fit_rows, nice_date, round_name, theme_groups
+from .layout import (
+    Layout,
+    Row,
+    draw_labels,
+    drawing_plane,
+    fit_rows,
+    layout_key,
+    nice_date,
+    round_name,
+    theme_groups,
+    used_bottom,
+)
 
 LABEL_FRACTION = 0.49  # the label column ends here; the thread fills the rest
 TOP_PX = 215  # title, subtitle and level names above
 BOTTOM_PX = 1270  # legend below
+LEGEND_PX = 1302  # the legend's middle, from the top
 
 
 def _previous_views(current: RoundResult, previous: RoundResult | None) -> dict[str, int | None]:
@@ -30,25 +40,31 @@ def team_profile(current: RoundResult, previous: RoundResult | None = None) -> C
             "places its first bead."
         )
 
-    fig = style.new_figure()
-    style.title(fig, "Where our team is now", f"{style.short(current.team_name, 30)} · "
-                f"{round_name(current.closed_on)}")
     label_width = style.WIDTH_PX * (LABEL_FRACTION - 0.085)
     layout = fit_rows(theme_groups(current.elements), BOTTOM_PX - TOP_PX, label_width)
-    ax = drawing_axes(fig, TOP_PX, BOTTOM_PX, LABEL_FRACTION)
-    band_px = style.WIDTH_PX * (0.965 - LABEL_FRACTION) / 4
-    style.draw_level_bands(ax, current.level_labels, 8, band_px)
-    draw_labels(fig, ax, layout)
+    with_previous = any(v is not None for v in before.values())
+    with_own = any(e.written_in for e in current.elements)
+    fig = style.page(("team_profile", layout_key(layout), tuple(current.level_labels), with_previous, with_own))
+    # A round on a few elements ends where its rows end, with the legend under them, not a page below.
+    bottom = used_bottom(layout, TOP_PX, BOTTOM_PX)
+    ax = drawing_plane(fig, TOP_PX, bottom, LABEL_FRACTION)
+    if style.drawing_background(fig):
+        band_px = style.WIDTH_PX * (0.965 - LABEL_FRACTION) / 4
+        style.draw_level_bands(ax, current.level_labels, 8, band_px)
+        draw_labels(fig, ax, layout)
+        middles = [r.middle for r in layout.rows if r.kind == "element"]
+        style.threads(ax, middles)
+        style.place_ticks(ax, middles)
+        _legend(fig, with_previous, with_own, bottom + LEGEND_PX - BOTTOM_PX)
+        style.background_done(fig)
+    style.title(fig, "Where our team is now", f"{style.short(current.team_name, 30)} · "
+                f"{round_name(current.closed_on)}")
     _draw_profile_rows(ax, layout, before)
-    _legend(fig, bool(any(v is not None for v in before.values())), any(e.written_in for e in current.elements))
     return style.to_chart(fig, "team_profile", _profile_caption(current, before))
 
 
 def _draw_profile_rows(ax, layout: Layout, before: dict[str, int | None]) -> None:
     element_rows = [r for r in layout.rows if r.kind == "element"]
-    for r in element_rows:
-        style.thread(ax, r.middle)
-    style.place_ticks(ax, [r.middle for r in element_rows])
     bead = min(30.0, max(14.0, layout.font_px * 0.95))
     ours = [(r.element.team_view, r.middle) for r in element_rows if r.element.team_view and not r.own]
     own = [(r.element.team_view, r.middle) for r in element_rows if r.element.team_view and r.own]
@@ -75,21 +91,17 @@ def _draw_profile_rows(ax, layout: Layout, before: dict[str, int | None]) -> Non
             # Stop short of both beads so the arrow reads as the distance travelled, not as clutter.
             gap = 0.45
             sign = 1 if now > then else -1
-            ax.annotate("", xy=(now - sign * gap, r.middle), xytext=(then + sign * gap, r.middle),
-                        arrowprops={"arrowstyle": "-|>", "color": style.GREY, "lw": 2.5,
-                                    "mutation_scale": 22, "shrinkA": 0, "shrinkB": 0}, zorder=2)
+            ax.arrow((then + sign * gap, r.middle), (now - sign * gap, r.middle), arrowstyle="-|>",
+                     color=style.GREY, lw=2.5, mutation_scale=22, shrinkA=0, shrinkB=0, zorder=2)
 
 
-def _legend(fig, with_previous: bool, with_own: bool) -> None:
-    handles = [Line2D([], [], marker="o", ls="", ms=22, color=style.BLUE, label="team view now")]
+def _legend(fig, with_previous: bool, with_own: bool, y_px: float) -> None:
+    entries = [({"face": style.BLUE}, "team view now")]
     if with_previous:
-        handles.append(Line2D([], [], marker="o", ls="", ms=22, mfc="white", mec=style.GREY, mew=3,
-                              label="last round"))
+        entries.append(({"face": "white", "edge": style.GREY, "width": 3}, "last round"))
     if with_own:
-        handles.append(Line2D([], [], marker="D", ls="", ms=20, color=style.VERMILLION, label="our own"))
-    fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False,
-               fontsize=style.SMALL_PX, bbox_to_anchor=(0.5, 0.005), handletextpad=0.3, columnspacing=1.5,
-               prop={"family": style.FONT_FAMILY, "size": style.SMALL_PX})
+        entries.append(({"marker": "D", "size": 20, "face": style.VERMILLION}, "our own"))
+    style.legend_row(fig, entries, y_px)
 
 
 def _profile_caption(current: RoundResult, before: dict[str, int | None]) -> str:
@@ -143,15 +155,19 @@ def distance_travelled(before: RoundResult, after: RoundResult) -> Chart:
             "It appears after the team has rated the same element twice."
         )
 
-    fig = style.new_figure()
-    style.title(fig, "How far we have travelled",
-                f"Team view, {nice_date(before.closed_on)} to {nice_date(after.closed_on)}")
     left = 0.49
     top, bottom = 150, 1290
     layout = fit_rows(theme_groups(elements), bottom - top, style.WIDTH_PX * (left - 0.085))
     reach = max([5] + [abs(c) for c in changes.values() if c is not None])
-    ax = drawing_axes(fig, top, bottom, left, xlim=(-reach * 1.9, reach * 1.9))
-    draw_labels(fig, ax, layout)
+    fig = style.page(("distance_travelled", layout_key(layout)))
+    # Room beside the longest bar for its words, "+12  (4→16)", inside the picture.
+    ax = drawing_plane(fig, top, used_bottom(layout, top, bottom), left, xlim=(-reach * 2.4, reach * 2.4))
+    if style.drawing_background(fig):
+        draw_labels(fig, ax, layout)
+        ax.axvline(0, color=style.THREAD, lw=2, zorder=1)
+        style.background_done(fig)
+    style.title(fig, "How far we have travelled",
+                f"Team view, {nice_date(before.closed_on)} to {nice_date(after.closed_on)}")
     _draw_change_rows(ax, layout, changes, then, after, reach)
     return style.to_chart(fig, "distance_travelled", _distance_caption(before, after, elements, changes, then))
 
@@ -166,7 +182,6 @@ def _change(old: int | None, new: int | None) -> int | None:
 
 def _draw_change_rows(ax, layout: Layout, changes, then, after: RoundResult, reach: int) -> None:
     rows: list[Row] = [r for r in layout.rows if r.kind == "element"]
-    ax.axvline(0, color=style.THREAD, lw=2, zorder=1)
     height = min(r.height for r in rows) * 0.55
     font = layout.font_px * 0.85
     ups = [(r.middle, changes[r.element.element_id]) for r in rows if (changes[r.element.element_id] or 0) > 0]

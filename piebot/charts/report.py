@@ -35,6 +35,8 @@ class ReportPDF(FPDF):
         super().__init__(format="A4", unit="mm")
         self.footer_text = footer_text
         self.part_label: str | None = None
+        # Set after a page that must stand alone (the cover, a picture): the next element starts afresh.
+        self.needs_new_page = True
         self.add_font(FONT, "", str(style.FONT_PATH))
         self.add_font(FONT, "B", str(style.FONT_BOLD_PATH))
         self.set_auto_page_break(True, margin=18)
@@ -166,6 +168,7 @@ def _blocks(round: RoundResult, previous: RoundResult | None, owners: bool) -> t
         pdf.ln(6)
         pdf.para("Distance travelled, not pass or fail: what matters is how far the team has come and "
                  "what it does next.", 11)
+        pdf.needs_new_page = True
 
     sections: list[Block] = list(pictures)
     seen_themes: set[str] = set()
@@ -205,6 +208,7 @@ def _pictures(round: RoundResult, previous: RoundResult | None) -> list[Block]:
                 pdf.add_page()
                 pdf.heading(heading)
                 pdf.para(message)
+                pdf.needs_new_page = True
             blocks.append(note)
             continue
 
@@ -215,6 +219,7 @@ def _pictures(round: RoundResult, previous: RoundResult | None) -> list[Block]:
             pdf.image(io.BytesIO(chart.png), x=(pdf.w - width) / 2, w=width)
             pdf.ln(2)
             pdf.para(chart.caption, 9)
+            pdf.needs_new_page = True
         blocks.append(picture)
     return blocks
 
@@ -222,7 +227,17 @@ def _pictures(round: RoundResult, previous: RoundResult | None) -> list[Block]:
 def _element_block(round: RoundResult, element: ElementResult, actions: list[ActionRow],
                    theme_actions: list[ActionRow], first_in_theme: bool, owners: bool) -> Block:
     def block(pdf: ReportPDF) -> None:
-        pdf.add_page()
+        # Each theme starts a page; its elements follow one another, so a round with little written
+        # down reads in a few pages instead of one near-empty page per element.
+        if first_in_theme or pdf.needs_new_page or pdf.get_y() > pdf.h - 90:
+            pdf.add_page()
+        else:
+            pdf.ln(4)
+            pdf.set_draw_color(200)
+            pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
+            pdf.set_draw_color(0)
+            pdf.ln(5)
+        pdf.needs_new_page = False
         if first_in_theme:
             pdf.para(("Theme: " + element.theme_name) + (" (our own)" if element.written_in else ""), 12)
         pdf.heading(element.element_name + (" (our own)" if element.written_in else ""))
@@ -241,9 +256,13 @@ def _element_block(round: RoundResult, element: ElementResult, actions: list[Act
         elif values:
             pdf.para(f"Individual answers: {TOO_FEW_LONG}.")
         pdf.ln(3)
-        pdf.bullets("What is actually happening (evidence)", list(element.evidence))
-        pdf.bullets("What gets in the way", list(element.hinders))
-        pdf.bullets("What we have going for us", list(element.helps))
+        if element.evidence or element.hinders or element.helps:
+            pdf.bullets("What is actually happening (evidence)", list(element.evidence))
+            pdf.bullets("What gets in the way", list(element.hinders))
+            pdf.bullets("What we have going for us", list(element.helps))
+        else:
+            pdf.para("Evidence, what gets in the way, what we have going for us: nothing recorded.")
+            pdf.ln(2)
         pdf.para("What we will do", 12, bold=True)
         _actions(pdf, actions, owners)
         if theme_actions:

@@ -9,11 +9,9 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 
-from matplotlib.lines import Line2D
-
 from . import style
 from .data import Chart, ElementResult, NothingToChart, RoundResult
-from .layout import Layout, Row, draw_labels, drawing_axes, fit_rows, round_name
+from .layout import Layout, Row, draw_labels, drawing_plane, fit_rows, layout_key, round_name, used_bottom
 
 MIN_ANSWERS = 3
 TOO_FEW = "fewer than 3 answers — not shown"
@@ -21,6 +19,7 @@ TOO_FEW_LONG = "fewer than 3 answers — not shown, to keep answers anonymous"
 LABEL_FRACTION = 0.44
 TOP_PX = 215
 BOTTOM_PX = 1270
+LEGEND_PX = 1302  # the legend's middle, from the top
 
 
 def disagreement(element: ElementResult) -> tuple[int, float]:
@@ -42,8 +41,6 @@ def spread(round: RoundResult) -> Chart:
         raise NothingToChart("Nobody has placed a bead in this round yet, so there is no spread to show.")
     shown.sort(key=lambda e: (-disagreement(e)[0], -disagreement(e)[1], e.element_name))
 
-    fig = style.new_figure()
-    style.title(fig, "How far apart our views are", f"Most different first · {round_name(round.closed_on)}")
     most = max(len(e.ratings) for e in shown)
     bead = 24.0 if most <= 20 else 20.0
     label_width = style.WIDTH_PX * (LABEL_FRACTION - 0.07)
@@ -52,12 +49,20 @@ def spread(round: RoundResult) -> Chart:
     avail = BOTTOM_PX - TOP_PX
     min_row = min(110.0, avail / len(groups[0][1]) * 0.999)
     layout = fit_rows(groups, avail, label_width, min_element_px=min_row, with_themes=False)
-    ax = drawing_axes(fig, TOP_PX, BOTTOM_PX, LABEL_FRACTION)
-    band_px = style.WIDTH_PX * (0.965 - LABEL_FRACTION) / 4
-    style.draw_level_bands(ax, round.level_labels, 8, band_px)
-    draw_labels(fig, ax, layout, anchor=lambda r: _thread_y(r, bead) + layout.font_px * 0.6)
+    fig = style.page(("spread", layout_key(layout), tuple(round.level_labels), bead))
+    bottom = used_bottom(layout, TOP_PX, BOTTOM_PX)
+    ax = drawing_plane(fig, TOP_PX, bottom, LABEL_FRACTION)
+    if style.drawing_background(fig):
+        band_px = style.WIDTH_PX * (0.965 - LABEL_FRACTION) / 4
+        style.draw_level_bands(ax, round.level_labels, 8, band_px)
+        draw_labels(fig, ax, layout, anchor=lambda r: _thread_y(r, bead) + layout.font_px * 0.6)
+        bases = [_thread_y(r, bead) for r in layout.rows if r.kind == "element"]
+        style.threads(ax, bases)
+        style.place_ticks(ax, bases)
+        _legend(fig, bottom + LEGEND_PX - BOTTOM_PX)
+        style.background_done(fig)
+    style.title(fig, "How far apart our views are", f"Most different first · {round_name(round.closed_on)}")
     _draw_rows(ax, layout, bead)
-    _legend(fig)
     return style.to_chart(fig, "spread", _caption(round, shown, hidden))
 
 
@@ -75,7 +80,6 @@ def _draw_rows(ax, layout: Layout, bead: float) -> None:
     for r in rows:
         element = r.element
         base = _thread_y(r, bead)
-        style.thread(ax, base)
         if len(element.ratings) < MIN_ANSWERS:
             style.text(ax, 10.5, base + layout.font_px * 0.6, TOO_FEW, fontsize=style.SMALL_PX - 4,
                        style="italic", color=style.GREY, ha="center", va="center")
@@ -92,12 +96,12 @@ def _draw_rows(ax, layout: Layout, bead: float) -> None:
             for k in range(count):
                 xs.append(value)
                 ys.append(base + k * step)
-            if step < bead * 0.5:
-                style.text(ax, value, base + (count - 1) * step + bead * 0.45, str(count),
-                           fontsize=count_px, ha="center", va="bottom", color=style.INK)
+            if step < bead * 0.5 and count > 1:
+                # Above the stack and over any bead: a lone bead needs no number.
+                style.text(ax, value, base + (count - 1) * step + bead * 0.5, str(count),
+                           fontsize=count_px, ha="center", va="bottom", color=style.INK, zorder=5)
         if element.team_view is not None:
             views.append((element.team_view, base - bead * 0.62))
-    style.place_ticks(ax, [_thread_y(r, bead) for r in rows])
     if xs:
         ax.scatter(xs, ys, s=bead**2, color=style.SKY, edgecolors=style.BLUE, linewidths=1.5, zorder=3)
     if views:
@@ -105,13 +109,9 @@ def _draw_rows(ax, layout: Layout, bead: float) -> None:
                    linewidths=0)
 
 
-def _legend(fig) -> None:
-    handles = [
-        Line2D([], [], marker="o", ls="", ms=22, color=style.SKY, mec=style.BLUE, mew=1.5, label="one answer"),
-        Line2D([], [], marker="^", ls="", ms=22, color=style.INK, label="team view"),
-    ]
-    fig.legend(handles=handles, loc="lower center", ncol=2, frameon=False, bbox_to_anchor=(0.5, 0.005),
-               prop={"family": style.FONT_FAMILY, "size": style.SMALL_PX}, columnspacing=2)
+def _legend(fig, y_px: float) -> None:
+    style.legend_row(fig, [({"face": style.SKY, "edge": style.BLUE, "width": 1.5}, "one answer"),
+                           ({"marker": "^", "face": style.INK}, "team view")], y_px, gap_px=56)
 
 
 def _caption(round: RoundResult, shown: list[ElementResult], hidden: list[ElementResult]) -> str:

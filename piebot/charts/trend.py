@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 
 import matplotlib.dates as mdates
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.collections import LineCollection
+from matplotlib.transforms import IdentityTransform
 
 from . import style
 from .data import Chart, CheckInPoint, NothingToChart
-from .layout import nice_date
+from .layout import drawing_plane, nice_date
 from .spread import _num
 
 
@@ -30,72 +30,118 @@ def responsiveness_trend(points: list[CheckInPoint], element_name: str = "Respon
     fig = style.new_figure()
     style.title(fig, f"{style.short(name, 30)} over time",
                 f"Check-ins, {nice_date(points[0].on)} to {nice_date(points[-1].on)}")
-    ax = fig.add_axes((0.12, 0.31, 0.84, 0.56))
-    bars = fig.add_axes((0.12, 0.075, 0.84, 0.17), sharex=ax)
-
     dates = [mdates.date2num(p.on) for p in points]
+    span = (dates[-1] - dates[0]) or 1
+    xlim = (dates[0] - span * 0.06 - 1, dates[-1] + span * 0.06 + 1)
+    counts = [0 if p.missed else p.answered for p in points]
+    most = max(counts + [1])
+    # Two drawing areas sharing the time axis: answers above, how many answered below. They are drawn
+    # as plain figure artists (layout.Plane): two Axes with date ticks cost more than the rest together.
+    ax = drawing_plane(fig, TOP_PX, MIDDLE_PX, LEFT, RIGHT, xlim=xlim, ylim=(0.5, 20.5))
+    bars = drawing_plane(fig, BARS_TOP_PX, BARS_BOTTOM_PX, LEFT, RIGHT, xlim=xlim, ylim=(0, most * 1.35))
+
     # NaN breaks the line and band at a missed check-in instead of drawing across the gap.
     median = [p.median if _answered(p) else math.nan for p in points]
-    low = [p.low if _answered(p) and p.low is not None else math.nan for p in points]
-    high = [p.high if _answered(p) and p.high is not None else math.nan for p in points]
     for level in range(4):
-        ax.axhspan(level * 5 + 0.5, level * 5 + 5.5, color=style.BAND_A if level % 2 == 0 else style.BAND_B,
-                   zorder=0, lw=0)
-    ax.fill_between(dates, low, high, color=style.SKY, alpha=0.45, lw=0, zorder=1)
+        ax.axhspan(level * 5 + 0.5, level * 5 + 5.5, facecolor=style.BAND_A if level % 2 == 0 else style.BAND_B,
+                   zorder=0, linewidth=0)
+    for segment in _answered_runs(points):
+        low = [(dates[i], points[i].low if points[i].low is not None else points[i].median) for i in segment]
+        high = [(dates[i], points[i].high if points[i].high is not None else points[i].median) for i in segment]
+        ax.polygon(low + high[::-1], facecolor=style.SKY, alpha=0.45, linewidth=0, zorder=1)
     ax.plot(dates, median, color=style.BLUE, lw=5, marker="o", ms=16, zorder=3)
     missed = [d for d, p in zip(dates, points, strict=True) if not _answered(p)]
     for d in missed:
         ax.axvline(d, color=style.VERMILLION, lw=2, ls=(0, (4, 4)), zorder=2)
     if missed:
         ax.scatter(missed, [1.5] * len(missed), marker="X", s=26**2, color=style.VERMILLION, zorder=4)
+    for level, label in enumerate(list(level_labels or [])[:4]):
+        style.text(ax, xlim[0] + (xlim[1] - xlim[0]) * 0.99, level * 5 + 5.2, style.short(label, 28),
+                   fontsize=style.LEVEL_PX, color=style.GREY, ha="right", va="top")
 
-    for level, name in enumerate(list(level_labels or [])[:4]):
-        style.text(ax, 0.99, level * 5 + 5.2, style.short(name, 28), transform=ax.get_yaxis_transform(),
-                   fontsize=style.LEVEL_PX, color=style.GREY, ha="right", va="top", zorder=1.5)
-    ax.set_ylim(0.5, 20.5)
-    ax.set_yticks([1, 5, 10, 15, 20])
-    span = (dates[-1] - dates[0]) or 1
-    ax.set_xlim(dates[0] - span * 0.06 - 1, dates[-1] + span * 0.06 + 1)
-    ax.set_ylabel("place on the scale", fontsize=style.SMALL_PX, family=style.FONT_FAMILY)
-    for a in (ax, bars):
-        a.tick_params(labelsize=style.SMALL_PX, length=6, width=1.5)
-        for side in ("top", "right"):
-            a.spines[side].set_visible(False)
-    ax.tick_params(labelbottom=False)
-
-    counts = [0 if p.missed else p.answered for p in points]
     width = max(0.6, min(span / max(1, len(points)) * 0.6, 7))
-    bars.bar(dates, counts, width=width, color=style.GREY, zorder=2)
-    bars.set_ylim(0, max(counts + [1]) * 1.35)
-    bars.set_yticks([0, max(counts + [1])])
-    bars.set_ylabel("answered", fontsize=style.SMALL_PX, family=style.FONT_FAMILY)
+    bars.barh_up(dates, counts, width=width, color=style.GREY, zorder=2)
     if len(points) <= 4 or span < 14:
         # Few points: label each one; the automatic locator cannot pick a sensible interval for a day or two.
-        bars.set_xticks(dates, [f"{p.on.day} {p.on:%b}" for p in points])
+        ticks, labels = dates, [f"{p.on.day} {p.on:%b}" for p in points]
     else:
         locator = mdates.AutoDateLocator(minticks=3, maxticks=5)
-        bars.xaxis.set_major_locator(locator)
-        bars.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
+        locator.create_dummy_axis()
+        locator.axis.set_view_interval(*xlim)
+        ticks = [t for t in locator() if xlim[0] <= t <= xlim[1]]
+        labels = mdates.ConciseDateFormatter(locator, show_offset=False).format_ticks(ticks)
+    _frame(ax, [1, 5, 10, 15, 20], [str(v) for v in (1, 5, 10, 15, 20)], ticks, None, "place on the scale")
+    _frame(bars, [0, most], ["0", str(most)], ticks, labels, "answered")
     if len(points) <= 12:
         for d, c, p in zip(dates, counts, points, strict=True):
-            style.text(bars, d, c, "missed" if p.missed else str(c), fontsize=style.SMALL_PX - 4, ha="center",
-                       va="bottom", color=style.VERMILLION if p.missed else style.INK)
+            style.text(bars, d, c + most * 0.02, "missed" if p.missed else str(c), fontsize=style.SMALL_PX - 4,
+                       ha="center", va="bottom", color=style.VERMILLION if p.missed else style.INK)
 
-    handles = [Line2D([], [], color=style.BLUE, lw=5, marker="o", ms=14, label="middle answer"),
-               Patch(color=style.SKY, alpha=0.45, label="lowest to highest")]
+    entries = [({"line": style.BLUE, "lw": 5, "size": 44, "marker_size": 14}, "middle answer"),
+               ({"marker": "s", "size": 30, "face": style.SKY, "alpha": 0.45}, "lowest to highest")]
     if missed:
-        handles.append(Line2D([], [], marker="X", ls="", ms=20, color=style.VERMILLION, label="missed"))
-    fig.legend(handles=handles, loc="upper left", ncol=len(handles), frameon=False,
-               bbox_to_anchor=(0.03, 0.91), prop={"family": style.FONT_FAMILY, "size": style.SMALL_PX},
-               columnspacing=1.2, handletextpad=0.4)
+        entries.append(({"marker": "X", "size": 24, "face": style.VERMILLION}, "missed"))
+    style.legend_row(fig, entries, LEGEND_PX, left_px=0.045 * style.WIDTH_PX, gap_px=style.SMALL_PX * 1.6)
     return style.to_chart(fig, "responsiveness_trend", _caption(points, name))
+
+
+TOP_PX, MIDDLE_PX = 175.5, 931.5  # the answers, in pixels from the top of the page
+BARS_TOP_PX, BARS_BOTTOM_PX = 1019.25, 1248.75  # how many answered
+LEFT, RIGHT = 0.12, 0.96
+LEGEND_PX = 158
+TICK_PX = 6
+
+
+def _answered_runs(points: list[CheckInPoint]) -> list[list[int]]:
+    """Indexes of answered check-ins, in unbroken runs of two or more (a band needs a width)."""
+    runs: list[list[int]] = [[]]
+    for i, p in enumerate(points):
+        if _answered(p):
+            runs[-1].append(i)
+        elif runs[-1]:
+            runs.append([])
+    return [r for r in runs if len(r) >= 2]
+
+
+def _frame(plane, yticks, ylabels, xticks, xlabels, title: str) -> None:
+    """Left and bottom edges with their ticks and numbers, like an Axes with its top and right spines off."""
+    (x0, x1), (y0, y1) = plane.xlim, plane.ylim
+    to_px = plane.transData.transform
+    left_px, bottom_px = to_px((x0, y0))
+    right_px, top_px = to_px((x1, y1))
+    segments = [[(left_px, bottom_px), (left_px, top_px)], [(left_px, bottom_px), (right_px, bottom_px)]]
+    widths = [0.8, 0.8]
+    for y in yticks:
+        py = to_px((x0, y))[1]
+        segments.append([(left_px - TICK_PX, py), (left_px, py)])
+        widths.append(1.5)
+    for x in xticks:
+        px = to_px((x, y0))[0]
+        segments.append([(px, bottom_px - TICK_PX), (px, bottom_px)])
+        widths.append(1.5)
+    plane.figure.add_artist(LineCollection(segments, colors="black", linewidths=widths, zorder=2.5,
+                                           transform=IdentityTransform()))
+    font = style.SMALL_PX
+    widest = 0.0
+    for y, label in zip(yticks, ylabels, strict=True):
+        py = to_px((x0, y))[1]
+        style.text(plane.figure, (left_px - TICK_PX - 3.5) / style.WIDTH_PX, py / style.HEIGHT_PX, label,
+                   fontsize=font, ha="right", va="center")
+        widest = max(widest, style.text_width(label, font))
+    for x, label in zip(xticks, xlabels or [], strict=False):
+        px = to_px((x, y0))[0]
+        style.text(plane.figure, px / style.WIDTH_PX, (bottom_px - TICK_PX - 3.5) / style.HEIGHT_PX, label,
+                   fontsize=font, ha="center", va="top")
+    middle = (bottom_px + top_px) / 2
+    style.text(plane.figure, (left_px - TICK_PX - 3.5 - widest - 4 - font / 2) / style.WIDTH_PX,
+               middle / style.HEIGHT_PX, title, fontsize=font, ha="center", va="center", rotation=90)
 
 
 def _caption(points: list[CheckInPoint], name: str) -> str:
     answered = [p for p in points if _answered(p)]
     last, first = answered[-1], answered[0]
     lines = [(
-        f"{name} over time: {len(points)} check-ins from {nice_date(points[0].on)} to "
+        f"{name} over time: {len(points)} check-in{'s' if len(points) != 1 else ''} from {nice_date(points[0].on)} to "
         f"{nice_date(points[-1].on)} on the 20-place scale.")]
     lines.append(f"Latest answered, {nice_date(last.on)}: middle answer {_num(last.median)}"
                  + (f", answers from {last.low} to {last.high}" if last.low is not None and last.high is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from piebot.demo import scene_charts, scene_checkin, scene_live_round, scene_network, scene_peer_review
 from piebot.demo.people import Team, add_bot_and_set_up
 from piebot.localapi import LocalBotApi
 from piebot.runner import Bot
@@ -22,4 +23,13 @@ async def play(api: LocalBotApi, bot: Bot) -> Story:
     return story
 
 
-SCENES: list = []
+# Charts come last: they show whatever the scenes before them left behind (a live round, check-ins).
+SCENES: list = [scene_charts.scene]
+# The whole system comes last of all: it looks across this team and two more.
+SCENES.append(scene_network.scene)
+# A check-in comes before the charts, so the responsiveness trend has a point to show.
+SCENES.insert(SCENES.index(scene_charts.scene), scene_checkin.scene)
+# The live round comes after the charts' history, so its summary shows the distance travelled since then.
+SCENES.insert(SCENES.index(scene_charts.scene) + 1, scene_live_round.scene)
+# Peer review, the last Pizazz stage, looks at the live round once it has closed.
+SCENES.insert(SCENES.index(scene_live_round.scene) + 1, scene_peer_review.scene)

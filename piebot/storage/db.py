@@ -14,6 +14,8 @@ from sqlmodel import Session, create_engine
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# Session advisory locks in the two-key space; chats lock in the one-key space (their ids), so none collide.
+MIGRATION_LOCK = (0x70696562, 2)  # "pieb", migrations (1 is the scheduler's leadership)
 
 
 def normalise_url(url: str) -> str:
@@ -51,7 +53,21 @@ class Database:
         """Apply Alembic migrations up to `revision` (what `piebot db upgrade` and start-up do)."""
         from alembic import command
 
-        command.upgrade(self.alembic_config(), revision)
+        if not self.is_postgres:
+            command.upgrade(self.alembic_config(), revision)
+            return
+        from sqlalchemy import text
+
+        # Workers started together would race to create the same tables: they take turns, and the
+        # later ones find nothing left to do.
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:a, :b)"), {"a": MIGRATION_LOCK[0], "b": MIGRATION_LOCK[1]})
+            conn.commit()  # the lock is the session's; no transaction left open beside the migration
+            try:
+                command.upgrade(self.alembic_config(), revision)
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:a, :b)"), {"a": MIGRATION_LOCK[0], "b": MIGRATION_LOCK[1]})
+                conn.commit()
 
     def alembic_config(self):
         from alembic.config import Config

@@ -297,3 +297,5 @@ class NetworkMembership(SQLModel, table=True):
 
 
 Index("ix_rating_round_element", Rating.round_id, Rating.element_id)
+# Every scheduler tick looks for open actions falling due, across all teams.
+Index("ix_action_open_due", Action.status, Action.due)

@@ -15,13 +15,14 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
+from piebot.logs import keep_content_out_of_logs
 from piebot.settings import Settings
-from piebot.storage.db import Database
-from piebot.telegram import onboarding, replies
+from piebot.storage.db import AlreadyDone, Database
+from piebot.telegram import gatekeeper, onboarding, replies
 from piebot.telegram.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -36,22 +37,38 @@ PRIVATE_COMMANDS = [
     BotCommand("mydata", "Everything I keep about you"),
     BotCommand("forgetme", "Erase your named answers"),
     BotCommand("away", "No reminders until a date"),
+    BotCommand("review", "Redeem a peer-review code"),
     BotCommand("network", "Look across teams (leads)"),
 ]
 GROUP_COMMANDS = [
     BotCommand("join", "Count me in"),
     BotCommand("status", "Where the round stands"),
     BotCommand("chart", "See the team's charts"),
+    BotCommand("withdraw", "Take back my answer"),
+    BotCommand("away", "No reminders until a date"),
     BotCommand("help", "What I can do"),
 ]
 ADMIN_COMMANDS = GROUP_COMMANDS + [
     BotCommand("setup", "Name, framework, time zone"),
     BotCommand("assess", "Start a round"),
+    BotCommand("next", "Next step of the round"),
+    BotCommand("back", "Step back"),
+    BotCommand("skip", "Skip this element"),
+    BotCommand("pause", "Pause the round"),
+    BotCommand("resume", "Carry on"),
+    BotCommand("close", "Close the round"),
+    BotCommand("peerreview", "A code for a peer reviewer"),
     BotCommand("facilitator", "Name a facilitator"),
     BotCommand("schedule", "Check-ins and reminders"),
     BotCommand("support", "Support contacts"),
     BotCommand("report", "PDF report of a round"),
     BotCommand("export", "CSV files"),
+    BotCommand("serviceusers", "A round with the people we serve"),
+    BotCommand("acceptnetwork", "Join an organisation or network"),
+    BotCommand("networks", "Our networks and what we share"),
+    BotCommand("leavenetwork", "Leave a network"),
+    BotCommand("retention", "How long answers are kept"),
+    BotCommand("deleteteam", "Delete all of the team's data"),
 ]
 
 
@@ -62,22 +79,44 @@ class PatientRateLimiter(AIORateLimiter):
     needs its own retry loop.
     """
 
-    def __init__(self, *, network_retries: int = 5, **kwargs) -> None:
+    def __init__(self, *, network_retries: int = 5, first_backoff: float = 0.5, **kwargs) -> None:
         super().__init__(
-            overall_max_rate=OVERALL_PER_SECOND,
-            overall_time_period=1,
-            group_max_rate=GROUP_PER_MINUTE,
+            # One message every 1/29 s, no burst: aiolimiter is a leaky bucket, so (30, 1) lets 30
+            # through at once and 30 more within the same second, which Telegram answers with 429s
+            # (and one 429 pauses every call, button answers too). 1 + 29 never exceeds 30 in any second.
+            overall_max_rate=1,
+            overall_time_period=1 / (OVERALL_PER_SECOND - 1),
+            group_max_rate=kwargs.pop("group_max_rate", GROUP_PER_MINUTE),
             group_time_period=60,
             max_retries=kwargs.pop("max_retries", 8),
             **kwargs,
         )
         self.network_retries = network_retries
+        self.first_backoff = first_backoff
+        # async fn(old_chat_id, new_chat_id), told when a call met a group that became a supergroup.
+        self.on_chat_migrated: list = []
 
     async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
-        delay = 0.5
+        if not _is_message(endpoint):
+            # Only messages count against Telegram's chat limits; a getChatMember or a button
+            # answer must not queue behind a group's 20-a-minute budget.
+            data = {}
+        delay = self.first_backoff
         for attempt in range(self.network_retries + 1):
             try:
                 return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+            except ChatMigrated as exc:
+                # A send to a group's old id after it became a supergroup: the data moves, the
+                # call goes again to the new id (`data` is what the callback sends).
+                old = data.get("chat_id")
+                if attempt == self.network_retries or old is None or old == exc.new_chat_id:
+                    raise
+                for hook in self.on_chat_migrated:
+                    await hook(int(old), exc.new_chat_id)
+                data["chat_id"] = exc.new_chat_id
+                # The message being answered stayed behind in the old group.
+                data.pop("reply_parameters", None)
+                data.pop("reply_to_message_id", None)
             except (BadRequest, Forbidden, RetryAfter):
                 raise  # the request itself is at fault, or the limiter already waited
             except (TimedOut, NetworkError):
@@ -88,6 +127,10 @@ class PatientRateLimiter(AIORateLimiter):
                 await asyncio.sleep(delay * (0.8 + random.random() * 0.4))
                 delay = min(delay * 2, 10)
         return None
+
+
+def _is_message(endpoint: str) -> bool:
+    return endpoint.startswith(("send", "edit", "copy", "forward"))
 
 
 def build_application(settings: Settings, db: Database, *, rate_limiter=None) -> Application:
@@ -109,6 +152,8 @@ def build_application(settings: Settings, db: Database, *, rate_limiter=None) ->
         .build()
     )
     app.bot_data["runtime"] = Runtime(settings=settings, db=db)
+    keep_content_out_of_logs(settings)
+    gatekeeper.register(app)
     # post_init only runs inside run_polling(); piebot.runner runs these hooks itself.
     app.bot_data["on_start"] = [_on_start]
     onboarding.register(app)
@@ -136,7 +181,7 @@ def _features() -> list:
 
 
 # The order matters where two features could claim the same reply: earlier wins.
-FEATURES = ("assessment", "checkins", "charts", "privacy", "networks")
+FEATURES = ("assessment", "peer_review", "walk", "checkins", "charts", "privacy", "networks", "membership", "service_users")
 
 
 async def _on_start(app: Application) -> None:
@@ -151,6 +196,8 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     # The kind of error and the code path only: an exception's message may quote what a member
     # wrote, a traceback's lines do not.
     error = context.error
+    if isinstance(error, AlreadyDone):
+        return  # a repeated update, rightly ignored
     where = f" (update {update.update_id})" if isinstance(update, Update) else ""
     trace = "".join(traceback.format_tb(error.__traceback__)) if error else ""
     log.error("error while handling an update%s: %s\n%s", where, type(error).__name__, trace)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from telegram import Update
 from telegram.constants import ChatType
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
 from piebot.telegram.runtime import runtime_of
+
+log = logging.getLogger(__name__)
 
 ADMIN_CACHE_SECONDS = 60.0
 
@@ -24,7 +28,13 @@ async def chat_admin_ids(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> fr
     now = time.monotonic()
     if cached and now - cached[0] < ADMIN_CACHE_SECONDS:
         return cached[1]
-    admins = await context.bot.get_chat_administrators(chat_id)
+    try:
+        admins = await context.bot.get_chat_administrators(chat_id)
+    except (BadRequest, Forbidden):
+        # A chat the bot is no longer in (or never was, if the ids were forged) has no admins we
+        # can vouch for: refuse rather than fail. Not cached, so re-adding the bot works at once.
+        log.info("admin list unavailable for a chat; treating nobody as its admin")
+        return frozenset()
     ids = frozenset(a.user.id for a in admins)
     rt.admin_cache[chat_id] = (now, ids)
     return ids

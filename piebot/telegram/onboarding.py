@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlmodel import select
 from telegram import (
     ForceReply,
     InlineKeyboardButton,
@@ -24,10 +25,10 @@ from telegram.ext import (
 )
 
 from conversations import welcome
-from framework import VARIANTS, Customisation, load_framework
+from framework import VARIANTS, Customisation, shared_framework
 from piebot.storage import teams
 from piebot.storage.db import AlreadyDone
-from piebot.storage.models import Dialog, Team
+from piebot.storage.models import Prompt, Team
 from piebot.telegram import callbacks, links
 from piebot.telegram.guards import forget_admins, in_group, is_admin
 from piebot.telegram.runtime import runtime_of
@@ -144,7 +145,7 @@ async def on_setup_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         prompt = await message.reply_html(
             welcome.SETUP_NAME_TYPE, reply_markup=ForceReply(selective=True, input_field_placeholder="Team name")
         )
-        await _wait_for(rt, update, chat.id, query.from_user.id, {"setup": "name", "prompt": prompt.message_id})
+        await _wait_for(rt, update, team.id, prompt, "setup-name")
     elif step == "f" and choice in SETUP_VARIANTS:
         await rt.apply(update, lambda s: _set(s, team.id, framework_variant=choice))
         await query.answer(VARIANT_LABELS[choice])
@@ -154,7 +155,7 @@ async def on_setup_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         prompt = await message.reply_html(
             welcome.SETUP_TIMEZONE_TYPE, reply_markup=ForceReply(selective=True, input_field_placeholder="Europe/London")
         )
-        await _wait_for(rt, update, chat.id, query.from_user.id, {"setup": "timezone", "prompt": prompt.message_id})
+        await _wait_for(rt, update, team.id, prompt, "setup-timezone")
     elif step == "z" and choice.isdigit() and int(choice) < len(_timezone_choices(rt.settings.timezone)):
         zone = _timezone_choices(rt.settings.timezone)[int(choice)]
         await rt.apply(update, lambda s: _set(s, team.id, timezone=zone))
@@ -207,75 +208,57 @@ def _finish(session, team_id: int, customisation: dict) -> str:
     team = session.get(Team, team_id)
     team.customisation = customisation
     team.set_up = True
-    framework = load_framework(team.framework_variant, customisation or None)
+    framework = shared_framework(team.framework_variant, customisation or None)
     own = [t.name for t in framework.themes if t.written_in]
     return welcome.setup_done(team.name, VARIANTS.get(team.framework_variant, team.framework_variant), team.timezone, own)
 
 
-async def _wait_for(rt, update: Update, chat_id: int, user_id: int, state: dict) -> None:
+async def _wait_for(rt, update: Update, team_id: int, prompt, purpose: str) -> None:
+    # Any admin may answer, an anonymous one too (whose reply comes from the group itself),
+    # so what is awaited belongs to the prompt message, not to the person who pressed.
     def store(session):
-        dialog = _dialog(session, chat_id, user_id)
-        dialog.state = state
+        session.add(Prompt(chat_id=prompt.chat_id, message_id=prompt.message_id, team_id=team_id, purpose=purpose))
 
     await rt.apply(update, store)
-
-
-def _dialog(session, chat_id: int, user_id: int) -> Dialog:
-    from sqlmodel import select
-
-    dialog = session.exec(
-        select(Dialog).where(Dialog.chat_id == chat_id, Dialog.telegram_user_id == user_id)
-    ).first()
-    if dialog is None:
-        dialog = Dialog(chat_id=chat_id, telegram_user_id=user_id, state={})
-        session.add(dialog)
-    return dialog
 
 
 async def on_setup_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """A typed team name or time zone during /setup. Returns whether the reply was for set-up."""
     message = update.effective_message
-    if not in_group(update) or message.reply_to_message is None or update.effective_user is None:
+    if not in_group(update) or message.reply_to_message is None:
         return False
     rt = runtime_of(context)
-    chat_id, user_id = update.effective_chat.id, update.effective_user.id
-    replied_to = message.reply_to_message.message_id
+    chat_id, replied_to = update.effective_chat.id, message.reply_to_message.message_id
 
-    def read_state(session):
-        from sqlmodel import select
-
-        dialog = session.exec(
-            select(Dialog).where(Dialog.chat_id == chat_id, Dialog.telegram_user_id == user_id)
+    def read_prompt(session):
+        prompt = session.exec(
+            select(Prompt).where(Prompt.chat_id == chat_id, Prompt.message_id == replied_to)
         ).first()
-        return dict(dialog.state) if dialog else {}
+        return (prompt.purpose, prompt.team_id) if prompt and prompt.purpose.startswith("setup-") else None
 
-    state = await rt.read(read_state)
-    if state.get("prompt") != replied_to or "setup" not in state:
+    awaited = await rt.read(read_prompt)
+    if awaited is None:
         return False
-    text = (message.text or "").strip()
-    team = await rt.read(lambda s: teams.team_for_chat(s, chat_id))
-    if team is None or not await is_admin(update, context):
+    purpose, team_id = awaited
+    if not await is_admin(update, context):
         await message.reply_html(welcome.NOT_ADMIN)
         return True
-    if state["setup"] == "name":
+    text = (message.text or "").strip()
+    if purpose == "setup-name":
         if not 1 <= len(text) <= 64:
             await message.reply_html(welcome.BAD_NAME)
             return True
-        await rt.apply(update, lambda s: (_set(s, team.id, name=text), _clear(s, chat_id, user_id)))
-        await _ask_framework(message, team.id)
-    elif state["setup"] == "timezone":
+        await rt.apply(update, lambda s: _set(s, team_id, name=text))
+        await _ask_framework(message, team_id)
+    elif purpose == "setup-timezone":
         try:
             ZoneInfo(text)
         except (ZoneInfoNotFoundError, ValueError):
             await message.reply_html(welcome.BAD_TIMEZONE)
             return True
-        await rt.apply(update, lambda s: (_set(s, team.id, timezone=text), _clear(s, chat_id, user_id)))
-        await _ask_write_in(message, team.id)
+        await rt.apply(update, lambda s: _set(s, team_id, timezone=text))
+        await _ask_write_in(message, team_id)
     return True
-
-
-def _clear(session, chat_id: int, user_id: int) -> None:
-    _dialog(session, chat_id, user_id).state = {}
 
 
 # --- /join and the private chat ----------------------------------------------------------
@@ -353,7 +336,10 @@ async def _open_private(update: Update, context: ContextTypes.DEFAULT_TYPE, gran
         member.private_chat = True
         return team.name
 
-    name = await rt.apply(update, work)
+    try:
+        name = await rt.apply(update, work)
+    except AlreadyDone:
+        return
     await update.effective_message.reply_html(welcome.private_opened(name) if name else welcome.BAD_LINK)
 
 

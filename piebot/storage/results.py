@@ -1,0 +1,379 @@
+"""From database rows to the charts' plain dataclasses, for one team.
+
+Names leave the database only for named rounds: an anonymous round's ratings carry no member to
+begin with, and its action owners are dropped here too, so no chart, report or export built on these
+results can show who said what.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel import Session, select
+
+from framework import Framework, shared_framework
+from piebot.charts.data import (
+    DEFAULT_LEVEL_LABELS,
+    ActionRow,
+    CheckInPoint,
+    CheckInSeries,
+    ElementResult,
+    RoundResult,
+)
+from piebot.storage.models import (
+    Action,
+    CheckIn,
+    Evidence,
+    Firing,
+    Member,
+    PeerReview,
+    Rating,
+    Round,
+    RoundElement,
+    Schedule,
+    Team,
+    utcnow,
+)
+
+# Evidence.stage -> the ElementResult list it feeds.
+STAGE_LISTS = {"evidence": "evidence", "hindering": "hinders", "helping": "helps"}
+# What a file without words shows as, so a photo of the noticeboard still counts as evidence.
+FILE_WORDS = {"photo": "(a photo)", "voice": "(a voice note)", "document": "(a document)"}
+# Elements a team has since hidden or that its framework no longer knows.
+OTHER_THEME = "No longer in our framework"
+NO_THEME = "Whole round"
+
+
+def team_framework(team: Team) -> Framework:
+    return shared_framework(team.framework_variant, team.customisation or None)
+
+
+def team_zone(team: Team) -> ZoneInfo:
+    try:
+        return ZoneInfo(team.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_date(moment: datetime | None, zone: ZoneInfo) -> date | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:  # SQLite hands back naive datetimes; everything is stored as UTC
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(zone).date()
+
+
+def team_today(team: Team) -> date:
+    return local_date(utcnow(), team_zone(team))
+
+
+@dataclass(frozen=True)
+class Names:
+    """Element and theme names in the team's own words, tolerant of ids the framework no longer has."""
+
+    framework: Framework
+
+    def element(self, element_id: str) -> tuple[str, str, bool]:
+        """(element name, theme name, written in) for an element id."""
+        for theme in self.framework.themes:
+            for element in theme.elements:
+                if element.id == element_id:
+                    return element.name, theme.name, element.written_in or theme.written_in
+        return element_id, OTHER_THEME, False
+
+    def theme_of_action(self, ref: str | None) -> tuple[str, str | None]:
+        """(theme name, element name or None) for an action's element id, which may name a theme."""
+        if not ref:
+            return NO_THEME, None
+        for theme in self.framework.themes:
+            if theme.id == ref:
+                return theme.name, None
+            for element in theme.elements:
+                if element.id == ref:
+                    return theme.name, element.name
+        return OTHER_THEME, ref
+
+    @property
+    def level_labels(self) -> list[str]:
+        labels = [level.label for level in self.framework.scale.levels]
+        return labels or list(DEFAULT_LEVEL_LABELS)
+
+
+def names_for(team: Team, framework: Framework | None = None) -> Names:
+    return Names(framework if framework is not None else team_framework(team))
+
+
+# ---- rounds -------------------------------------------------------------------------------------
+
+
+def latest_rounds(session: Session, team_id: int, n: int = 2) -> list[Round]:
+    """The team's last `n` closed staff rounds, newest first."""
+    return list(
+        session.exec(
+            select(Round)
+            .where(Round.team_id == team_id, Round.status == "closed", Round.audience == "staff")
+            .order_by(Round.closed_at.desc(), Round.id.desc())
+            .limit(n)
+        )
+    )
+
+
+def closed_rounds(session: Session, team_id: int) -> list[Round]:
+    """Every closed staff round of the team, oldest first."""
+    return list(
+        session.exec(
+            select(Round)
+            .where(Round.team_id == team_id, Round.status == "closed", Round.audience == "staff")
+            .order_by(Round.closed_at, Round.id)
+        )
+    )
+
+
+def _earlier_round(session: Session, round_: Round) -> Round | None:
+    return session.exec(
+        select(Round)
+        .where(
+            Round.team_id == round_.team_id,
+            Round.status == "closed",
+            Round.audience == round_.audience,
+            Round.id < round_.id,
+        )
+        .order_by(Round.id.desc())
+    ).first()
+
+
+def round_result(session: Session, round_id: int, framework: Framework | None = None, *,
+                 include_private: bool | None = None, today: date | None = None) -> RoundResult:
+    """One round as the charts and the report see it.
+
+    Evidence given privately is left out unless the team allows sharing it (`include_private`
+    defaults to the team's own setting), since a report is made to be handed on.
+    """
+    round_ = session.get(Round, round_id)
+    if round_ is None:
+        raise LookupError(f"no round {round_id}")
+    team = session.get(Team, round_.team_id)
+    names = names_for(team, framework)
+    zone = team_zone(team)
+    today = today or local_date(utcnow(), zone)
+    if include_private is None:
+        include_private = team.share_private_evidence_with_peer
+
+    rows = list(
+        session.exec(select(RoundElement).where(RoundElement.round_id == round_id).order_by(RoundElement.position))
+    )
+    earlier = _earlier_round(session, round_)
+    before: dict[str, int | None] = {}
+    if earlier is not None:
+        before = {
+            e.element_id: e.team_view
+            for e in session.exec(select(RoundElement).where(RoundElement.round_id == earlier.id))
+        }
+
+    ratings: dict[str, list[tuple[str | None, int]]] = {}
+    # Ordered by value, never by time, so an anonymous answer's place in the list says nothing.
+    for element_id, value, name in session.exec(
+        select(Rating.element_id, Rating.value, Member.display_name)
+        .join(Member, Member.id == Rating.member_id, isouter=True)
+        .where(Rating.round_id == round_id)
+        .order_by(Rating.element_id, Rating.value, Rating.id)
+    ):
+        ratings.setdefault(element_id, []).append((None if round_.anonymous else name, value))
+
+    said: dict[tuple[str, str], list[str]] = {}
+    held_back: dict[str, int] = {}
+    for evidence in session.exec(select(Evidence).where(Evidence.round_id == round_id).order_by(Evidence.id)):
+        target = STAGE_LISTS.get(evidence.stage)
+        if target is None:
+            continue
+        if evidence.private and not include_private:
+            held_back[evidence.element_id] = held_back.get(evidence.element_id, 0) + 1
+            continue
+        words = evidence.text.strip() or FILE_WORDS.get(evidence.kind, "")
+        if words:
+            said.setdefault((evidence.element_id, target), []).append(words)
+
+    elements = []
+    for row in rows:
+        name, theme, own = names.element(row.element_id)
+        evidence = list(said.get((row.element_id, "evidence"), []))
+        if held_back.get(row.element_id):
+            count = held_back[row.element_id]
+            evidence.append(f"({count} note{'s' if count != 1 else ''} given privately, kept within the team)")
+        elements.append(ElementResult(
+            element_id=row.element_id,
+            element_name=name,
+            theme_name=theme,
+            written_in=own,
+            ratings=ratings.get(row.element_id, []),
+            team_view=row.team_view,
+            previous_team_view=before.get(row.element_id),
+            evidence=evidence,
+            hinders=list(said.get((row.element_id, "hinders"), [])),
+            helps=list(said.get((row.element_id, "helps"), [])),
+        ))
+
+    actions = _action_rows(session, team, names, today,
+                           select(Action).where(Action.round_id == round_id).order_by(Action.id))
+    comments = [
+        c.comments.strip()
+        for c in session.exec(select(PeerReview).where(PeerReview.round_id == round_id).order_by(PeerReview.id))
+        if c.comments and c.comments.strip()
+    ]
+    return RoundResult(
+        round_id=round_.id,
+        team_name=team.name or team.chat_title or "Our team",
+        closed_on=local_date(round_.closed_at, zone) if round_.status == "closed" else None,
+        anonymous=round_.anonymous,
+        level_labels=names.level_labels,
+        elements=elements,
+        actions=actions,
+        peer_comments=comments,
+    )
+
+
+# ---- actions ------------------------------------------------------------------------------------
+
+
+def action_status(action: Action, today: date) -> str:
+    if action.status == "done":
+        return "done"
+    return "overdue" if action.due is not None and action.due < today else "open"
+
+
+def _action_rows(session: Session, team: Team, names: Names, today: date, query) -> list[ActionRow]:
+    actions = list(session.exec(query))
+    anonymous = _anonymous_sources(session, actions)
+    owner_ids = {a.owner_member_id for a in actions if a.owner_member_id is not None}
+    owners = {}
+    if owner_ids:
+        owners = {m.id: m.display_name for m in session.exec(select(Member).where(Member.id.in_(owner_ids)))}
+    rows = []
+    for action in actions:
+        theme, element = names.theme_of_action(action.element_id)
+        hidden_owner = (("round", action.round_id) in anonymous) or (("checkin", action.checkin_id) in anonymous)
+        rows.append(ActionRow(
+            text=action.text,
+            theme_name=theme,
+            owner=None if hidden_owner else owners.get(action.owner_member_id),
+            due=action.due,
+            status=action_status(action, today),
+            success_measure=action.success_measure or None,
+            element_name=element,
+        ))
+    return rows
+
+
+def _anonymous_sources(session: Session, actions: Iterable[Action]) -> set[tuple[str, int]]:
+    round_ids = {a.round_id for a in actions if a.round_id is not None}
+    checkin_ids = {a.checkin_id for a in actions if a.checkin_id is not None}
+    found: set[tuple[str, int]] = set()
+    if round_ids:
+        found |= {("round", r.id) for r in session.exec(select(Round).where(Round.id.in_(round_ids))) if r.anonymous}
+    if checkin_ids:
+        found |= {("checkin", c.id) for c in session.exec(select(CheckIn).where(CheckIn.id.in_(checkin_ids)))
+                  if c.anonymous}
+    return found
+
+
+def action_rows(session: Session, team_id: int, today: date | None = None,
+                framework: Framework | None = None) -> list[ActionRow]:
+    """Every action of the team, open, done or overdue (open and due before today in the team's time zone)."""
+    team = session.get(Team, team_id)
+    names = names_for(team, framework)
+    today = today or team_today(team)
+    return _action_rows(session, team, names, today,
+                        select(Action).where(Action.team_id == team_id).order_by(Action.id))
+
+
+# ---- check-ins ----------------------------------------------------------------------------------
+
+
+def checkin_points(session: Session, team_id: int, element_id: str = "responsiveness") -> list[CheckInPoint]:
+    """One point per check-in on the element, oldest first; slots the schedule missed show as missed points.
+
+    A check-in still open (its window not yet over) is left out: its figures would still move.
+    """
+    team = session.get(Team, team_id)
+    zone = team_zone(team)
+    now = utcnow()
+    checkins = [
+        c for c in session.exec(
+            select(CheckIn).where(CheckIn.team_id == team_id, CheckIn.element_id == element_id).order_by(CheckIn.id)
+        )
+        if c.closed_at is not None or _aware(c.closes_at) <= now
+    ]
+    values: dict[int, list[int]] = {}
+    if checkins:
+        for checkin_id, value in session.exec(
+            select(Rating.checkin_id, Rating.value).where(
+                Rating.checkin_id.in_([c.id for c in checkins]), Rating.element_id == element_id
+            )
+        ):
+            values.setdefault(checkin_id, []).append(value)
+    points = []
+    taken_slots: set[tuple[int | None, datetime]] = set()
+    for c in checkins:
+        answers = sorted(values.get(c.id, []))
+        if c.slot is not None:
+            taken_slots.add((c.schedule_id, _aware(c.slot)))
+        points.append(CheckInPoint(
+            on=local_date(c.slot or c.opened_at, zone),
+            median=float(statistics.median(answers)) if answers else None,
+            low=answers[0] if answers else None,
+            high=answers[-1] if answers else None,
+            answered=len(answers),
+        ))
+    schedules = list(session.exec(
+        select(Schedule.id).where(Schedule.team_id == team_id, Schedule.kind == "checkin",
+                                  Schedule.element_id == element_id)
+    ))
+    if schedules:
+        for firing in session.exec(
+            select(Firing).where(Firing.schedule_id.in_(schedules), Firing.outcome == "missed")
+        ):
+            if (firing.schedule_id, _aware(firing.slot)) in taken_slots:
+                continue
+            points.append(CheckInPoint(on=local_date(firing.slot, zone), median=None, low=None, high=None,
+                                       answered=0, missed=True))
+    return sorted(points, key=lambda p: p.on)
+
+
+def checkin_elements(session: Session, team_id: int) -> list[tuple[str, int]]:
+    """(element id, id of its latest check-in) for each element the team has had check-ins on."""
+    latest: dict[str, int] = {}
+    for c in session.exec(select(CheckIn).where(CheckIn.team_id == team_id).order_by(CheckIn.id)):
+        latest[c.element_id] = c.id
+    return sorted(latest.items(), key=lambda item: (item[0] != "responsiveness", item[0]))
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+# ---- export -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportRows:
+    rounds: list[RoundResult]
+    checkins: list[CheckInSeries]
+    actions: list[ActionRow]
+
+
+def export_rows(session: Session, team_id: int, today: date | None = None) -> ExportRows:
+    """Everything `export_csv` needs: every closed round, every check-in series, every action."""
+    team = session.get(Team, team_id)
+    framework = team_framework(team)
+    names = Names(framework)
+    today = today or team_today(team)
+    rounds = [round_result(session, r.id, framework, today=today) for r in closed_rounds(session, team_id)]
+    series = [
+        CheckInSeries(names.element(element_id)[0], checkin_points(session, team_id, element_id))
+        for element_id, _ in checkin_elements(session, team_id)
+    ]
+    return ExportRows(rounds, [s for s in series if s.points], action_rows(session, team_id, today, framework))

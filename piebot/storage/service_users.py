@@ -1,0 +1,162 @@
+"""Service users' rounds: a scribe enters the views of the people a team serves, one person after another.
+
+No names and no members are stored: each view is a Rating with no member, stamped with the round's
+opening time, and their words are Evidence with no member, kept private to the team. Their views are
+shown beside the staff view only while the team has marked that it has their permission.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from piebot.storage import rounds
+from piebot.storage.models import Evidence, Rating, Round, RoundElement, Team
+
+AUDIENCE = "service_users"
+VARIANT = "pies2-street"
+
+
+class ServiceUsersRefused(Exception):
+    """A kind, plain reason why this can't be done now; shown to the person as it is."""
+
+
+def open_rounds(session: Session, team_id: int) -> list[Round]:
+    return list(
+        session.exec(
+            select(Round).where(Round.team_id == team_id, Round.audience == AUDIENCE, Round.status.in_(rounds.OPEN))
+        )
+    )
+
+
+def start(session: Session, team_id: int, element_id: str, opened_by: int | None) -> Round:
+    """A new round on one element. An earlier one left open is closed first, keeping what it holds."""
+    for earlier in open_rounds(session, team_id):
+        rounds.close_round(session, earlier)
+    return rounds.open_round(
+        session,
+        team_id=team_id,
+        element_ids=[element_id],
+        scope="element",
+        scope_ref=element_id,
+        mode="async",
+        anonymous=True,
+        framework_variant=VARIANT,
+        opened_by=opened_by,
+        audience=AUDIENCE,
+    )
+
+
+def _open_round(session: Session, round_id: int) -> Round:
+    round_ = session.get(Round, round_id)
+    if round_ is None or round_.audience != AUDIENCE:
+        raise ServiceUsersRefused("That round isn't there any more.")
+    if round_.status == "closed":
+        raise ServiceUsersRefused("That round has finished. Start another with /serviceusers.")
+    return round_
+
+
+def add_view(session: Session, round_id: int, value: int) -> int:
+    """One person's view; returns how many people have given theirs in this round."""
+    if not 1 <= value <= 20:
+        raise ServiceUsersRefused("That isn't a place on the scale.")
+    round_ = _open_round(session, round_id)
+    element_id = round_.element_ids[0]
+    session.add(
+        Rating(
+            team_id=round_.team_id,
+            round_id=round_.id,
+            element_id=element_id,
+            member_id=None,
+            value=value,
+            created_at=round_.opened_at,
+            updated_at=round_.opened_at,
+        )
+    )
+    session.flush()
+    return people(session, round_id)
+
+
+def add_words(session: Session, round_id: int, text: str) -> None:
+    round_ = _open_round(session, round_id)
+    session.add(
+        Evidence(
+            team_id=round_.team_id,
+            round_id=round_.id,
+            element_id=round_.element_ids[0],
+            stage="evidence",
+            member_id=None,
+            text=text,
+            private=True,
+            created_at=round_.opened_at,
+        )
+    )
+
+
+def people(session: Session, round_id: int) -> int:
+    return session.exec(select(func.count()).select_from(Rating).where(Rating.round_id == round_id)).one()
+
+
+@dataclass(frozen=True)
+class Finished:
+    team_id: int
+    chat_id: int
+    element_id: str
+    people: int
+    middle: float | None
+    permission: bool
+    staff_view: int | None  # the team's latest agreed staff view of the element, if any
+
+
+def finish(session: Session, round_id: int) -> Finished:
+    round_ = _open_round(session, round_id)
+    element_id = round_.element_ids[0]
+    values = list(session.exec(select(Rating.value).where(Rating.round_id == round_id)))
+    rounds.close_round(session, round_)
+    team = session.get(Team, round_.team_id)
+    staff = latest_staff_views(session, team.id).get(element_id)
+    return Finished(team.id, team.chat_id, element_id, len(values), statistics.median(values) if values else None,
+                    team.service_user_permission, staff)
+
+
+def toggle_permission(session: Session, team_id: int) -> bool:
+    team = session.get(Team, team_id)
+    team.service_user_permission = not team.service_user_permission
+    return team.service_user_permission
+
+
+def latest_staff_views(session: Session, team_id: int) -> dict[str, int]:
+    """element id -> the team's latest agreed view from a closed staff round."""
+    rows = session.exec(
+        select(RoundElement.element_id, RoundElement.team_view)
+        .join(Round, Round.id == RoundElement.round_id)
+        .where(Round.team_id == team_id, Round.audience == "staff", Round.status == "closed",
+               RoundElement.team_view.is_not(None))
+        .order_by(Round.closed_at, Round.id)
+    )
+    return {element_id: view for element_id, view in rows}
+
+
+def latest_views(session: Session, team_id: int) -> dict[str, list[int]]:
+    """element id -> the people's views in the team's latest finished service users' round of it."""
+    rows = session.exec(
+        select(Round.id, Round.element_ids)
+        .where(Round.team_id == team_id, Round.audience == AUDIENCE, Round.status == "closed")
+        .order_by(Round.closed_at, Round.id)
+    )
+    latest: dict[str, int] = {}
+    for round_id, element_ids in rows:
+        for element_id in element_ids:
+            latest[element_id] = round_id
+    if not latest:
+        return {}
+    found: dict[str, list[int]] = {element_id: [] for element_id in latest}
+    for round_id, element_id, value in session.exec(
+        select(Rating.round_id, Rating.element_id, Rating.value).where(Rating.round_id.in_(set(latest.values())))
+    ):
+        if latest.get(element_id) == round_id:
+            found[element_id].append(value)
+    return {k: v for k, v in found.items() if v}

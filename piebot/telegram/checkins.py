@@ -1,0 +1,369 @@
+"""Answering a check-in: beads, written answers, the support button; /away; the scheduler's start and stop.
+
+Button kind "ci" (ref = check-in id). In the group a level is one tap (the bead goes in the middle
+of that level); the private card (a nudge) goes on to the five places within it. Written answers
+are ForceReply prompts (the Prompt table); in an anonymous check-in they are asked privately,
+since a reply in the group shows who wrote it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from telegram import ForceReply, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from conversations.actions import read_due_date
+from conversations.checkin import (
+    Question,
+    checkin_keyboard,
+    checkin_nudge,
+    question_of,
+    question_prompt,
+    support_reply,
+)
+from conversations.keyboards import (
+    Command,
+    LevelChosen,
+    PlaceChosen,
+    QuestionChosen,
+    positions_caption,
+    rating_positions,
+    read_press,
+)
+from conversations.texts import refusals
+from piebot import clock, scheduling
+from piebot.storage import checkins as store
+from piebot.storage import teams
+from piebot.storage.db import AlreadyDone
+from piebot.storage.models import Member, Prompt
+from piebot.telegram import callbacks, replies
+from piebot.telegram import checkins_texts as texts
+from piebot.telegram.checkins_post import (
+    KIND,
+    PRIVATE_CARD,
+    framework_of,
+    markup,
+    read_contacts,
+    send_private_card,
+)
+from piebot.telegram.runtime import runtime_of
+
+log = logging.getLogger(__name__)
+
+PURPOSE = "checkin"
+
+
+def _today(team, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(team.timezone)).date()
+
+
+# --- presses on a check-in ----------------------------------------------------------------
+
+
+async def on_checkin_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    try:
+        press = callbacks.decode(query.data)
+    except callbacks.BadButton:
+        log.warning("check-in button refused: malformed")
+        await query.answer(texts.EXPIRED, show_alert=True)
+        return
+    rt = runtime_of(context)
+    user = query.from_user
+    chat = update.effective_chat
+
+    def look(session):
+        found = store.checkin_and_team(session, press.ref)
+        if found is None:
+            return None
+        checkin, team = found
+        return checkin, team, teams.member_of(session, team.id, user.id)
+
+    found = await rt.read(look)
+    if found is None:
+        log.warning("check-in button refused: unknown check-in")
+        await query.answer(texts.EXPIRED, show_alert=True)
+        return
+    checkin, team, member = found
+    private = chat is not None and chat.type == ChatType.PRIVATE and chat.id == user.id
+    if chat is None or not (chat.id == team.chat_id or private):
+        log.warning("check-in button refused: wrong chat")
+        await query.answer(texts.ELSEWHERE, show_alert=True)
+        return
+    if press.arg == Command.SUPPORT:
+        await _support(update, context, team.id, member)
+        return
+    if member is None or not member.active:
+        await query.answer(texts.NOT_MEMBER, show_alert=True)
+        return
+    framework = framework_of(team.framework_variant, team.customisation)
+    choice = read_press(press.arg, framework.scale)
+    now = clock.now()
+    if not store.is_open(checkin, now):
+        await query.answer(texts.CHECKIN_CLOSED, show_alert=True)
+        return
+    if press.arg == PRIVATE_CARD:
+        await _private_card(update, context, team, checkin, member, framework, now)
+        return
+    scale = framework.scale
+    if isinstance(choice, LevelChosen) and not choice.team:
+        if private:
+            await query.answer()
+            await _edit_markup(query, markup(rating_positions(scale, choice.level), checkin.id),
+                               positions_caption(scale, choice.level))
+            return
+        middle = (scale.positions + 1) // 2
+        await _rate(update, context, checkin.id, member.id, scale.index(choice.level, middle),
+                    texts.bead_saved, scale.levels[choice.level - 1].label)
+    elif isinstance(choice, PlaceChosen) and not choice.team and private:
+        label = scale.levels[choice.level - 1].label
+        saved = await _rate(update, context, checkin.id, member.id, choice.index(scale),
+                            lambda lab, moved: texts.bead_saved_private(lab, choice.position, moved), label)
+        if saved:
+            await _back_to_card(query, framework, checkin, team.timezone)
+    elif choice is Command.BACK and private:
+        await query.answer()
+        await _back_to_card(query, framework, checkin, team.timezone)
+    elif isinstance(choice, QuestionChosen) and (question := question_of(choice.key)) is not None:
+        await _ask(update, context, team, checkin, member, question, private)
+    else:
+        log.warning("check-in button refused: unknown choice")
+        await query.answer(texts.EXPIRED, show_alert=True)
+
+
+async def _private_card(update, context, team, checkin, member, framework, now) -> None:
+    query = update.callback_query
+    if not member.private_chat:
+        await query.answer(texts.OPEN_PRIVATE_FIRST, show_alert=True)
+        return
+    try:
+        await send_private_card(context.bot, member.telegram_user_id, checkin.id, framework, checkin.element_id,
+                                store.aware(checkin.closes_at), team.timezone, now)
+    except Forbidden:
+        await query.answer(texts.OPEN_PRIVATE_FIRST, show_alert=True)
+        return
+    await query.answer(texts.CARD_SENT)
+
+
+async def _rate(update, context, checkin_id: int, member_id: int, value: int, saying, label: str) -> bool:
+    rt = runtime_of(context)
+    query = update.callback_query
+    now = clock.now()
+
+    def work(session):
+        checkin, _ = store.checkin_and_team(session, checkin_id)
+        member = session.get(Member, member_id)
+        return store.record_checkin_rating(session, checkin, member, value, now)
+
+    try:
+        moved = await rt.apply(update, work)
+    except AlreadyDone:
+        return False
+    except store.CheckInRefused as refused:
+        await query.answer(str(refused), show_alert=True)
+        return False
+    await query.answer(saying(label, moved))
+    return True
+
+
+async def _edit_markup(query, reply_markup, text: str | None = None) -> None:
+    try:
+        if text is not None:
+            await query.edit_message_text(text, reply_markup=reply_markup)
+        else:
+            await query.edit_message_reply_markup(reply_markup=reply_markup)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+async def _back_to_card(query, framework, checkin, timezone: str) -> None:
+    text = checkin_nudge(framework, checkin.element_id, store.aware(checkin.closes_at), ZoneInfo(timezone),
+                         clock.now())
+    await _edit_markup(query, markup(checkin_keyboard(framework), checkin.id), text)
+
+
+async def _ask(update, context, team, checkin, member, question: Question, private: bool) -> None:
+    """A ForceReply prompt for one question: in the group when named, privately when anonymous."""
+    query = update.callback_query
+    rt = runtime_of(context)
+    where = member.telegram_user_id if (private or checkin.anonymous) else team.chat_id
+    if where != team.chat_id and not member.private_chat:
+        await query.answer(texts.OPEN_PRIVATE_FIRST, show_alert=True)
+        return
+    await query.answer(texts.ASKED_PRIVATELY if where != team.chat_id and not private else None)
+    placeholder = "A few words" if question is not Question.CHANGE else "What / who / by when"
+    reply_markup = ForceReply(selective=True, input_field_placeholder=placeholder)
+    if where == team.chat_id:
+        prompt = await query.message.reply_html(question_prompt(question), reply_markup=reply_markup)
+    else:
+        try:
+            prompt = await context.bot.send_message(where, question_prompt(question), reply_markup=reply_markup)
+        except Forbidden:
+            return
+    element_id = checkin.element_id
+
+    def remember(session):
+        session.add(Prompt(chat_id=where, message_id=prompt.message_id, team_id=team.id, purpose=PURPOSE,
+                           checkin_id=checkin.id, element_id=element_id, stage=str(question)))
+
+    try:
+        await rt.apply(update, remember)
+    except AlreadyDone:
+        pass
+
+
+async def _support(update: Update, context: ContextTypes.DEFAULT_TYPE, team_id: int, member) -> None:
+    """Support, privately. The group sees nothing; the database keeps only a count; no log names anyone."""
+    query = update.callback_query
+    if member is None or not member.private_chat:
+        await query.answer(texts.OPEN_PRIVATE_FIRST, show_alert=True)
+        return
+    rt = runtime_of(context)
+    try:
+        # Counted without the update id: a ProcessedUpdate row would be harmless, but "nothing
+        # beyond a count" is easier to keep when there is nothing at all.
+        contacts = await rt.apply(None, lambda s: store.count_support_request(s, team_id))
+    except AlreadyDone:
+        return
+    try:
+        await context.bot.send_message(query.from_user.id, support_reply(read_contacts(contacts)))
+    except Forbidden:
+        await query.answer(texts.OPEN_PRIVATE_FIRST, show_alert=True)
+        return
+    await query.answer(texts.SUPPORT_SENT)
+
+
+# --- written answers ------------------------------------------------------------------------
+
+
+async def on_checkin_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or message.reply_to_message is None or user is None:
+        return False
+    rt = runtime_of(context)
+    chat_id = update.effective_chat.id
+    replied_to = message.reply_to_message.message_id
+
+    def find(session):
+        from sqlmodel import select
+
+        prompt = session.exec(
+            select(Prompt).where(Prompt.chat_id == chat_id, Prompt.message_id == replied_to,
+                                 Prompt.purpose == PURPOSE)
+        ).first()
+        if prompt is None:
+            return None
+        checkin, team = store.checkin_and_team(session, prompt.checkin_id)
+        return prompt.stage, checkin.id, team, teams.member_of(session, team.id, user.id)
+
+    found = await rt.read(find)
+    if found is None:
+        return False
+    stage, checkin_id, team, member = found
+    if member is None or not member.active:
+        await message.reply_html(texts.NOT_MEMBER)
+        return True
+    kind = "text" if message.text is not None else "other"
+    problem = refusals.answer_problem(message.text, kind)
+    if problem:
+        await message.reply_html(problem)
+        return True
+    question = Question(stage)
+    now = clock.now()
+    private = update.effective_chat.type == ChatType.PRIVATE
+    text = message.text
+
+    def work(session):
+        checkin, _ = store.checkin_and_team(session, checkin_id)
+        fresh = session.get(Member, member.id)
+        return store.add_checkin_answer(session, checkin, fresh, question, text, private=private, now=now,
+                                        today=_today(team, now)), checkin.anonymous
+
+    try:
+        taken, anonymous = await rt.apply(update, work)
+    except AlreadyDone:
+        return True
+    except store.CheckInRefused as refused:
+        await message.reply_html(str(refused))
+        return True
+    if taken.action_id is not None:
+        await message.reply_html(texts.action_noted(taken.owner_found))
+    else:
+        await message.reply_html(texts.REPLY_THANKS_ANONYMOUS if anonymous else texts.REPLY_THANKS)
+    return True
+
+
+# --- /away ------------------------------------------------------------------------------------
+
+
+def read_away(text: str, today: date) -> date | None:
+    """'14/3', '14 March', '2 weeks' or 'in 2 weeks', 'tomorrow'."""
+    text = text.strip().lower()
+    parsed = read_due_date(text, today)
+    if parsed is None and text and text[0].isdigit():
+        parsed = read_due_date("in " + text, today)
+    return parsed
+
+
+async def away(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    user = update.effective_user
+    if user is None or message.sender_chat is not None:
+        return
+    rt = runtime_of(context)
+    now = clock.now()
+    rows = await rt.read(lambda s: teams.memberships(s, user.id))
+    if not rows:
+        await message.reply_html(texts.AWAY_NOT_MEMBER)
+        return
+    today = now.astimezone(ZoneInfo(rows[0][1].timezone)).date()
+    said = " ".join(context.args or []).strip()
+    if not said:
+        await message.reply_html(texts.away_status(rows[0][0].away_until))
+        return
+    if said.lower() in ("off", "back", "none", "no"):
+        until = None
+    else:
+        until = read_away(said, today)
+        if until is None:
+            await message.reply_html(texts.away_bad_date(said))
+            return
+        if until < today:
+            await message.reply_html(texts.away_past(until))
+            return
+    try:
+        await rt.apply(update, lambda s: store.set_away(s, user.id, until))
+    except AlreadyDone:
+        return
+    await message.reply_html(texts.away_until(until) if until else texts.AWAY_OFF)
+
+
+# --- wiring ---------------------------------------------------------------------------------
+
+
+async def _on_round_closed(app: Application, round_id: int) -> None:
+    """A round's review stage proposes the next review date: reminders follow it."""
+    proposed = await app.bot_data["runtime"].apply(None, lambda s: store.review_date_from_round(s, round_id))
+    if proposed is not None:
+        await scheduling.reschedule(app)
+
+
+def register(app: Application) -> None:
+    from piebot.telegram import checkins_schedule
+
+    app.add_handler(CallbackQueryHandler(on_checkin_press, pattern=callbacks.pattern(KIND)))
+    app.add_handler(CommandHandler("away", away))
+    checkins_schedule.register(app)
+    replies.add_consumer(app, on_checkin_reply)
+    app.bot_data.setdefault("on_round_closed", []).append(_on_round_closed)
+    # Check-ins run in the one process that leads the scheduler (piebot.scheduling.leader).
+    app.bot_data.setdefault("on_elected", []).append(scheduling.start)
+    app.bot_data.setdefault("on_deposed", []).append(scheduling.stop)
+

@@ -1,0 +1,102 @@
+"""Check-in messages as Bot API calls: the post, the private card, the summary and the reminders.
+
+Called by the scheduler (piebot.scheduling) and by the handlers; nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from conversations.actions import Action
+from conversations.checkin import (
+    Contact,
+    checkin_keyboard,
+    checkin_nudge,
+    checkin_post,
+    checkin_summary,
+)
+from conversations.keyboards import Button, Keyboard
+from framework import Framework, shared_framework
+from piebot.storage.checkins import Closing, Nudging, Post, ReviewReminder
+from piebot.telegram import callbacks
+from piebot.telegram.checkins_texts import ANSWER_PRIVATELY, action_reminder, overdue_block, review_reminder
+
+KIND = "ci"  # a press on a check-in's buttons: ref = check-in id
+PRIVATE_CARD = "private"  # from the group post: send me this check-in privately
+
+
+@lru_cache(maxsize=256)
+def _framework(variant: str, customisation_json: str) -> Framework:
+    customisation = json.loads(customisation_json)
+    return shared_framework(variant, customisation or None)
+
+
+def framework_of(variant: str, customisation: dict | None) -> Framework:
+    # 2,000 teams sharing one slot mostly share a framework too: load each shape once.
+    return _framework(variant, json.dumps(customisation or {}, sort_keys=True))
+
+
+def markup(keyboard: Keyboard, checkin_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=callbacks.encode(KIND, checkin_id, b.data)) for b in row]
+         for row in keyboard]
+    )
+
+
+async def post_checkin(bot: Bot, post: Post, now: datetime, overdue: Sequence[Action] = ()) -> Message:
+    framework = framework_of(post.framework_variant, post.customisation)
+    text = checkin_post(framework, post.element_id, post.closes_at, ZoneInfo(post.timezone), now, post.anonymous)
+    if overdue:
+        text += "\n\n" + overdue_block(overdue)
+    keyboard = [*checkin_keyboard(framework), [Button(ANSWER_PRIVATELY, PRIVATE_CARD)]]
+    return await bot.send_message(post.chat_id, text, reply_markup=markup(keyboard, post.checkin_id))
+
+
+async def send_private_card(bot: Bot, telegram_user_id: int, checkin_id: int, framework: Framework,
+                            element_id: str, closes_at: datetime, timezone: str, now: datetime) -> Message:
+    text = checkin_nudge(framework, element_id, closes_at, ZoneInfo(timezone), now)
+    return await bot.send_message(telegram_user_id, text, reply_markup=markup(checkin_keyboard(framework), checkin_id))
+
+
+async def send_checkin_nudge(bot: Bot, nudge: Nudging, now: datetime) -> Message:
+    """The private nudge doubles as a private card: answering here is as good as in the group."""
+    framework = framework_of(nudge.framework_variant, nudge.customisation)
+    return await send_private_card(bot, nudge.telegram_user_id, nudge.checkin_id, framework, nudge.element_id,
+                                   nudge.closes_at, nudge.timezone, now)
+
+
+async def post_summary(bot: Bot, closing: Closing) -> Message:
+    framework = framework_of(closing.framework_variant, closing.customisation)
+    return await bot.send_message(closing.chat_id, checkin_summary(framework, closing.result))
+
+
+async def send_action_reminder(bot: Bot, nudge: Nudging, now: datetime) -> Message:
+    today = now.astimezone(ZoneInfo(nudge.timezone)).date()
+    return await bot.send_message(nudge.telegram_user_id, action_reminder(nudge.action, today))
+
+
+async def post_review_reminder(bot: Bot, reminder: ReviewReminder) -> Message:
+    return await bot.send_message(reminder.chat_id, review_reminder(reminder.review_on, reminder.on_the_day))
+
+
+_SEPARATOR = re.compile(r"\s+[—–-]\s+|:\s+|\s+-{1,2}\s*")
+
+
+def read_contacts(text: str) -> list[Contact]:
+    """'Sam (supervisor) — 07700 900123', one a line; a line without a separator is a name alone."""
+    contacts = []
+    for line in (text or "").splitlines():
+        line = line.strip().lstrip("•*- ").strip()
+        if not line:
+            continue
+        parts = _SEPARATOR.split(line, maxsplit=1)
+        name, how = (parts[0], parts[1]) if len(parts) == 2 else (line, "ask them directly")
+        contacts.append(Contact(name.strip()[:80], how.strip()[:200]))
+    return contacts[:10]

@@ -1,0 +1,143 @@
+"""Flood limits per person per chat, before any feature sees the update.
+
+Someone (or a script on their account) firing commands must not make the bot spam the group
+or eat the group's 20 messages a minute. Beyond the limit the person gets one kind "slow down"
+and then silence until their window clears. Counts live in memory: losing them on a restart
+only forgives a flood, it never loses anything a member wrote.
+
+Presses are checked here once for shape: data piebot could not have sent, or of a kind no
+feature handles, gets a short refusal (a press must always be answered) and goes no further.
+Each feature still checks chat, ref and presser for its own kinds.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from piebot.telegram import callbacks
+
+log = logging.getLogger(__name__)
+
+GROUP = -1
+SLOW_DOWN = "That's a lot of commands at once. Give me a few seconds, then try again."
+SLOW_DOWN_PRESS = "Slow down a little, then press again."
+BUTTON_GONE = "That button doesn't work any more."
+
+
+@dataclass
+class Window:
+    times: deque = field(default_factory=deque)
+    warned: bool = False
+
+
+@dataclass
+class FloodLimit:
+    """At most `count` events in `seconds` per (chat, person)."""
+
+    count: int = 10
+    seconds: float = 10.0
+    clock: Callable[[], float] = time.monotonic
+    windows: dict[tuple[int, int], Window] = field(default_factory=dict)
+
+    def allow(self, chat_id: int, user_id: int) -> tuple[bool, bool]:
+        """(allowed, warn): warn is True once, on the first refusal of a burst."""
+        now = self.clock()
+        if len(self.windows) > 10_000:
+            self._forget_idle(now)
+        window = self.windows.setdefault((chat_id, user_id), Window())
+        while window.times and window.times[0] <= now - self.seconds:
+            window.times.popleft()
+        if len(window.times) < self.count:
+            window.times.append(now)
+            window.warned = False
+            return True, False
+        warn = not window.warned
+        window.warned = True
+        return False, warn
+
+    def _forget_idle(self, now: float) -> None:
+        for key in [k for k, w in self.windows.items() if not w.times or w.times[-1] <= now - self.seconds]:
+            del self.windows[key]
+
+
+COMMANDS = "flood_commands"
+PRESSES = "flood_presses"
+
+
+def _who(update: Update) -> tuple[int, int] | None:
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return None
+    # Anonymous admins all write as the group; they share one window, which is fair enough.
+    message = update.effective_message
+    sender = message.sender_chat.id if message is not None and message.sender_chat is not None else user.id
+    return chat.id, sender
+
+
+async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    who = _who(update)
+    if who is None:
+        return
+    allowed, warn = context.application.bot_data[COMMANDS].allow(*who)
+    if allowed:
+        return
+    log.info("command flood: ignoring commands from one person for a few seconds")
+    if warn:
+        await update.effective_message.reply_html(SLOW_DOWN)
+    raise ApplicationHandlerStop
+
+
+def _claimed(app: Application, update: Update) -> bool:
+    """Whether some feature's button handler takes this data."""
+    for group, handlers in app.handlers.items():
+        if group == GROUP:
+            continue
+        for handler in handlers:
+            if isinstance(handler, CallbackQueryHandler) and handler.check_update(update):
+                return True
+    return False
+
+
+async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    who = _who(update)
+    if who is not None:
+        allowed, _ = context.application.bot_data[PRESSES].allow(*who)
+        if not allowed:
+            log.info("button flood: ignoring presses from one person for a few seconds")
+            # A press must be answered or the button keeps spinning; the answer is a small toast.
+            await query.answer(SLOW_DOWN_PRESS)
+            raise ApplicationHandlerStop
+    # Data piebot could not have sent (a tampering client, a button of a retired kind) is refused
+    # here, once, so that no press is left unanswered and no feature sees it.
+    try:
+        callbacks.decode(query.data)
+        known = _claimed(context.application, update)
+    except callbacks.BadButton:
+        known = False
+    if not known:
+        log.warning("button refused: data piebot does not send")
+        await query.answer(BUTTON_GONE, show_alert=True)
+        raise ApplicationHandlerStop
+
+
+def register(app: Application, *, commands: FloodLimit | None = None, presses: FloodLimit | None = None) -> None:
+    app.bot_data[COMMANDS] = commands or FloodLimit(count=10, seconds=10.0)
+    # Rating a round takes a few presses in quick succession; only a flood is stopped.
+    app.bot_data[PRESSES] = presses or FloodLimit(count=30, seconds=10.0)
+    app.add_handler(MessageHandler(filters.COMMAND, on_command), group=GROUP)
+    app.add_handler(CallbackQueryHandler(on_press), group=GROUP)

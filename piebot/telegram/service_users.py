@@ -1,0 +1,350 @@
+"""/serviceusers: a parallel round for the people a team serves, entered by a scribe in a private chat.
+
+In the group an admin or facilitator gets a signed link to the private chat (deep-link action "v"), and
+an admin toggles the team's permission with `/serviceusers permission`. In private the scribe picks an
+element (in street language, the `pies2-street` variant) and enters each person's view, one after another.
+
+Button kinds: "sv" (pick the team or the element; ref = team id), "svr" (a person's view and the flow of
+the round; ref = round id). The scribe's place in the round is kept in Dialog under the key "sv".
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import statistics
+
+from sqlmodel import select
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from conversations import keyboards
+from conversations.texts import service_users as texts
+from framework import shared_framework
+from piebot.charts.spread import _num
+from piebot.storage import service_users, teams
+from piebot.storage.db import AlreadyDone
+from piebot.storage.models import Dialog, Member, Round, Team
+from piebot.telegram import callbacks, links, onboarding, replies
+from piebot.telegram.guards import chat_admin_ids, in_group, is_admin
+from piebot.telegram.runtime import runtime_of
+
+log = logging.getLogger(__name__)
+
+LINK = "v"
+KEY = "sv"
+
+
+def _street():
+    return shared_framework(service_users.VARIANT)
+
+
+def _canonical_name(element_id: str) -> str:
+    return shared_framework("pies2").element(element_id).name
+
+
+def _button(label: str, kind: str, ref: int, arg: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=callbacks.encode(kind, ref, arg))
+
+
+def _keyboard(kind: str, ref: int, rows: keyboards.Keyboard) -> list[list[InlineKeyboardButton]]:
+    return [[_button(b.label, kind, ref, b.data) for b in row] for row in rows]
+
+
+async def _may_scribe(context: ContextTypes.DEFAULT_TYPE, team: Team, member: Member | None, user_id: int) -> bool:
+    if member is not None and member.active and member.facilitator:
+        return True
+    try:
+        return user_id in await chat_admin_ids(context, team.chat_id)
+    except BadRequest:
+        return False
+
+
+# --- in the group -------------------------------------------------------------------------------
+
+
+async def service_users_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if not in_group(update):
+        await _private_start(update, context)
+        return
+    rt = runtime_of(context)
+    chat_id = update.effective_chat.id
+    user = update.effective_user
+    team = await rt.read(lambda s: teams.team_for_chat(s, chat_id))
+    if team is None or not team.set_up:
+        await message.reply_html(texts.NOT_SET_UP)
+        return
+    admin = await is_admin(update, context)
+    if context.args and context.args[0].lower() == "permission":
+        if not admin:
+            await message.reply_html(texts.ADMIN_ONLY)
+            return
+        try:
+            on = await rt.apply(update, lambda s: service_users.toggle_permission(s, team.id))
+        except AlreadyDone:
+            return
+        await message.reply_html(texts.permission_now(on))
+        return
+    member = await rt.read(lambda s: teams.member_of(s, team.id, user.id)) if user else None
+    if not admin and not (member is not None and member.facilitator):
+        await message.reply_html(texts.NOT_ALLOWED)
+        return
+    comparison = await rt.read(lambda s: _comparison(s, team.id)) if team.service_user_permission else []
+    payload = links.sign(rt.settings.secret_bytes(), LINK, team.id, user.id)
+    url = f"https://t.me/{context.bot.username}?start={payload}"
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(texts.OPEN_PRIVATE, url=url)]])
+    await message.reply_html(texts.intro(team.name, team.service_user_permission, comparison), reply_markup=keyboard)
+
+
+def _comparison(session, team_id: int) -> list[str]:
+    theirs = service_users.latest_views(session, team_id)
+    ours = service_users.latest_staff_views(session, team_id)
+    lines = []
+    for element in shared_framework("pies2").elements:
+        values = theirs.get(element.id)
+        if values:
+            lines.append(texts.comparison_line(element.name, len(values), _num(statistics.median(values)),
+                                               ours.get(element.id)))
+    return lines
+
+
+# --- in private: choosing the team and the element --------------------------------------------------
+
+
+async def _private_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    rt = runtime_of(context)
+    user = update.effective_user
+    found = await rt.read(lambda s: [(m, t) for m, t in teams.memberships(s, user.id) if t.set_up and m.active])
+    allowed = [(m, t) for m, t in found if await _may_scribe(context, t, m, user.id)]
+    if not allowed:
+        await update.effective_message.reply_html(texts.NO_TEAM)
+        return
+    if len(allowed) == 1:
+        await _pick_element(update.effective_message, allowed[0][1].id)
+        return
+    rows = [[_button(t.name[:40], "sv", t.id, "t")] for _, t in allowed]
+    await update.effective_message.reply_html(texts.PICK_TEAM, reply_markup=InlineKeyboardMarkup(rows))
+
+
+async def _from_link(update: Update, context: ContextTypes.DEFAULT_TYPE, grant: links.Grant) -> None:
+    rt = runtime_of(context)
+    user = update.effective_user
+
+    def work(session):
+        team = session.get(Team, grant.ref)
+        if team is None:
+            return None, None
+        member, _ = teams.join(session, team, user.id, user.first_name)
+        member.private_chat = True
+        return team, member
+
+    try:
+        team, member = await rt.apply(update, work)
+    except AlreadyDone:
+        return
+    if team is None or not await _may_scribe(context, team, member, user.id):
+        await update.effective_message.reply_html(texts.NOT_ALLOWED)
+        return
+    await _pick_element(update.effective_message, team.id)
+
+
+async def _pick_element(message, team_id: int) -> None:
+    rows = [[_button(element.name[:60], "sv", team_id, f"e.{i}")] for i, element in enumerate(_street().elements)]
+    await message.reply_html(texts.PICK_ELEMENT, reply_markup=InlineKeyboardMarkup(rows))
+
+
+def _dialog(session, chat_id: int, user_id: int) -> Dialog:
+    dialog = session.exec(select(Dialog).where(Dialog.chat_id == chat_id, Dialog.telegram_user_id == user_id)).first()
+    if dialog is None:
+        dialog = Dialog(chat_id=chat_id, telegram_user_id=user_id, state={})
+        session.add(dialog)
+    return dialog
+
+
+def _place(session, chat_id: int, user_id: int) -> dict:
+    dialog = session.exec(select(Dialog).where(Dialog.chat_id == chat_id, Dialog.telegram_user_id == user_id)).first()
+    return dict((dialog.state or {}).get(KEY) or {}) if dialog else {}
+
+
+def _remember(session, chat_id: int, user_id: int, place: dict | None) -> None:
+    # Other features keep their own keys in the same row; only ours is touched.
+    dialog = _dialog(session, chat_id, user_id)
+    state = {k: v for k, v in (dialog.state or {}).items() if k != KEY}
+    if place:
+        state[KEY] = place
+    dialog.state = state
+
+
+async def on_team_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    try:
+        press = callbacks.decode(query.data)
+    except callbacks.BadButton:
+        await query.answer("That button doesn't work any more.", show_alert=True)
+        return
+    if update.effective_chat.type != ChatType.PRIVATE:
+        await query.answer("That works in a private chat.", show_alert=True)
+        return
+    rt = runtime_of(context)
+    user = query.from_user
+    found = await rt.read(lambda s: (s.get(Team, press.ref), teams.member_of(s, press.ref, user.id)))
+    team, member = found
+    if team is None or member is None or not await _may_scribe(context, team, member, user.id):
+        log.warning("service users button refused: not a scribe of this team")
+        await query.answer(texts.NOT_ALLOWED, show_alert=True)
+        return
+    if press.arg == "t":
+        await query.answer()
+        await _pick_element(query.message, team.id)
+        return
+    step, _, index = press.arg.partition(".")
+    elements = _street().elements
+    if step != "e" or not index.isdigit() or int(index) >= len(elements):
+        await query.answer("That button doesn't work any more.", show_alert=True)
+        return
+    element = elements[int(index)]
+    chat_id = update.effective_chat.id
+
+    def work(session):
+        round_ = service_users.start(session, team.id, element.id, member.id)
+        _remember(session, chat_id, user.id, {"round": round_.id, "person": 1, "step": "rate"})
+        return round_.id
+
+    try:
+        round_id = await rt.apply(update, work)
+    except AlreadyDone:
+        return
+    await query.answer(element.name[:60])
+    await _ask_person(query.message, round_id, 1, element)
+
+
+async def _ask_person(message, round_id: int, n: int, element) -> None:
+    questions = list(element.questions["assessment"])
+    keyboard = _keyboard("svr", round_id, keyboards.rating_levels(_street().scale))
+    await message.reply_html(texts.ask_person(n, element.name, questions), reply_markup=InlineKeyboardMarkup(keyboard))
+
+
+# --- in private: each person's view -------------------------------------------------------------
+
+
+async def on_round_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    try:
+        press = callbacks.decode(query.data)
+    except callbacks.BadButton:
+        await query.answer("That button doesn't work any more.", show_alert=True)
+        return
+    if update.effective_chat.type != ChatType.PRIVATE:
+        await query.answer("That works in a private chat.", show_alert=True)
+        return
+    rt = runtime_of(context)
+    chat_id, user_id = update.effective_chat.id, query.from_user.id
+    place = await rt.read(lambda s: _place(s, chat_id, user_id))
+    if place.get("round") != press.ref:
+        log.warning("service users button refused: not this scribe's round")
+        await query.answer("That round isn't open here any more. Start again with /serviceusers.", show_alert=True)
+        return
+    street = _street()
+    round_ = await rt.read(lambda s: s.get(Round, press.ref))
+    element = street.element(round_.element_ids[0])
+    n = int(place.get("person", 1))
+    chosen = keyboards.read_press(press.arg, street.scale)
+    if isinstance(chosen, keyboards.LevelChosen) and not chosen.team and place.get("step") == "rate":
+        await query.answer()
+        keyboard = _keyboard("svr", press.ref, keyboards.rating_positions(street.scale, chosen.level))
+        await _edit(query, texts.ask_person(n, element.name, list(element.questions["assessment"]))
+                    + "\n\n" + keyboards.positions_caption(street.scale, chosen.level), keyboard)
+    elif chosen == keyboards.Command.BACK and place.get("step") == "rate":
+        await query.answer()
+        keyboard = _keyboard("svr", press.ref, keyboards.rating_levels(street.scale))
+        await _edit(query, texts.ask_person(n, element.name, list(element.questions["assessment"])), keyboard)
+    elif isinstance(chosen, keyboards.PlaceChosen) and not chosen.team and place.get("step") == "rate":
+        value = chosen.index(street.scale)
+
+        def work(session):
+            service_users.add_view(session, press.ref, value)
+            _remember(session, chat_id, user_id, {**place, "step": "words"})
+
+        if not await _apply(context, update, query, work):
+            return
+        await query.answer("Saved")
+        await _edit(query, texts.rated(n, html.escape(street.scale.describe(value))), _after_keyboard(press.ref))
+    elif chosen == keyboards.Command.NEXT and place.get("step") == "words":
+        if not await _apply(context, update, query, lambda s: _remember(s, chat_id, user_id,
+                                                                {**place, "person": n + 1, "step": "rate"})):
+            return
+        await query.answer()
+        await _ask_person(query.message, press.ref, n + 1, element)
+    elif chosen == keyboards.Command.CLOSE:
+        def work(session):
+            done = service_users.finish(session, press.ref)
+            _remember(session, chat_id, user_id, None)
+            return done
+
+        done = await _apply(context, update, query, work)
+        if not done:
+            return
+        await query.answer("Finished")
+        await query.message.reply_html(texts.finished(element.name, done.people))
+        middle = _num(done.middle) if done.middle is not None else None
+        await context.bot.send_message(done.chat_id, texts.group_news(
+            _canonical_name(done.element_id), done.people, middle, done.staff_view, done.permission))
+    else:
+        await query.answer("That button doesn't work any more.", show_alert=True)
+
+
+async def _apply(context: ContextTypes.DEFAULT_TYPE, update: Update, query, work):
+    """The work's result (True when it returns nothing), or False after telling the presser why not."""
+    try:
+        return await runtime_of(context).apply(update, work) or True
+    except AlreadyDone:
+        return False
+    except service_users.ServiceUsersRefused as refused:
+        await query.answer(str(refused), show_alert=True)
+        return False
+
+
+def _after_keyboard(round_id: int) -> list[list[InlineKeyboardButton]]:
+    return [[_button(texts.WORDS_BUTTONS_NEXT, "svr", round_id, keyboards.Command.NEXT.value),
+             _button(texts.FINISH, "svr", round_id, keyboards.Command.CLOSE.value)]]
+
+
+async def _edit(query, text: str, keyboard) -> None:
+    try:
+        await query.edit_message_text(text, reply_markup=InlineKeyboardMarkup(keyboard))
+    except BadRequest as error:
+        if "not modified" not in str(error):
+            raise
+
+
+async def on_words(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """What a person said, typed in by the scribe after their view. Returns whether it was ours."""
+    message = update.effective_message
+    if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE or update.effective_user is None:
+        return False
+    rt = runtime_of(context)
+    chat_id, user_id = update.effective_chat.id, update.effective_user.id
+    place = await rt.read(lambda s: _place(s, chat_id, user_id))
+    if place.get("step") != "words" or not (message.text or "").strip():
+        return False
+    text = message.text.strip()[:2000]
+    try:
+        await rt.apply(update, lambda s: service_users.add_words(s, place["round"], text))
+    except AlreadyDone:
+        return True
+    except service_users.ServiceUsersRefused as refused:
+        await message.reply_html(html.escape(str(refused)))
+        return True
+    await message.reply_html(texts.WORDS_NOTED, reply_markup=InlineKeyboardMarkup(_after_keyboard(place["round"])))
+    return True
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("serviceusers", service_users_command))
+    app.add_handler(CallbackQueryHandler(on_team_press, pattern=callbacks.pattern("sv")))
+    app.add_handler(CallbackQueryHandler(on_round_press, pattern=callbacks.pattern("svr")))
+    replies.add_consumer(app, on_words)
+    onboarding.DEEP_LINKS[LINK] = _from_link

@@ -1,0 +1,151 @@
+"""Serves Telegram's webhook, answering 200 only once an update's effect is committed.
+
+PTB's built-in webhook server queues an update and answers 200 at once, so a worker that dies with
+a queue full of answers loses them. Here the update is handled inside the request: 200 after its
+handlers returned without failing, 500 otherwise, and Telegram delivers it again (to this worker
+or another; the processed-update rows make the repeat harmless).
+
+Several workers can serve one bot behind a load balancer: PostgreSQL takes a chat's updates in
+turn (advisory transaction locks in apply_once) and one elected worker runs the scheduler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import signal
+from collections import OrderedDict
+
+from aiohttp import web
+from sqlalchemy import text
+from telegram import Update
+from telegram.ext import Application
+
+from piebot import metrics
+from piebot.settings import Settings
+from piebot.storage.db import Database
+from piebot.telegram.polling import database_unreachable, process_update, watch_failures
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+DEFAULT_PATH = "/telegram"
+# Telegram retries a failed delivery for a long time and holds the chat's later updates meanwhile,
+# so an update that fails for a reason of its own is accepted (and logged) after this many tries.
+ATTEMPTS = 5
+_REMEMBERED_FAILURES = 10_000
+
+
+class WebhookServer:
+    """POST <path> for Telegram, GET /healthz for the load balancer, GET /metrics for Prometheus."""
+
+    def __init__(self, app: Application, db: Database, *, secret: str, listen: str = "0.0.0.0",
+                 port: int = 8080, path: str = DEFAULT_PATH) -> None:
+        if not secret:
+            raise ValueError("a webhook needs PIEBOT_WEBHOOK_SECRET")
+        self.app = app
+        self.db = db
+        watch_failures(app)
+        self.secret = secret.encode()
+        self.listen = listen
+        self.port = port
+        self.path = path
+        self._attempts: OrderedDict[int, int] = OrderedDict()
+        self._runner: web.AppRunner | None = None
+
+    def web_app(self) -> web.Application:
+        web_app = web.Application()
+        web_app.router.add_post(self.path, self._receive)
+        web_app.router.add_get("/healthz", self._health)
+        web_app.router.add_get("/metrics", self._metrics)
+        return web_app
+
+    async def start(self) -> None:
+        # No handler cancellation: a delivery Telegram gave up waiting for is still worth finishing.
+        self._runner = web.AppRunner(self.web_app(), access_log=None, handler_cancellation=False,
+                                     shutdown_timeout=30)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.listen, self.port)
+        await site.start()
+        if self.port == 0:
+            self.port = self._runner.addresses[0][1]
+        log.info("webhook server listening on %s:%d%s", self.listen, self.port, self.path)
+
+    async def stop(self) -> None:
+        # Stops listening, then lets deliveries in progress finish before the application stops.
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _receive(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, self.secret):
+            metrics.WEBHOOK_REFUSED.labels("secret").inc()
+            log.warning("webhook request refused: wrong or missing secret token")
+            return web.Response(status=403)
+        try:
+            update = Update.de_json(await request.json(), self.app.bot)
+        except (ValueError, TypeError, KeyError, AttributeError, json.JSONDecodeError):
+            metrics.WEBHOOK_REFUSED.labels("malformed").inc()
+            log.warning("webhook request refused: not an update")
+            return web.Response(status=400)
+        if update is None:
+            metrics.WEBHOOK_REFUSED.labels("malformed").inc()
+            return web.Response(status=400)
+        error = await process_update(self.app, update)
+        if error is None:
+            self._attempts.pop(update.update_id, None)
+            return web.Response(text="ok")
+        attempts = self._count_attempt(update.update_id)
+        if not database_unreachable(error) and attempts >= ATTEMPTS:
+            self._attempts.pop(update.update_id, None)
+            metrics.UPDATES_GIVEN_UP.inc()
+            log.error("gave up on update %d after %d attempts: %s", update.update_id, attempts, type(error).__name__)
+            return web.Response(text="given up")
+        return web.Response(status=500, text="not handled; please deliver again")
+
+    def _count_attempt(self, update_id: int) -> int:
+        attempts = self._attempts.pop(update_id, 0) + 1
+        self._attempts[update_id] = attempts
+        while len(self._attempts) > _REMEMBERED_FAILURES:
+            self._attempts.popitem(last=False)
+        return attempts
+
+    async def _health(self, request: web.Request) -> web.Response:
+        def ping() -> None:
+            with self.db.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+
+        try:
+            await asyncio.wait_for(asyncio.to_thread(ping), 5)
+        except Exception as exc:  # noqa: BLE001 - any failure means "not ready", and the log says which
+            log.warning("health check: database unreachable (%s)", type(exc).__name__)
+            return web.Response(status=503, text="database unreachable")
+        return web.Response(text="ok")
+
+    async def _metrics(self, request: web.Request) -> web.Response:
+        body, content_type = metrics.exposition()
+        response = web.Response(body=body)
+        response.headers["Content-Type"] = content_type
+        return response
+
+
+async def serve_webhook(settings: Settings) -> int:
+    """`piebot run --webhook`: serve until SIGINT/SIGTERM."""
+    import sys
+
+    from piebot.runner import Bot
+
+    missing = [name for name, value in (("PIEBOT_WEBHOOK_URL", settings.webhook_url),
+                                        ("PIEBOT_WEBHOOK_SECRET", settings.webhook_secret)) if not value]
+    if missing:
+        print(f"piebot: set {' and '.join(missing)} to serve a webhook.", file=sys.stderr)
+        return 2
+    bot = Bot(settings, webhook=True)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, bot.stop_event.set)
+    await bot.run_until_stopped()
+    return 0

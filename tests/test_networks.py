@@ -1,0 +1,323 @@
+"""Networks end to end: a lead invites teams, they accept (by name or anonymously), the lead sees the
+overview with the right figures, and nothing reaches anyone it shouldn't."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from datetime import timedelta
+
+from sqlmodel import select
+
+from piebot.demo.people import add_bot_and_set_up, press, say
+from piebot.storage import networks, rounds
+from piebot.storage.models import CheckIn, Member, NetworkMembership, Rating, Team, utcnow
+from piebot.telegram import callbacks, links
+
+NETWORK = "Riverside Homeless Network"
+
+
+# ---- helpers ------------------------------------------------------------------------------------------
+
+
+def pdf_text(data: bytes) -> str:
+    """Text of an fpdf2 PDF: streams inflated, then decoded through each font's ToUnicode map."""
+    def inflate(m: re.Match) -> bytes:
+        try:
+            return b"stream\n" + zlib.decompress(m.group(1)) + b"\nendstream"
+        except zlib.error:
+            return m.group(0)
+
+    data = re.sub(rb"stream\r?\n(.*?)\r?\nendstream", inflate, data, flags=re.DOTALL)
+    objects = {int(m.group(1)): m.group(2) for m in re.finditer(rb"(\d+) 0 obj(.*?)endobj", data, re.DOTALL)}
+
+    def cmap(font_obj: int) -> dict[int, str]:
+        ref = re.search(rb"/ToUnicode (\d+) 0 R", objects[font_obj])
+        pairs = re.findall(rb"<([0-9A-F]{4})> <([0-9A-F]+)>", objects[int(ref.group(1))])
+        return {int(c, 16): bytes.fromhex(u.decode()).decode("utf-16-be") for c, u in pairs}
+
+    fonts = {name: cmap(int(ref)) for name, ref in set(re.findall(rb"/(F\d+) (\d+) 0 R", data))}
+    out, current = [], {}
+    token = re.compile(rb"/(F\d+) [\d.]+ Tf|\(((?:\\.|[^\\)])*)\) Tj", re.DOTALL)
+    for m in token.finditer(data):
+        if m.group(1):
+            current = fonts[m.group(1)]
+            continue
+        raw = re.sub(rb"\\([nrtbf()\\])", lambda e: {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b",
+                                                      b"f": b"\f"}.get(e.group(1), e.group(1)), m.group(2))
+        out.append("".join(current.get(int.from_bytes(raw[i:i + 2], "big"), "?") for i in range(0, len(raw), 2)))
+    return " ".join(out)
+
+
+def code_in(message) -> str:
+    return re.search(r"/acceptnetwork (\S+)", message.text).group(1)
+
+
+async def new_network(api, lead, name: str = NETWORK):
+    await api.start_private(lead)
+    await api.wait_for(lambda: api.chat_log(lead))
+    before = len(api.chat_log(lead))
+    await api.send(lead, lead, f"/network new {name}")
+    await api.wait_for(lambda: len(api.chat_log(lead)) >= before + 2)
+    card = api.chat_log(lead)[before + 1]
+    assert "Invitation to" in card.text
+    return card
+
+
+async def fresh_code(api, lead, card) -> str:
+    before = len(api.chat_log(lead))
+    await press(api, lead, card, "Invite a team")
+    await api.wait_for(lambda: len(api.chat_log(lead)) > before)
+    return code_in(api.chat_log(lead)[before])
+
+
+async def accept(api, team, code: str, how: str = "Show our name"):
+    question = await say(api, team.admin, team.group, f"/acceptnetwork {code}")
+    assert "How should your team appear" in question.text, question.text
+    answer = await press(api, team.admin, question, how)
+    await api.wait_for(lambda: "You're in" in api.chat_log(team.group)[-2].text if len(api.chat_log(team.group)) > 1
+                       else False)
+    return answer
+
+
+def team_row(db, chat_id: int) -> tuple[int, list[int]]:
+    with db.session() as s:
+        team = s.exec(select(Team).where(Team.chat_id == chat_id)).one()
+        members = s.exec(select(Member).where(Member.team_id == team.id).order_by(Member.id)).all()
+        return team.id, [m.id for m in members]
+
+
+def run_round(db, chat_id: int, views: dict[str, tuple[int, list[int]]], *, hinders: dict[str, str] | None = None,
+              private: bool = False, actions: list[tuple[str, str, bool]] = (), audience: str = "staff") -> None:
+    """A closed round through storage: per element (team view, individual views), hindrances and actions."""
+    team_id, member_ids = team_row(db, chat_id)
+    with db.session() as s:
+        members = [s.get(Member, i) for i in member_ids]
+        round_ = rounds.open_round(s, team_id=team_id, element_ids=list(views), scope="all", scope_ref=None,
+                                   mode="async", anonymous=False, framework_variant="pies2", opened_by=None,
+                                   audience=audience)
+        for element_id, (view, individual) in views.items():
+            for member, value in zip(members, individual, strict=False):
+                rounds.record_rating(s, round_, member, element_id, value)
+            rounds.set_team_view(s, round_, element_id, view)
+        for element_id, text in (hinders or {}).items():
+            rounds.add_evidence(s, round_, members[0], element_id, "hindering", text=text, private=private)
+        for element_id, text, depends in actions:
+            rounds.add_action(s, team_id=team_id, round_id=round_.id, element_id=element_id, text=text,
+                              depends_on_others=depends)
+        rounds.close_round(s, round_)
+        s.commit()
+
+
+async def overview(api, lead, card):
+    before = len(api.chat_log(lead))
+    await press(api, lead, card, "Overview")
+    await api.wait_for(lambda: any(m.kind == "document" for m in api.chat_log(lead)[before:]), timeout=30)
+    return api.chat_log(lead)[before:]
+
+
+def everything(messages) -> str:
+    return "\n".join(m.text for m in messages)
+
+
+# ---- the tests ---------------------------------------------------------------------------------------
+
+
+async def three_teams(api, harness):
+    lead = api.create_user("Lin")
+    card = await new_network(api, lead)
+    ash = await add_bot_and_set_up(api, title="Ash House", members=3)
+    birch = await add_bot_and_set_up(api, title="Birch Court", members=3)
+    cedar = await add_bot_and_set_up(api, title="Cedar Lodge", members=3)
+    await accept(api, ash, code_in(card))
+    await accept(api, birch, await fresh_code(api, lead, card))
+    await accept(api, cedar, await fresh_code(api, lead, card), "Stay anonymous")
+    return lead, card, (ash, birch, cedar)
+
+
+async def test_three_teams_two_rounds_each_give_the_right_overview(api, harness):
+    lead, card, (ash, birch, cedar) = await three_teams(api, harness)
+    db = harness.db
+    # Round one, then round two: pathways moves +2 / held / −1; empathy is new in round two for Birch.
+    run_round(db, ash.group.id, {"pathways": (6, [5, 6, 8]), "responsiveness": (9, [9, 9, 10])})
+    run_round(db, ash.group.id, {"pathways": (8, [7, 8, 12])}, hinders={"pathways": "No move-on flats in town"},
+              actions=[("pathways", "Meet the council housing team", False)])
+    run_round(db, birch.group.id, {"pathways": (11, [10, 11, 12])})
+    run_round(db, birch.group.id, {"pathways": (11, [11, 11, 13]), "empathy": (12, [12, 13, 14])},
+              hinders={"pathways": "Referrals bounce between services"})
+    run_round(db, cedar.group.id, {"pathways": (10, [9, 10])})
+    run_round(db, cedar.group.id, {"pathways": (9, [9, 9, 10])},
+              hinders={"pathways": "Staff never hear back about referrals"},
+              actions=[("support", "Ask the mental health team for joint supervision", True)])
+    with db.session() as s:
+        cedar_label = networks.labels_of(s, 1, harness.bot.settings.secret_bytes())[team_row(db, cedar.group.id)[0]]
+    assert re.fullmatch(r"Team [A-Z]", cedar_label)
+
+    sent = await overview(api, lead, card)
+    text = everything(sent)
+    assert f"{NETWORK}</b> — overview of 3 teams" in sent[0].html or "overview of 3 teams" in sent[0].text
+    assert "1 chose to appear under an alias" in sent[0].text
+    views = next(m for m in sent if m.kind == "photo" and m.text.startswith("Our teams side by side"))
+    # Listed by name, not by score; each team's latest view; spread and middle in words.
+    labels = sorted(["Ash House", "Birch Court", cedar_label], key=str.casefold)
+    each = ", ".join(f"{label} {dict(zip(['Ash House', 'Birch Court', cedar_label], [8, 11, 9], strict=True))[label]}"
+                     for label in labels)
+    assert f"Pathways, systems and system coherence: 3 teams from 8 to 11 (spread 3), middle 9 ({each})." in views.text
+    assert "Empathy and emotional intelligence: 1 team (Birch Court 12)." in views.text
+    distance = next(m for m in sent if m.kind == "photo" and m.text.startswith("Distance travelled"))
+    assert "Ash House: 1 element rated again — 1 moved up, 0 held, 0 moved down (+2 places in all)." in distance.text
+    assert "Birch Court: 1 element rated again — 0 moved up, 1 held, 0 moved down (0 places in all)." in distance.text
+    assert f"{cedar_label}: 1 element rated again — 0 moved up, 0 held, 1 moved down (−1 places in all)." in distance.text
+    levels = next(m for m in sent if m.kind == "photo" and m.text.startswith("Individual and team views"))
+    # Pooled individual views of the latest rounds: Ash 7 8 12, Birch 11 11 13, Cedar 9 9 10.
+    assert "Pathways, systems and system coherence: 9 people from 7 to 13, middle 10; teams from 8 to 11" in levels.text
+    gaps = next(m for m in sent if "Gaps and barriers" in m.text)
+    assert "No move-on flats in town" in gaps.text and "Referrals bounce between services" in gaps.text
+    assert "Meet the council housing team" in gaps.text
+    assert "joint supervision" in gaps.text  # depends on others, under another element
+    # Pathways comes first among the gaps.
+    assert gaps.text.index("Referrals bounce") < gaps.text.index("joint supervision")
+    assert gaps.text.index("council housing") < gaps.text.index("joint supervision")
+
+    # The anonymous team's name appears nowhere the lead can see, nor in the PDF.
+    document = next(m for m in sent if m.kind == "document")
+    pdf = pdf_text(document.file)
+    assert "Cedar" not in text and "Cedar Lodge" not in pdf
+    assert "Staff never hear back about referrals" in text  # what they said is shared, under the alias only
+    assert f"{cedar_label} · " in gaps.text
+    assert "PIE network overview" in pdf and NETWORK in pdf
+    assert "3 teams from 8 to 11" in pdf
+    assert "Ash House 8 (was 6)" in pdf and "Birch Court 12 (first view)" in pdf
+    assert "No member's name appears in this report." in pdf
+    for name in ("Bea", "Cal", "Dee"):
+        assert name not in pdf
+
+
+async def test_a_team_that_leaves_disappears_from_the_overview(api, harness):
+    lead, card, (ash, birch, cedar) = await three_teams(api, harness)
+    for team in (ash, birch, cedar):
+        run_round(harness.db, team.group.id, {"pathways": (8, [7, 8, 9])})
+    choice = await say(api, birch.admin, birch.group, "/leavenetwork")
+    assert "Which network" in choice.text
+    await press(api, birch.admin, choice, "Leave")
+    await api.wait_for(lambda: "has left" in api.last(birch.group).text)
+    with harness.db.session() as s:
+        assert len(s.exec(select(NetworkMembership)).all()) == 2
+    sent = await overview(api, lead, card)
+    assert "overview of 2 teams" in sent[0].text
+    assert "Birch" not in everything(sent)
+    assert "Birch" not in pdf_text(next(m for m in sent if m.kind == "document").file)
+
+
+async def test_another_lead_sees_nothing_and_cannot_use_the_code(api, harness):
+    lead, card, (ash, birch, cedar) = await three_teams(api, harness)
+    other = api.create_user("Oz")
+    other_card = await new_network(api, other, "Hillside Network")
+    # Oz pressing Riverside's overview (a tampering client) is refused and sent nothing.
+    riverside = callbacks.decode(card.button("Overview")).ref
+    before = len(api.chat_log(other))
+    query = await api.press(other, other_card, callbacks.encode("nw", riverside, "ov"), forged=True)
+    await api.wait_for(lambda: api.answer_to(query) is not None)
+    assert "isn't yours" in api.answer_to(query)["text"]
+    await api.wait_idle()
+    assert len(api.chat_log(other)) == before
+    # /network lists only Oz's own network.
+    listing = await say(api, other, other, "/network")
+    assert "Hillside Network" in listing.text and "Riverside" not in listing.text
+    # A Riverside code is no use to Oz: not in a private chat, and a used one not at all.
+    code = await fresh_code(api, lead, card)
+    assert "group chat" in (await say(api, other, other, f"/acceptnetwork {code}")).text
+    hillside_team = await add_bot_and_set_up(api, title="Hillside Hostel", members=1)
+    used = code_in(card)  # Ash accepted with this one already
+    assert "used already" in (await say(api, hillside_team.admin, hillside_team.group, f"/acceptnetwork {used}")).text
+    # Pointing a Riverside code at Hillside breaks its signature.
+    grant = links.verify(harness.bot.settings.secret_bytes(), code)
+    hillside = callbacks.decode(other_card.button("Overview")).ref
+    tampered = code.replace(f"n{grant.ref}-", f"n{hillside}-", 1)
+    assert "doesn't look right" in (await say(api, hillside_team.admin, hillside_team.group,
+                                              f"/acceptnetwork {tampered}")).text
+    # A non-admin can't accept; Oz's overview shows no Riverside team.
+    worker = hillside_team.members[0]
+    assert "Only a group admin" in (await say(api, worker, hillside_team.group, f"/acceptnetwork {code}")).text
+    sent = await overview(api, other, other_card)
+    assert "overview of 0 teams" in sent[0].text
+    for name in ("Ash", "Birch", "Team "):
+        assert name not in everything(sent)
+
+
+async def test_written_in_elements_and_other_templates_are_left_out(api, harness):
+    lead = api.create_user("Lin")
+    card = await new_network(api, lead)
+    ash = await add_bot_and_set_up(api, title="Ash House", members=3, relationships=True)
+    birch = await add_bot_and_set_up(api, title="Birch Court", members=3)
+    await accept(api, ash, code_in(card))
+    await accept(api, birch, await fresh_code(api, lead, card))
+    run_round(harness.db, ash.group.id, {"pathways": (8, [7, 8, 9]), "relationships-with-staff": (15, [14, 15, 16])})
+    run_round(harness.db, birch.group.id, {"pathways": (10, [9, 10, 11])})
+    with harness.db.session() as s:
+        team = s.exec(select(Team).where(Team.chat_id == birch.group.id)).one()
+        team.framework_variant = "coffee-break"
+        s.add(team)
+        s.commit()
+    sent = await overview(api, lead, card)
+    text = everything(sent)
+    assert "Left out of comparisons, being on another template: Birch Court." in sent[0].text
+    assert "wrote in themselves" in sent[0].text
+    views = next(m for m in sent if m.kind == "photo" and m.text.startswith("Our teams side by side"))
+    assert "Pathways, systems and system coherence: 1 team (Ash House 8)." in views.text
+    assert "Relationships" not in text.replace("Roles and relationships", "")
+    assert "Relationships with staff" not in pdf_text(next(m for m in sent if m.kind == "document").file)
+
+
+async def test_checkin_trends_and_private_evidence_only_when_shared(api, harness):
+    lead = api.create_user("Lin")
+    card = await new_network(api, lead)
+    ash = await add_bot_and_set_up(api, title="Ash House", members=3)
+    await accept(api, ash, code_in(card))
+    run_round(harness.db, ash.group.id, {"pathways": (8, [7, 8, 9])}, hinders={"pathways": "Said in private"},
+              private=True)
+    team_id, member_ids = team_row(harness.db, ash.group.id)
+    with harness.db.session() as s:
+        start = utcnow() - timedelta(days=21)
+        for week, values in enumerate(([6, 7, 9], [8, 9, 9], [10, 11, 12])):
+            opened = start + timedelta(days=7 * week)
+            checkin = CheckIn(team_id=team_id, opened_at=opened, closes_at=opened + timedelta(days=1))
+            s.add(checkin)
+            s.flush()
+            for value in values:
+                s.add(Rating(team_id=team_id, checkin_id=checkin.id, element_id="responsiveness", value=value))
+        s.commit()
+    sent = await overview(api, lead, card)
+    trend = next(m for m in sent if m.kind == "photo" and m.text.startswith("Responsiveness check-ins"))
+    assert "Ash House: latest middle 11" in trend.text and "up 4 since" in trend.text and "over 3 check-ins" in trend.text
+    assert "Said in private" not in everything(sent)
+    # The team chooses to share what was said privately.
+    cards = [m for m in api.chat_log(ash.group) if "Answers given privately: not shared" in m.text]
+    await press(api, ash.admin, cards[-1], "Share private answers")
+    await api.wait_for(lambda: "Answers given privately: shared" in api.chat_log(ash.group)[-1].text
+                       or any("Answers given privately: shared" in m.text for m in api.chat_log(ash.group)))
+    sent = await overview(api, lead, card)
+    assert "Said in private" in everything(sent)
+
+
+async def test_only_admins_choose_and_a_question_is_answered_once(api, harness):
+    lead = api.create_user("Lin")
+    card = await new_network(api, lead)
+    ash = await add_bot_and_set_up(api, title="Ash House", members=2)
+    worker = ash.members[0]
+    question = await say(api, ash.admin, ash.group, f"/acceptnetwork {code_in(card)}")
+    assert "Only a group admin" in (await press(api, worker, question, "Stay anonymous"))["text"]
+    with harness.db.session() as s:
+        assert s.exec(select(NetworkMembership)).all() == []
+    await press(api, ash.admin, question, "Show our name")
+    await api.wait_for(lambda: any("Service users' views: not shared" in m.text for m in api.chat_log(ash.group)))
+    # Pressing again (a second admin's client, a retry) can't add the team twice or spend a new code.
+    network_id = callbacks.decode(card.button("Overview")).ref
+    answer = await api.press(ash.admin, question, callbacks.encode("nwa", network_id, "anon"), forged=True)
+    await api.wait_for(lambda: api.answer_to(answer) is not None)
+    assert api.answer_to(answer)["show_alert"]
+    sharing = next(m for m in api.chat_log(ash.group) if "Service users' views: not shared" in m.text)
+    assert "Only a group admin" in (await press(api, worker, sharing, "Hide our name"))["text"]
+    with harness.db.session() as s:
+        [row] = s.exec(select(NetworkMembership)).all()
+        assert not row.anonymous and not row.share_service_user_views and not row.share_evidence

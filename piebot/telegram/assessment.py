@@ -431,6 +431,7 @@ async def carry_on_in_supergroup(app: Application, new_chat_id: int) -> None:
 
     row_id = await app.bot_data["runtime"].read(current_card)
     if row_id is not None:
+        session_card.editor_of(app).forget(row_id)
         await session_card.post_card(app, row_id)
 
 

@@ -293,6 +293,13 @@ class CardEditor:
                     raise
             self._last[element_row_id] = (time.monotonic(), fingerprint)
 
+    def forget(self, element_row_id: int) -> None:
+        """Drop a card's waiting refresh and what was last shown (its message is gone or replaced)."""
+        waiting = self._waiting.pop(element_row_id, None)
+        if waiting is not None:
+            waiting.cancel()
+        self._last.pop(element_row_id, None)
+
     async def settle(self) -> None:
         """Wait for waiting refreshes (used on stop, so the last count is shown)."""
         for task in list(self._waiting.values()):

@@ -36,7 +36,11 @@ def _labels(message) -> str:
 
 
 def _message(api, message):
-    return next(m for m in api.chat_log(message.chat_id) if m.message_id == message.message_id)
+    # Message ids count per chat, and a migrated group's log holds both of its chats.
+    return next(
+        m for m in api.chat_log(message.chat_id)
+        if m.message_id == message.message_id and m.chat_id == message.chat_id
+    )
 
 
 def current(api, message):

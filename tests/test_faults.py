@@ -130,8 +130,6 @@ async def test_a_send_to_the_old_id_follows_the_group_even_if_the_notice_was_mis
     assert "already in" in (await say(api, team.members[0], team.group, "/join")).text
 
 
-@pytest.mark.xfail(strict=False, reason="known gap: the card is posted afresh in the supergroup, but a refresh "
-                   "racing the move sometimes leaves it without its keyboard")
 async def test_a_live_round_carries_on_after_the_group_is_upgraded(api, harness):
     team = await add_bot_and_set_up(api, members=3)
     card = await start_round(api, team)

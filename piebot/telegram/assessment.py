@@ -107,11 +107,8 @@ def _mode(token: str) -> tuple[str, int | None] | None:
 
 async def on_wizard_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    try:
-        press = callbacks.decode(query.data)
-    except callbacks.BadButton:
-        log.warning("assess button refused: malformed")
-        await query.answer(refusals.BUTTON_EXPIRED, show_alert=True)
+    press = await callbacks.press_of(query, "assessment")
+    if press is None:
         return
     rt = runtime_of(context)
     chat_id = update.effective_chat.id

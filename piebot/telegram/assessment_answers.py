@@ -271,11 +271,8 @@ def _label(row: Evidence) -> str:
 
 async def on_withdraw_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    try:
-        press = callbacks.decode(query.data)
-    except callbacks.BadButton:
-        log.warning("withdraw button refused: malformed")
-        await query.answer(refusals.BUTTON_EXPIRED, show_alert=True)
+    press = await callbacks.press_of(query, "assessment answers")
+    if press is None:
         return
     rt = runtime_of(context)
     user = update.effective_user

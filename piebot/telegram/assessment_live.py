@@ -44,11 +44,8 @@ log = logging.getLogger(__name__)
 
 async def on_rating_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    try:
-        press = callbacks.decode(query.data)
-    except callbacks.BadButton:
-        refuse_log("rating", "malformed")
-        await query.answer(refusals.BUTTON_EXPIRED, show_alert=True)
+    press = await callbacks.press_of(query, "assessment live")
+    if press is None:
         return
     rt = runtime_of(context)
     chat = update.effective_chat
@@ -218,11 +215,8 @@ async def after_move(app: Application, round_id: int, moved: Moved, *, choosing:
 
 async def on_move_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    try:
-        press = callbacks.decode(query.data)
-    except callbacks.BadButton:
-        refuse_log("facilitator", "malformed")
-        await query.answer(refusals.BUTTON_EXPIRED, show_alert=True)
+    press = await callbacks.press_of(query, "assessment live")
+    if press is None:
         return
     rt = runtime_of(context)
     chat = update.effective_chat

@@ -90,11 +90,8 @@ async def on_team_view_press(update: Update, context: ContextTypes.DEFAULT_TYPE)
     query = update.callback_query
     rt = runtime_of(context)
     chat = update.effective_chat
-    try:
-        press = callbacks.decode(query.data)
-    except callbacks.BadButton:
-        refuse_log("team view", "malformed")
-        await query.answer(refusals.BUTTON_EXPIRED, show_alert=True)
+    press = await callbacks.press_of(query, "assessment teamview")
+    if press is None:
         return
 
     def look(session):

@@ -7,8 +7,13 @@ beyond its shape: who pressed and where is checked against the database by each 
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
+
+from conversations.texts.refusals import BUTTON_EXPIRED
+
+log = logging.getLogger(__name__)
 
 VERSION = "v1"
 MAX_BYTES = 64
@@ -44,3 +49,13 @@ def decode(data: str | None) -> Press:
 def pattern(kind: str) -> re.Pattern[str]:
     """The CallbackQueryHandler pattern for one kind of button."""
     return re.compile(rf"^v1:{re.escape(kind)}:")
+
+
+async def press_of(query, feature: str) -> Press | None:
+    """The press behind a callback query; malformed data is refused kindly and logged without content."""
+    try:
+        return decode(query.data)
+    except BadButton:
+        log.warning("%s button refused: malformed", feature)
+        await query.answer(BUTTON_EXPIRED, show_alert=True)
+        return None

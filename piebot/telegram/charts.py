@@ -158,11 +158,8 @@ async def chart_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 async def on_chart_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    try:
-        press = callbacks.decode(query.data)
-    except callbacks.BadButton:
-        log.warning("chart button refused: malformed")
-        await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
+    press = await callbacks.press_of(query, "charts")
+    if press is None:
         return
     rt = runtime_of(context)
     chat = update.effective_chat

@@ -67,11 +67,8 @@ def _today(team, now: datetime) -> date:
 
 async def on_checkin_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    try:
-        press = callbacks.decode(query.data)
-    except callbacks.BadButton:
-        log.warning("check-in button refused: malformed")
-        await query.answer(texts.EXPIRED, show_alert=True)
+    press = await callbacks.press_of(query, "checkins")
+    if press is None:
         return
     rt = runtime_of(context)
     user = query.from_user

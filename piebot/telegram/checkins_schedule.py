@@ -269,10 +269,8 @@ TYPED = {"t": ("time", texts.WIZARD_TYPE_TIME, "09:30"), "w": ("window", texts.W
 
 async def on_schedule_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    try:
-        press = callbacks.decode(query.data)
-    except callbacks.BadButton:
-        await query.answer(texts.EXPIRED, show_alert=True)
+    press = await callbacks.press_of(query, "checkins schedule")
+    if press is None:
         return
     rt = runtime_of(context)
     chat = update.effective_chat

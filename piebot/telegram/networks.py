@@ -95,10 +95,8 @@ def _new_code(rt, network_id: int) -> str:
 
 async def on_lead_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    try:
-        press = callbacks.decode(query.data)
-    except callbacks.BadButton:
-        await query.answer("That button doesn't work any more.", show_alert=True)
+    press = await callbacks.press_of(query, "networks")
+    if press is None:
         return
     rt = runtime_of(context)
     user = query.from_user
@@ -216,10 +214,8 @@ async def accept_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def on_accept_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    try:
-        press = callbacks.decode(query.data)
-    except callbacks.BadButton:
-        await query.answer("That button doesn't work any more.", show_alert=True)
+    press = await callbacks.press_of(query, "networks")
+    if press is None:
         return
     if press.arg not in ("name", "anon") or not in_group(update):
         await query.answer("That button doesn't work any more.", show_alert=True)
@@ -307,10 +303,8 @@ async def networks_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 async def on_sharing_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    try:
-        press = callbacks.decode(query.data)
-    except callbacks.BadButton:
-        await query.answer("That button doesn't work any more.", show_alert=True)
+    press = await callbacks.press_of(query, "networks")
+    if press is None:
         return
     if press.arg not in networks.SHARING or not in_group(update):
         await query.answer("That button doesn't work any more.", show_alert=True)
@@ -369,10 +363,8 @@ async def leave_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 async def on_leave_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    try:
-        press = callbacks.decode(query.data)
-    except callbacks.BadButton:
-        await query.answer("That button doesn't work any more.", show_alert=True)
+    press = await callbacks.press_of(query, "networks")
+    if press is None:
         return
     if press.arg != "go" or not in_group(update):
         await query.answer("That button doesn't work any more.", show_alert=True)

@@ -119,10 +119,8 @@ async def setup(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_setup_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    try:
-        press = callbacks.decode(query.data)
-    except callbacks.BadButton:
-        await query.answer("That button doesn't work any more.", show_alert=True)
+    press = await callbacks.press_of(query, "onboarding")
+    if press is None:
         return
     rt = runtime_of(context)
     chat = update.effective_chat

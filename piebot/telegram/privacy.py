@@ -88,10 +88,8 @@ async def forgetme(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_forget_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    try:
-        press = callbacks.decode(query.data)
-    except callbacks.BadButton:
-        await _refuse(query, texts.BUTTON_GONE, "malformed")
+    press = await callbacks.press_of(query, "privacy")
+    if press is None:
         return
     user_id = query.from_user.id
     if not _private(update) or press.ref != user_id or update.effective_chat.id != user_id:
@@ -187,10 +185,8 @@ async def deleteteam(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 async def _pressed_team(update: Update, context: ContextTypes.DEFAULT_TYPE):
     """(press, team) for an admin's press on this group's own team button, or None after refusing."""
     query = update.callback_query
-    try:
-        press = callbacks.decode(query.data)
-    except callbacks.BadButton:
-        await _refuse(query, texts.BUTTON_GONE, "malformed")
+    press = await callbacks.press_of(query, "privacy")
+    if press is None:
         return None
     if not in_group(update):
         await _refuse(query, texts.BUTTON_GONE, "not in a group")

@@ -180,10 +180,8 @@ def _remember(session, chat_id: int, user_id: int, place: dict | None) -> None:
 
 async def on_team_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    try:
-        press = callbacks.decode(query.data)
-    except callbacks.BadButton:
-        await query.answer("That button doesn't work any more.", show_alert=True)
+    press = await callbacks.press_of(query, "service users")
+    if press is None:
         return
     if update.effective_chat.type != ChatType.PRIVATE:
         await query.answer("That works in a private chat.", show_alert=True)
@@ -232,10 +230,8 @@ async def _ask_person(message, round_id: int, n: int, element) -> None:
 
 async def on_round_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    try:
-        press = callbacks.decode(query.data)
-    except callbacks.BadButton:
-        await query.answer("That button doesn't work any more.", show_alert=True)
+    press = await callbacks.press_of(query, "service users")
+    if press is None:
         return
     if update.effective_chat.type != ChatType.PRIVATE:
         await query.answer("That works in a private chat.", show_alert=True)

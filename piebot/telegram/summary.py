@@ -116,11 +116,8 @@ async def settle(app) -> None:
 
 async def on_review_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    try:
-        press = callbacks.decode(query.data)
-    except callbacks.BadButton:
-        log.warning("review button refused: malformed")
-        await query.answer(refusals.BUTTON_EXPIRED, show_alert=True)
+    press = await callbacks.press_of(query, "summary")
+    if press is None:
         return
     weeks = int(press.arg[2:]) if press.arg.startswith("rv") and press.arg[2:].isdigit() else None
     rt = runtime_of(context)

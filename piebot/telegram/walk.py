@@ -332,10 +332,8 @@ async def _carry_on(app: Application, user_id: int, round_id: int, moved: Moved)
 
 async def on_walk_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    try:
-        press = callbacks.decode(query.data)
-    except callbacks.BadButton:
-        await query.answer(refusals.BUTTON_EXPIRED, show_alert=True)
+    press = await callbacks.press_of(query, "walk")
+    if press is None:
         return
     if press.arg in ("go", "pick"):
         await _on_take_part(update, context, press.ref)
@@ -776,10 +774,8 @@ async def post_team_views(app: Application, round_id: int) -> None:
 
 async def on_team_view_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    try:
-        press = callbacks.decode(query.data)
-    except callbacks.BadButton:
-        await query.answer(refusals.BUTTON_EXPIRED, show_alert=True)
+    press = await callbacks.press_of(query, "walk")
+    if press is None:
         return
     rt = runtime_of(context)
     chat = update.effective_chat

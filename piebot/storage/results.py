@@ -24,6 +24,7 @@ from piebot.charts.data import (
     ElementResult,
     RoundResult,
 )
+from piebot.storage import rounds
 from piebot.storage.models import (
     Action,
     CheckIn,
@@ -133,19 +134,6 @@ def closed_rounds(session: Session, team_id: int) -> list[Round]:
     )
 
 
-def _earlier_round(session: Session, round_: Round) -> Round | None:
-    return session.exec(
-        select(Round)
-        .where(
-            Round.team_id == round_.team_id,
-            Round.status == "closed",
-            Round.audience == round_.audience,
-            Round.id < round_.id,
-        )
-        .order_by(Round.id.desc())
-    ).first()
-
-
 def round_result(session: Session, round_id: int, framework: Framework | None = None, *,
                  include_private: bool | None = None, today: date | None = None) -> RoundResult:
     """One round as the charts and the report see it.
@@ -166,7 +154,7 @@ def round_result(session: Session, round_id: int, framework: Framework | None = 
     rows = list(
         session.exec(select(RoundElement).where(RoundElement.round_id == round_id).order_by(RoundElement.position))
     )
-    earlier = _earlier_round(session, round_)
+    earlier = rounds.previous_closed_round(session, round_)
     before: dict[str, int | None] = {}
     if earlier is not None:
         before = {

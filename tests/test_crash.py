@@ -313,3 +313,85 @@ async def test_a_slow_chat_does_not_hold_up_the_others(api, harness):
     assert [u["message"]["from"]["first_name"] for u in api.pending_updates()] == ["Eli", "Gus"]
     await api.wait_for(lambda: any("Eli" in m.text for m in api.chat_log(slow_team.group)), timeout=5)
     await api.wait_idle()
+
+
+class LiveAnswers:
+    """The burst as members give it in a live round: rating presses on the card in one group, and
+    evidence replies to the stage question in another (25 members each; 25 + 475 answers).
+
+    Teams, members and the rounds are written straight into the database; the bot posts the card and
+    the question itself at its first start (bench/bot_process.py), so every answer is on a real button
+    or a real prompt and goes through the live round's own handlers.
+    """
+
+    REPLIES_EACH = 19
+
+    def __init__(self, api: LocalBotApi, database_url: str) -> None:
+        from bench.common import seed_live_rounds
+
+        self.api = api
+        (self.rating_chat, self.raters, _), (self.stage_chat, self.writers, _) = seed_live_rounds(
+            api, database_url, groups=2, per_group=25, prefix="Crash", stage_groups=1
+        )
+
+    async def send(self) -> int:
+        from bench.common import rating_buttons, stage_prompt
+
+        _, places = rating_buttons(self.api, self.rating_chat)
+        card = next(m for m in reversed(self.api.chat_log(self.rating_chat)) if m.buttons)
+        prompt = stage_prompt(self.api, self.stage_chat)
+        sent = 0
+        for k in range(self.REPLIES_EACH):
+            for i, user in enumerate(self.writers):
+                if k == 0:
+                    rater = self.raters[i]
+                    await self.api.press(rater, card, places[i % len(places)])
+                    sent += 1
+                await self.api.send(user, self.stage_chat, f"what happened {user.id}-{k}", reply_to=prompt)
+                sent += 1
+        return sent
+
+    def expected_evidence(self) -> list[str]:
+        return sorted(f"what happened {u.id}-{k}" for u in self.writers for k in range(self.REPLIES_EACH))
+
+    def stored(self, db: Database) -> tuple[list[int], list[str]]:
+        from piebot.storage.models import Evidence, Rating
+
+        with db.session() as s:
+            raters = [m.telegram_user_id for r, m in s.exec(
+                select(Rating, Member).join(Member, Member.id == Rating.member_id)
+            )]
+            texts = [e.text for e in s.exec(select(Evidence))]
+        return raters, texts
+
+
+@pytest.mark.slow
+async def test_killed_during_ratings_and_evidence_every_answer_is_stored_exactly_once(api, tmp_path):
+    from bench.common import cards_posted
+
+    database_url = f"sqlite:///{tmp_path / 'crash.db'}"
+    burst = LiveAnswers(api, database_url)
+    db = Database(database_url)
+    bot = BotProcess(bot_env(api, database_url), tmp_path / "bot.log", argv=("-m", "bench.bot_process", "piebot"))
+    rng = random.Random(os.environ.get("PIEBOT_CRASH_SEED", "7"))
+    try:
+        await bot.start()
+        teams_made = [(burst.rating_chat, burst.raters, False), (burst.stage_chat, burst.writers, True)]
+        await api.wait_for(lambda: cards_posted(api, teams_made), timeout=60)
+        assert await burst.send() == 500
+        kills = 0
+        while kills < 5 and api.pending_updates():
+            # The bot gets through 500 answers in a few seconds: kill it early and often.
+            await asyncio.sleep(rng.uniform(0.05, 0.6))
+            await bot.kill()
+            kills += 1
+            await bot.start()
+        assert kills >= 2, "the bot finished before it could be killed enough; make the burst bigger"
+        await api.wait_for(lambda: not api.pending_updates(), timeout=180)
+        await api.wait_idle(timeout=60, quiet=0.5)
+        raters, texts = burst.stored(db)
+        assert sorted(raters) == sorted(u.id for u in burst.raters), bot.log()
+        assert sorted(texts) == burst.expected_evidence(), bot.log()
+    finally:
+        await bot.stop()
+        db.dispose()

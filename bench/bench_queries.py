@@ -5,7 +5,7 @@ evidence, actions), next to 200 other teams in one network, each with 4 closed r
 views, ~96,000 ratings), so indexes have to pick the right rows out of many.
 
 - Round summary: what the summary posted at the end of a round reads, through the live round's own
-  function (`piebot.telegram.summary.summary_text`: ratings per element of the latest round, its team
+  function (`piebot.telegram.rounds.summary.summary_text`: ratings per element of the latest round, its team
   views, the previous round's team views, the actions and their owners). Goal <= 20 ms. The charts'
   and report's `piebot.storage.results.round_result` (the same round with evidence) is shown too.
 - Network overview: the latest agreed team view (and the one before) of every canonical element for
@@ -141,7 +141,7 @@ def measure_engine(name: str, url: str, smoke: bool) -> list[dict]:
     ids = seed(db, **sizes)
     from piebot.storage.networks import _team_views, canonical_ids, network_overview
     from piebot.storage.results import round_result
-    from piebot.telegram.summary import summary_text
+    from piebot.telegram.rounds.summary import summary_text
 
     canonical = canonical_ids()
     with Session(db.engine) as session:

@@ -27,14 +27,16 @@ from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, 
 
 
 def wire_live_round(app: Application) -> None:
-    """Until piebot.telegram.assessment registers the live round itself, register its handlers here."""
+    """Until piebot.telegram.rounds.assess registers the live round itself, register its handlers here."""
     try:
-        import piebot.telegram.assessment  # noqa: F401
+        import piebot.telegram.rounds.assess  # noqa: F401
 
         wired = True
     except ModuleNotFoundError:
         wired = False
-    from piebot.telegram import assessment_answers, assessment_live, callbacks, replies
+    from piebot.telegram import callbacks, replies
+    from piebot.telegram.rounds import answers as assessment_answers
+    from piebot.telegram.rounds import live as assessment_live
 
     if not wired:
         # TODO(live round): remove once assessment.py's register() wires these (it is in FEATURES).
@@ -51,7 +53,7 @@ async def post_cards(app: Application) -> None:
 
     from framework import Stage
     from piebot.storage.models import Round, RoundElement
-    from piebot.telegram.assessment_live import post_card, post_stage_prompt
+    from piebot.telegram.rounds.live import post_card, post_stage_prompt
 
     def current(session):
         found = session.exec(

@@ -1,7 +1,14 @@
 """What is assessed: PIEs 2.0 and its variants as data, with a typed loader. No Telegram, no database."""
 
 from framework.customisation import Customisation
-from framework.loader import VARIANTS, check_file, load_framework, shared_framework
+from framework.loader import (
+    VARIANTS,
+    check_file,
+    example_relationships,
+    load_framework,
+    read_customisation,
+    shared_framework,
+)
 from framework.model import STAGE_ORDER, Element, Framework, Level, Scale, Stage, Theme
 from framework.problems import FrameworkError, Problem
 
@@ -18,6 +25,8 @@ __all__ = [
     "Stage",
     "Theme",
     "check_file",
+    "example_relationships",
     "load_framework",
+    "read_customisation",
     "shared_framework",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -11,7 +10,6 @@ from framework.model import LEVELS, Element, Framework, Level, Text, Theme, _Str
 
 LevelNumber = Annotated[int, Field(ge=1, le=LEVELS)]
 
-EXAMPLES = Path(__file__).parent / "examples"
 
 
 class Customisation(_Strict):
@@ -33,18 +31,6 @@ class Customisation(_Strict):
             for element in theme.elements:
                 element.written_in = True
         return self
-
-    @classmethod
-    def from_file(cls, path: str | Path) -> Customisation:
-        """Reads and fully checks a customisation file; raises FrameworkError listing every problem."""
-        from framework.loader import read_customisation
-
-        return read_customisation(Path(path))
-
-    @classmethod
-    def example_relationships(cls) -> Customisation:
-        """The shipped example: a written-in Relationships theme."""
-        return cls.from_file(EXAMPLES / "relationships.yaml")
 
     def apply(self, base: Framework, *, append_themes: bool = True, as_threads: bool = False) -> Framework:
         """A customised copy of `base`; `base` itself is left alone because it is shared and cached.
@@ -76,7 +62,6 @@ class Customisation(_Strict):
                 theme.elements = kept
                 themes.append(theme)
         framework.themes = themes
-        framework._customisation = self
         return framework
 
     def _level(self, level: Level) -> Level:

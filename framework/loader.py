@@ -49,6 +49,8 @@ try:  # the C loader is several times faster when it is available
 except AttributeError:  # pragma: no cover
     _Loader = yaml.SafeLoader
 
+EXAMPLES = Path(__file__).parent / "examples"
+
 
 def _display(path: Path) -> str:
     try:
@@ -238,10 +240,18 @@ def load_framework(
     """A fresh copy of a variant, with a team's customisation applied if given."""
     base = _base(variant)
     if customisation is None:
-        return base.model_copy(deep=True)
-    return _as_customisation(customisation).apply(
-        base, append_themes=variant not in _NO_WRITTEN_IN, as_threads=variant in _THREADED
-    )
+        framework = base.model_copy(deep=True)
+    else:
+        framework = _as_customisation(customisation).apply(
+            base, append_themes=variant not in _NO_WRITTEN_IN, as_threads=variant in _THREADED
+        )
+    framework._full_form = functools.partial(load_framework, CANONICAL, customisation)
+    return framework
+
+
+def example_relationships() -> Customisation:
+    """The shipped example: a written-in Relationships theme."""
+    return read_customisation(EXAMPLES / "relationships.yaml")
 
 
 def shared_framework(variant: str = CANONICAL, customisation: Customisation | dict[str, Any] | None = None) -> Framework:

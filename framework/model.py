@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -152,7 +153,8 @@ class Framework(_Strict):
     scale: Scale
     themes: Annotated[list[Theme], Field(min_length=1)]
 
-    _customisation: object = PrivateAttr(default=None)
+    # Set by the loader: the full PIEs 2.0 with this team's customisation, for drilling into a short form.
+    _full_form: Callable[[], Framework] | None = PrivateAttr(default=None)
 
     @property
     def elements(self) -> list[Element]:
@@ -196,9 +198,9 @@ class Framework(_Strict):
         if not targets:
             return self._only([theme], f"{self.name} — {theme.name}", self.id)
 
-        from framework.loader import load_framework
-
-        full = load_framework("pies2", self._customisation)  # type: ignore[arg-type]
+        if self._full_form is None:
+            raise ValueError(f"{self.name} was not made by the loader, so it cannot drill into {theme_id!r}")
+        full = self._full_form()
         wanted = set(targets)
         themes = []
         for source in full.themes:
@@ -211,5 +213,5 @@ class Framework(_Strict):
         # model_copy does not deep-copy the update, and the cached base framework must stay untouched.
         copies = [theme.model_copy(deep=True) for theme in themes]
         part = self.model_copy(update={"id": framework_id, "name": name, "themes": copies}, deep=True)
-        part._customisation = self._customisation
+        part._full_form = self._full_form
         return part

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import sys
 from pathlib import Path
 
@@ -55,22 +54,9 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    if args.webhook:
-        from piebot.webhook import serve_webhook
+    from piebot.runner import serve, serve_webhook
 
-        return asyncio.run(serve_webhook(settings))
-    return asyncio.run(_run_polling(settings))
-
-
-async def _run_polling(settings) -> int:
-    from piebot.runner import Bot
-
-    bot = Bot(settings)
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, bot.stop_event.set)
-    await bot.run_until_stopped()
-    return 0
+    return asyncio.run(serve_webhook(settings) if args.webhook else serve(settings))
 
 
 def _framework_check(path: Path) -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
+import sys
 from urllib.parse import urlparse
 
 from telegram import Update
@@ -11,7 +13,8 @@ from telegram import Update
 from piebot.settings import Settings
 from piebot.storage.db import Database
 from piebot.telegram.app import build_application
-from piebot.telegram.polling import poll, watch_failures
+from piebot.telegram.delivery.polling import poll, watch_failures
+from piebot.telegram.delivery.webhook import DEFAULT_PATH, WebhookServer
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +57,6 @@ class Bot:
             self._task = asyncio.create_task(poll(self.app, self.stop_event), name="piebot-poll")
 
     async def _serve_webhook(self) -> None:
-        from piebot.webhook import DEFAULT_PATH, WebhookServer
-
         url = self.settings.webhook_url
         secret = self.settings.webhook_secret.get_secret_value() if self.settings.webhook_secret else ""
         if not url:
@@ -102,3 +103,26 @@ class Bot:
 
     async def __aexit__(self, *exc) -> None:
         await self.stop()
+
+
+async def serve(settings: Settings) -> int:
+    """`piebot run`: long polling until SIGINT/SIGTERM."""
+    return await _serve_until_signalled(Bot(settings))
+
+
+async def serve_webhook(settings: Settings) -> int:
+    """`piebot run --webhook`: serve Telegram's webhook until SIGINT/SIGTERM."""
+    missing = [name for name, value in (("PIEBOT_WEBHOOK_URL", settings.webhook_url),
+                                        ("PIEBOT_WEBHOOK_SECRET", settings.webhook_secret)) if not value]
+    if missing:
+        print(f"piebot: set {' and '.join(missing)} to serve a webhook.", file=sys.stderr)
+        return 2
+    return await _serve_until_signalled(Bot(settings, webhook=True))
+
+
+async def _serve_until_signalled(bot: Bot) -> int:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, bot.stop_event.set)
+    await bot.run_until_stopped()
+    return 0

@@ -77,7 +77,7 @@ def play_round(db, chat_id: int, answers: dict[str, list[int]], views: dict[str,
 
 async def announce(harness, round_id: int) -> None:
     """What the Pizazz round does at its end: the summary, then the on_round_closed hooks."""
-    from piebot.telegram.summary import post_round_summary
+    from piebot.telegram.rounds.summary import post_round_summary
 
     try:
         await post_round_summary(harness.bot.app, round_id)
@@ -296,9 +296,9 @@ async def test_presses_are_checked(api, harness):
 
 
 async def test_long_emoji_and_right_to_left_names_still_draw(api, harness):
-    from framework import Customisation
+    from framework import Customisation, example_relationships
 
-    questions = Customisation.example_relationships().model_dump(mode="json")[
+    questions = example_relationships().model_dump(mode="json")[
         "written_in_themes"][0]["elements"][0]["questions"]
     long_names = [f"🌱 Our very own practice number {i} — حلقة التفكير المشترك {i} 🤝" for i in range(20)]
     own = {"id": "ours", "name": "Our own words 🧡 مساحة آمنة", "description": "Ours",

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from piebot.demo.people import add_bot_and_set_up, bot_reply, press, say
 from piebot.storage.models import Round, Schedule, Team
-from piebot.telegram import checkins
+from piebot.telegram.checkins import answers as checkins
 from tests.checkin_helpers import save_rule, use_hand_clock, utc, weekly
 
 

@@ -24,7 +24,8 @@ from piebot.settings import Settings
 from piebot.storage import teams
 from piebot.storage.db import Database
 from piebot.storage.models import Member, ProcessedUpdate, Team
-from piebot.telegram import links, polling
+from piebot.telegram import links
+from piebot.telegram.delivery import polling
 from tests.conftest import TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,7 @@ from piebot.demo.people import add_bot_and_set_up, bot_reply, say
 from piebot.storage import rounds, teams
 from piebot.storage.db import session_scope
 from piebot.storage.models import Dialog, Member, Prompt, Round, Team
-from piebot.telegram.app import PatientRateLimiter
+from piebot.telegram.delivery.ratelimit import PatientRateLimiter
 from tests.rounds_helpers import rate, start_round, tap, wait_card
 
 

@@ -13,7 +13,9 @@ from framework import (
     Scale,
     Stage,
     check_file,
+    example_relationships,
     load_framework,
+    read_customisation,
 )
 
 PACKAGE = Path(__file__).resolve().parent.parent / "framework"
@@ -256,7 +258,7 @@ def test_a_mirror_with_different_ids_is_reported(tmp_path):
 
 
 def test_example_adds_a_written_in_relationships_theme():
-    framework = load_framework("pies2", Customisation.example_relationships())
+    framework = load_framework("pies2", example_relationships())
     assert [t.id for t in framework.themes][:5] == list(EXPECTED)
     theme = framework.themes[-1]
     assert theme.name == "Relationships" and theme.written_in
@@ -273,7 +275,7 @@ def test_example_adds_a_written_in_relationships_theme():
 
 
 def test_written_in_theme_is_one_thread_in_the_short_form_and_drills_into_its_elements():
-    short = load_framework("pies2-short", Customisation.example_relationships())
+    short = load_framework("pies2-short", example_relationships())
     thread = short.element("relationships")
     assert thread.written_in and len(short.themes[-1].elements) == 1
     part = short.drill_down("relationships")
@@ -282,7 +284,7 @@ def test_written_in_theme_is_one_thread_in_the_short_form_and_drills_into_its_el
 
 
 def test_written_in_themes_stay_out_of_the_coffee_break():
-    coffee = load_framework("coffee-break", Customisation.example_relationships())
+    coffee = load_framework("coffee-break", example_relationships())
     assert len(coffee.elements) == 1
 
 
@@ -318,7 +320,7 @@ def test_hidden_elements_are_left_out_of_the_short_form_drill_down():
 
 
 def test_customisation_survives_a_json_round_trip():
-    custom = Customisation.example_relationships().model_copy(update={"level_labels": {2: "Growing"}})
+    custom = example_relationships().model_copy(update={"level_labels": {2: "Growing"}})
     stored = json.loads(json.dumps(custom.model_dump(mode="json")))
     again = load_framework("pies2", stored)
     assert again.scale.levels[1].label == "Growing"
@@ -407,7 +409,7 @@ def test_bad_customisation_file_reports_every_problem(tmp_path):
     assert by_path["hidden[0]"].startswith("unknown element or theme id 'ghost'")
     assert by_path["level_guidance.0"] == "there is no level 0; levels are numbered 1 to 4"
     with pytest.raises(FrameworkError):
-        Customisation.from_file(tmp_path / "custom.yaml")
+        read_customisation(tmp_path / "custom.yaml")
 
 
 @pytest.mark.parametrize(

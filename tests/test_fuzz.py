@@ -22,7 +22,7 @@ from piebot.demo.people import add_bot_and_set_up
 from piebot.runner import Bot
 from piebot.storage.models import Evidence, Member, Participation, Rating, Round, RoundElement, Team
 from piebot.telegram import gatekeeper
-from piebot.telegram.app import PatientRateLimiter
+from piebot.telegram.delivery.ratelimit import PatientRateLimiter
 from tests.conftest import make_settings
 
 COMMANDS = ["start", "help", "join", "setup", "status", "assess", "next", "back", "skip", "pause", "resume",

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from piebot.demo.people import add_bot_and_set_up, bot_reply, press, say
 from piebot.storage.models import Action, Evidence, Member, Rating, Round, RoundElement
-from piebot.telegram import app as composition
+from piebot.telegram.delivery import ratelimit
 from tests.rounds_helpers import (
     agree_middle,
     current,
@@ -27,7 +27,7 @@ from tests.rounds_helpers import (
 def roomy_group_limit(monkeypatch):
     # These tests play whole sessions in seconds; Telegram's 20 a minute per group (kept by the bot's
     # rate limiter, see test_live_round_limits) would stretch each to minutes without changing a thing.
-    monkeypatch.setattr(composition, "GROUP_PER_MINUTE", 1000)
+    monkeypatch.setattr(ratelimit, "GROUP_PER_MINUTE", 1000)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from piebot.demo.people import add_bot_and_set_up, bot_reply, say
 from piebot.storage.models import Action, Evidence, Member, Participation, Rating, Round
-from piebot.telegram import app as composition
+from piebot.telegram.delivery import ratelimit
 from tests.rounds_helpers import (
     agree_middle,
     current,
@@ -33,7 +33,7 @@ SECRETS = {
 
 @pytest.fixture
 def roomy_group_limit(monkeypatch):
-    monkeypatch.setattr(composition, "GROUP_PER_MINUTE", 1000)
+    monkeypatch.setattr(ratelimit, "GROUP_PER_MINUTE", 1000)
 
 
 @pytest.fixture

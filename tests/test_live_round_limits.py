@@ -10,7 +10,7 @@ from sqlmodel import func, select
 
 from piebot.demo.people import add_bot_and_set_up, say
 from piebot.storage.models import Action, Evidence, Participation, Rating, Round, RoundElement
-from piebot.telegram import app as composition
+from piebot.telegram.delivery import ratelimit
 from tests.rounds_helpers import (
     agree_middle,
     current,
@@ -26,7 +26,7 @@ from tests.rounds_helpers import (
 
 @pytest.fixture
 def roomy_group_limit(monkeypatch):
-    monkeypatch.setattr(composition, "GROUP_PER_MINUTE", 1000)
+    monkeypatch.setattr(ratelimit, "GROUP_PER_MINUTE", 1000)
 
 
 @pytest.fixture
@@ -67,7 +67,7 @@ async def test_the_group_never_gets_more_than_twenty_a_minute(api, monkeypatch):
     from tests.conftest import make_settings
 
     api.enforce_limits = True
-    monkeypatch.setattr(composition, "GROUP_PER_MINUTE", 20)
+    monkeypatch.setattr(ratelimit, "GROUP_PER_MINUTE", 20)
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -10,8 +10,8 @@ from piebot.demo.people import add_bot_and_set_up, bot_reply, press, say
 from piebot.storage import rounds
 from piebot.storage.db import session_scope
 from piebot.storage.models import Evidence, Member, Rating, RoundElement, Team
-from piebot.telegram import app as composition
-from piebot.telegram.assessment import ask_team_view
+from piebot.telegram.delivery import ratelimit
+from piebot.telegram.rounds.assess import ask_team_view
 from tests.rounds_helpers import (
     agree_middle,
     current,
@@ -27,7 +27,7 @@ from tests.rounds_helpers import (
 
 @pytest.fixture
 def roomy_group_limit(monkeypatch):
-    monkeypatch.setattr(composition, "GROUP_PER_MINUTE", 1000)
+    monkeypatch.setattr(ratelimit, "GROUP_PER_MINUTE", 1000)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from sqlmodel import select
 from piebot.demo.people import add_bot_and_set_up, say, start_payload
 from piebot.storage import rounds, teams
 from piebot.storage.models import PeerReview, Round, Team
-from piebot.telegram import walk
+from piebot.telegram.rounds import walk
 from tests.walk_helpers import answer, finish_with_skips, frozen_clock, opened, rate, said
 
 CODE = re.compile(r"\b[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}\b")

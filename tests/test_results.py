@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from framework import Customisation
+from framework import example_relationships
 from piebot.charts import spread, team_profile
 from piebot.storage import rounds, teams
 from piebot.storage.db import session_scope
@@ -122,7 +122,7 @@ def test_anonymous_round_carries_no_names_at_all(db):
 
 
 def test_hidden_and_written_in_elements_keep_a_name(db):
-    relationships = Customisation.example_relationships().model_dump(mode="json")
+    relationships = example_relationships().model_dump(mode="json")
     with session_scope(db) as s:
         team, people = make_team(s, customisation=relationships)
         round_ = run_round(s, team, people, ["relationships-with-staff", "support"],

@@ -28,7 +28,7 @@ from sqlmodel import select
 
 from piebot.storage.db import AlreadyDone, Database, apply_once
 from piebot.storage.models import Firing, ProcessedUpdate, Schedule, Team
-from piebot.webhook import SECRET_HEADER
+from piebot.telegram.delivery.webhook import SECRET_HEADER
 
 SECRET = "scale-out-secret"
 SLOT_SECONDS = 0.5

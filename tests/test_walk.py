@@ -10,7 +10,7 @@ from piebot.demo.people import Team as People
 from piebot.demo.people import add_bot_and_set_up, bot_reply, say, start_payload
 from piebot.storage import teams
 from piebot.storage.models import Evidence, Member, Nudge, Rating, Round, RoundElement, Team
-from piebot.telegram import walk
+from piebot.telegram.rounds import walk
 from tests.walk_helpers import (
     answer,
     asking,

@@ -16,7 +16,7 @@ from piebot.demo.people import add_bot_and_set_up, bot_reply, say
 from piebot.runner import Bot
 from piebot.storage import teams
 from piebot.storage.models import Member, ProcessedUpdate
-from piebot.webhook import SECRET_HEADER
+from piebot.telegram.delivery.webhook import SECRET_HEADER
 from tests.conftest import make_settings
 
 SECRET = "webhook-secret_for-tests"
@@ -164,7 +164,7 @@ async def test_health_says_503_when_the_database_is_gone(api, webhook_bot, monke
 
 
 async def test_run_webhook_needs_its_url_and_secret(api, sqlite_url, capsys):
-    from piebot.webhook import serve_webhook
+    from piebot.runner import serve_webhook
 
     settings = make_settings(api, sqlite_url)
     assert await serve_webhook(settings) == 2
@@ -174,7 +174,7 @@ async def test_run_webhook_needs_its_url_and_secret(api, sqlite_url, capsys):
 
 
 async def test_an_update_that_always_fails_is_accepted_after_some_tries_so_the_chat_goes_on(api, webhook_bot, monkeypatch):
-    from piebot import webhook
+    from piebot.telegram.delivery import webhook
 
     team = await add_bot_and_set_up(api, members=1)
     eli, fay = api.create_user("Eli"), api.create_user("Fay")

@@ -10,7 +10,7 @@ from sqlmodel import select
 from piebot import clock
 from piebot.storage import rounds, teams
 from piebot.storage.models import Participation
-from piebot.telegram import walk
+from piebot.telegram.rounds import walk
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -14,7 +14,7 @@ from piebot.demo import scenes
 from piebot.localapi import LocalBotApi
 from piebot.runner import Bot
 from piebot.settings import Settings
-from piebot.telegram.app import PatientRateLimiter
+from piebot.telegram.delivery.ratelimit import PatientRateLimiter
 
 TOKEN = "100000:DEMO-token-local-only"
 

@@ -78,7 +78,7 @@ async def _chart_menu(api, user, group):
 
 async def _announce(app, round_id: int) -> None:
     try:
-        from piebot.telegram.summary import post_round_summary
+        from piebot.telegram.rounds.summary import post_round_summary
 
         await post_round_summary(app, round_id)
     except (ImportError, NotImplementedError):

@@ -9,7 +9,7 @@ summary shows how far the team view moved since the last round, and Ada picks th
 from __future__ import annotations
 
 from piebot.demo.people import press, say
-from piebot.telegram.summary import settle as summary_hooks_done
+from piebot.telegram.rounds.summary import settle as summary_hooks_done
 
 PLACES = {"Ada": (3, 4), "Bea": (3, 5), "Cal": (3, 2), "Dee": (3, 4)}
 

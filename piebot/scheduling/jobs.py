@@ -16,6 +16,7 @@ the clock never meet a real job firing in their past.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 
@@ -23,7 +24,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram.ext import Application
 
 from piebot import clock
-from piebot.scheduling.tick import request_tick, state_of
+from piebot.scheduling.tick import state_of, tick
 from piebot.storage import checkins as store
 
 log = logging.getLogger(__name__)
@@ -100,3 +101,27 @@ async def wake_for_next_slot(app: Application) -> datetime | None:
 async def reschedule(app: Application) -> None:
     """A schedule changed: wake up for the (possibly new) earliest slot."""
     await wake_for_next_slot(app)
+
+
+def request_tick(app: Application) -> None:
+    """From a job: tick now, or once more right after the tick already running (never two at once)."""
+    state = state_of(app)
+    if state.running is not None and not state.running.done():
+        state.again = True
+        return
+    state.running = asyncio.create_task(_tick_until_settled(app), name="piebot-tick")
+
+
+async def _tick_until_settled(app: Application) -> None:
+    state = state_of(app)
+    while True:
+        state.again = False
+        try:
+            report = await tick(app, clock.now())
+            # Scanning every schedule for the next slot is only needed when one was just used up.
+            if report.posted or report.missed or not waiting_for_a_slot(app):
+                await wake_for_next_slot(app)
+        except Exception:  # noqa: BLE001 - a failed tick must not stop the next one
+            log.exception("scheduled tick failed")
+        if not state.again:
+            return

@@ -21,7 +21,7 @@ from telegram.ext import Application
 
 from piebot import clock
 from piebot.storage import checkins as store
-from piebot.telegram import checkins_post as send
+from piebot.telegram.checkins import posts as send
 
 log = logging.getLogger(__name__)
 
@@ -79,32 +79,6 @@ async def tick(app: Application, now: datetime | None = None) -> TickReport:
         log.info("tick: %d posted, %d missed, %d closed, %d nudged, %d reminders, %d failed",
                  report.posted, report.missed, report.closed, report.nudged, report.reminded, report.failed)
     return report
-
-
-def request_tick(app: Application) -> None:
-    """From a job: tick now, or once more right after the tick already running (never two at once)."""
-    state = state_of(app)
-    if state.running is not None and not state.running.done():
-        state.again = True
-        return
-    state.running = asyncio.create_task(_tick_until_settled(app), name="piebot-tick")
-
-
-async def _tick_until_settled(app: Application) -> None:
-    from piebot.scheduling.jobs import waiting_for_a_slot, wake_for_next_slot
-
-    state = state_of(app)
-    while True:
-        state.again = False
-        try:
-            report = await tick(app, clock.now())
-            # Scanning every schedule for the next slot is only needed when one was just used up.
-            if report.posted or report.missed or not waiting_for_a_slot(app):
-                await wake_for_next_slot(app)
-        except Exception:  # noqa: BLE001 - a failed tick must not stop the next one
-            log.exception("scheduled tick failed")
-        if not state.again:
-            return
 
 
 def _runtime(app: Application):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import random
 import traceback
 
 from telegram import (
@@ -15,21 +13,18 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
 from piebot.logs import keep_content_out_of_logs
 from piebot.settings import Settings
 from piebot.storage.db import AlreadyDone, Database
-from piebot.telegram import gatekeeper, onboarding, replies
+from piebot.telegram import gatekeeper, replies
+from piebot.telegram.delivery.ratelimit import PatientRateLimiter
+from piebot.telegram.people import onboarding
 from piebot.telegram.runtime import Runtime
 
 log = logging.getLogger(__name__)
-
-# Telegram's documented limits: 30 messages a second overall, 20 a minute in one group.
-OVERALL_PER_SECOND = 30
-GROUP_PER_MINUTE = 20
 
 PRIVATE_COMMANDS = [
     BotCommand("start", "Connect to your team"),
@@ -72,67 +67,6 @@ ADMIN_COMMANDS = GROUP_COMMANDS + [
 ]
 
 
-class PatientRateLimiter(AIORateLimiter):
-    """Telegram's rate limits, 429s waited out, and 5xx or time-outs retried with backoff.
-
-    Every call goes through here, from handlers and scheduled jobs alike, so no feature
-    needs its own retry loop.
-    """
-
-    def __init__(self, *, network_retries: int = 5, first_backoff: float = 0.5, **kwargs) -> None:
-        super().__init__(
-            # One message every 1/29 s, no burst: aiolimiter is a leaky bucket, so (30, 1) lets 30
-            # through at once and 30 more within the same second, which Telegram answers with 429s
-            # (and one 429 pauses every call, button answers too). 1 + 29 never exceeds 30 in any second.
-            overall_max_rate=1,
-            overall_time_period=1 / (OVERALL_PER_SECOND - 1),
-            group_max_rate=kwargs.pop("group_max_rate", GROUP_PER_MINUTE),
-            group_time_period=60,
-            max_retries=kwargs.pop("max_retries", 8),
-            **kwargs,
-        )
-        self.network_retries = network_retries
-        self.first_backoff = first_backoff
-        # async fn(old_chat_id, new_chat_id), told when a call met a group that became a supergroup.
-        self.on_chat_migrated: list = []
-
-    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
-        if not _is_message(endpoint):
-            # Only messages count against Telegram's chat limits; a getChatMember or a button
-            # answer must not queue behind a group's 20-a-minute budget.
-            data = {}
-        delay = self.first_backoff
-        for attempt in range(self.network_retries + 1):
-            try:
-                return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
-            except ChatMigrated as exc:
-                # A send to a group's old id after it became a supergroup: the data moves, the
-                # call goes again to the new id (`data` is what the callback sends).
-                old = data.get("chat_id")
-                if attempt == self.network_retries or old is None or old == exc.new_chat_id:
-                    raise
-                for hook in self.on_chat_migrated:
-                    await hook(int(old), exc.new_chat_id)
-                data["chat_id"] = exc.new_chat_id
-                # The message being answered stayed behind in the old group.
-                data.pop("reply_parameters", None)
-                data.pop("reply_to_message_id", None)
-            except (BadRequest, Forbidden, RetryAfter):
-                raise  # the request itself is at fault, or the limiter already waited
-            except (TimedOut, NetworkError):
-                # getUpdates has its own loop; everything else is worth another go.
-                if attempt == self.network_retries or endpoint == "getUpdates":
-                    raise
-                log.info("Telegram %s failed (attempt %d); retrying in %.1fs", endpoint, attempt + 1, delay)
-                await asyncio.sleep(delay * (0.8 + random.random() * 0.4))
-                delay = min(delay * 2, 10)
-        return None
-
-
-def _is_message(endpoint: str) -> bool:
-    return endpoint.startswith(("send", "edit", "copy", "forward"))
-
-
 def build_application(settings: Settings, db: Database, *, rate_limiter=None) -> Application:
     token = settings.telegram_bot_token.get_secret_value()
     request = HTTPXRequest(connection_pool_size=64, read_timeout=15, write_timeout=30, connect_timeout=10)
@@ -146,7 +80,7 @@ def build_application(settings: Settings, db: Database, *, rate_limiter=None) ->
         .rate_limiter(rate_limiter or PatientRateLimiter())
         .request(request)
         .get_updates_request(poll_request)
-        # Updates are fetched and confirmed by piebot.telegram.polling, after they are committed.
+        # Updates are fetched and confirmed by piebot.telegram.delivery.polling, after they are committed.
         .updater(None)
         .concurrent_updates(True)
         .build()
@@ -166,22 +100,25 @@ def build_application(settings: Settings, db: Database, *, rate_limiter=None) ->
     return app
 
 
+# Each feature's module with register(app), in order: where two features could claim the same reply,
+# the earlier wins.
+FEATURES = (
+    "rounds.assess",
+    "peer_review.commands",
+    "rounds.walk",
+    "checkins.answers",
+    "charts.commands",
+    "people.privacy",
+    "networks.commands",
+    "people.membership",
+    "service_users.scribe",
+)
+
+
 def _features() -> list:
-    """Feature modules, each with register(app). Optional ones are wired in once they exist."""
     import importlib
 
-    found = []
-    for name in FEATURES:
-        try:
-            found.append(importlib.import_module(f"piebot.telegram.{name}"))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"piebot.telegram.{name}":
-                raise
-    return found
-
-
-# The order matters where two features could claim the same reply: earlier wins.
-FEATURES = ("assessment", "peer_review", "walk", "checkins", "charts", "privacy", "networks", "membership", "service_users")
+    return [importlib.import_module(f"piebot.telegram.{name}") for name in FEATURES]
 
 
 async def _on_start(app: Application) -> None:

@@ -35,6 +35,7 @@ from conversations.keyboards import (
     rating_positions,
     read_press,
 )
+from conversations.texts import checkins as texts
 from conversations.texts import refusals
 from piebot import clock, scheduling
 from piebot.storage import checkins as store
@@ -42,8 +43,7 @@ from piebot.storage import teams
 from piebot.storage.db import AlreadyDone
 from piebot.storage.models import Member, Prompt
 from piebot.telegram import callbacks, replies
-from piebot.telegram import checkins_texts as texts
-from piebot.telegram.checkins_post import (
+from piebot.telegram.checkins.posts import (
     KIND,
     PRIVATE_CARD,
     framework_of,
@@ -353,7 +353,7 @@ async def _on_round_closed(app: Application, round_id: int) -> None:
 
 
 def register(app: Application) -> None:
-    from piebot.telegram import checkins_schedule
+    from piebot.telegram.checkins import schedule as checkins_schedule
 
     app.add_handler(CallbackQueryHandler(on_checkin_press, pattern=callbacks.pattern(KIND)))
     app.add_handler(CommandHandler("away", away))

@@ -15,7 +15,6 @@ import asyncio
 import hmac
 import json
 import logging
-import signal
 from collections import OrderedDict
 
 from aiohttp import web
@@ -24,9 +23,8 @@ from telegram import Update
 from telegram.ext import Application
 
 from piebot import metrics
-from piebot.settings import Settings
 from piebot.storage.db import Database
-from piebot.telegram.polling import database_unreachable, process_update, watch_failures
+from piebot.telegram.delivery.polling import database_unreachable, process_update, watch_failures
 
 log = logging.getLogger(__name__)
 
@@ -130,22 +128,3 @@ class WebhookServer:
         response = web.Response(body=body)
         response.headers["Content-Type"] = content_type
         return response
-
-
-async def serve_webhook(settings: Settings) -> int:
-    """`piebot run --webhook`: serve until SIGINT/SIGTERM."""
-    import sys
-
-    from piebot.runner import Bot
-
-    missing = [name for name, value in (("PIEBOT_WEBHOOK_URL", settings.webhook_url),
-                                        ("PIEBOT_WEBHOOK_SECRET", settings.webhook_secret)) if not value]
-    if missing:
-        print(f"piebot: set {' and '.join(missing)} to serve a webhook.", file=sys.stderr)
-        return 2
-    bot = Bot(settings, webhook=True)
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, bot.stop_event.set)
-    await bot.run_until_stopped()
-    return 0

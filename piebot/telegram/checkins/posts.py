@@ -23,10 +23,10 @@ from conversations.checkin import (
     checkin_summary,
 )
 from conversations.keyboards import Button, Keyboard
+from conversations.texts.checkins import ANSWER_PRIVATELY, action_reminder, overdue_block, review_reminder
 from framework import Framework, shared_framework
 from piebot.storage.checkins import Closing, Nudging, Post, ReviewReminder
 from piebot.telegram import callbacks
-from piebot.telegram.checkins_texts import ANSWER_PRIVATELY, action_reminder, overdue_block, review_reminder
 
 KIND = "ci"  # a press on a check-in's buttons: ref = check-in id
 PRIVATE_CARD = "private"  # from the group post: send me this check-in privately

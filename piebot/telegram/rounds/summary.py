@@ -21,7 +21,7 @@ from piebot.storage import rounds
 from piebot.storage.db import AlreadyDone
 from piebot.storage.models import Member, Round, Team, utcnow
 from piebot.telegram import callbacks
-from piebot.telegram.assessment_card import application_of, framework_of, may_facilitate
+from piebot.telegram.rounds.card import application_of, framework_of, may_facilitate
 from piebot.telegram.runtime import Runtime, runtime_of
 
 log = logging.getLogger(__name__)

@@ -18,8 +18,9 @@ from telegram.ext import Application, ChatMemberHandler, ContextTypes, MessageHa
 from piebot.storage import membership
 from piebot.storage.db import AlreadyDone
 from piebot.storage.models import Team
-from piebot.telegram import links, onboarding
+from piebot.telegram import links
 from piebot.telegram.guards import forget_admins
+from piebot.telegram.people import onboarding
 from piebot.telegram.runtime import Runtime, runtime_of
 
 log = logging.getLogger(__name__)

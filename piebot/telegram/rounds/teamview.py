@@ -16,7 +16,7 @@ from piebot.storage import rounds
 from piebot.storage.db import AlreadyDone
 from piebot.storage.models import Round, RoundElement, Team
 from piebot.telegram import callbacks
-from piebot.telegram.assessment_card import (
+from piebot.telegram.rounds.card import (
     Card,
     application_of,
     framework_of,

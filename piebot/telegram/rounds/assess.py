@@ -3,7 +3,7 @@ live session's commands (/next, /back, /skip, /pause, /resume, /close, /withdraw
 
 The live card, ratings and the facilitator's moves are in assessment_live; answers at the stages in
 assessment_answers; the summary in summary. Rounds in people's own time are the walk's
-(piebot.telegram.walk): this module opens and closes them and leaves the rest to it.
+(piebot.telegram.rounds.walk): this module opens and closes them and leaves the rest to it.
 """
 
 from __future__ import annotations
@@ -25,13 +25,12 @@ from framework import Framework
 from piebot.storage import rounds, teams
 from piebot.storage.db import AlreadyDone
 from piebot.storage.models import Member, Participation, Team, utcnow
-from piebot.telegram import assessment_answers as answers
-from piebot.telegram import assessment_card as session_card
-from piebot.telegram import assessment_live as session_live
-from piebot.telegram import assessment_teamview as teamview
-from piebot.telegram import callbacks, replies, summary
-from piebot.telegram.assessment_card import framework_of, load_state, may_facilitate
+from piebot.telegram import callbacks, replies
 from piebot.telegram.guards import in_group, is_admin
+from piebot.telegram.rounds import answers, summary, teamview
+from piebot.telegram.rounds import card as session_card
+from piebot.telegram.rounds import live as session_live
+from piebot.telegram.rounds.card import framework_of, load_state, may_facilitate
 from piebot.telegram.runtime import runtime_of
 
 log = logging.getLogger(__name__)
@@ -190,9 +189,9 @@ async def _open(
     user_id = update.effective_user.id if update.effective_user else None
     if kind == "async":
         try:
-            from piebot.telegram import walk
+            from piebot.telegram.rounds import walk
         except ModuleNotFoundError as exc:
-            if exc.name != "piebot.telegram.walk":
+            if exc.name != "piebot.telegram.rounds.walk":
                 raise
             await query.answer(texts.ASYNC_UNAVAILABLE, show_alert=True)
             return
@@ -403,7 +402,7 @@ async def navigate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await message.reply_html(texts.OWN_TIME_NOTHING_TO_MOVE)
             return
         try:
-            from piebot.telegram import walk
+            from piebot.telegram.rounds import walk
         except ModuleNotFoundError:
             await message.reply_html(texts.ASYNC_UNAVAILABLE)
             return

@@ -34,8 +34,9 @@ from piebot import clock
 from piebot.storage import rounds, teams
 from piebot.storage.db import AlreadyDone
 from piebot.storage.models import PeerReview, Prompt, Round, Team
-from piebot.telegram import links, onboarding, replies
+from piebot.telegram import links, replies
 from piebot.telegram.guards import chat_admin_ids, in_group, is_admin
+from piebot.telegram.people import onboarding
 from piebot.telegram.runtime import runtime_of
 
 log = logging.getLogger(__name__)

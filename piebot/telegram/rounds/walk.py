@@ -723,7 +723,7 @@ async def close_async_round(app, round_id: int) -> bool:
     await refresh_status(app, round_id)
     for user_id, prompt_id in waiting:
         await _edit(app.bot, user_id, prompt_id, None)
-    from piebot.telegram.summary import post_round_summary
+    from piebot.telegram.rounds.summary import post_round_summary
 
     try:
         await post_round_summary(app, round_id)

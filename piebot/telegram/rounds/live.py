@@ -22,7 +22,7 @@ from piebot.storage import rounds, teams
 from piebot.storage.db import AlreadyDone
 from piebot.storage.models import Round, RoundElement, Team
 from piebot.telegram import callbacks
-from piebot.telegram.assessment_card import (
+from piebot.telegram.rounds.card import (
     UNDO,
     editor_of,
     framework_of,
@@ -208,7 +208,7 @@ async def after_move(app: Application, round_id: int, moved: Moved, *, choosing:
     if moved.stage is not None:
         await post_stage_prompt(app, round_id, moved.element_id, moved.stage)
     if moved.finished:
-        from piebot.telegram.summary import post_round_summary
+        from piebot.telegram.rounds.summary import post_round_summary
 
         await post_round_summary(app, round_id)
 
@@ -260,7 +260,7 @@ async def on_move_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 def recall(app: Application) -> Callable[[], Awaitable[None]]:
     async def settle(_app) -> None:
-        from piebot.telegram import summary
+        from piebot.telegram.rounds import summary
 
         await editor_of(app).settle()
         await summary.settle(app)

@@ -27,8 +27,9 @@ from piebot.charts.spread import _num
 from piebot.storage import service_users, teams
 from piebot.storage.db import AlreadyDone
 from piebot.storage.models import Dialog, Member, Round, Team
-from piebot.telegram import callbacks, links, onboarding, replies
+from piebot.telegram import callbacks, links, replies
 from piebot.telegram.guards import chat_admin_ids, in_group, is_admin
+from piebot.telegram.people import onboarding
 from piebot.telegram.runtime import runtime_of
 
 log = logging.getLogger(__name__)

@@ -29,6 +29,7 @@ from conversations.schedule import (
     validate,
     wizard_steps,
 )
+from conversations.texts import checkins as texts
 from conversations.when import DAY_NAMES, DAYS, day
 from piebot import clock, scheduling
 from piebot.storage import checkins as store
@@ -36,8 +37,7 @@ from piebot.storage import teams
 from piebot.storage.db import AlreadyDone
 from piebot.storage.models import Dialog, Prompt, Team
 from piebot.telegram import callbacks, replies
-from piebot.telegram import checkins_texts as texts
-from piebot.telegram.checkins_post import framework_of, read_contacts
+from piebot.telegram.checkins.posts import framework_of, read_contacts
 from piebot.telegram.guards import in_group, is_admin
 from piebot.telegram.runtime import runtime_of
 

@@ -25,7 +25,7 @@ from telegram.ext import (
 )
 
 from conversations import welcome
-from framework import VARIANTS, Customisation, shared_framework
+from framework import VARIANTS, Customisation, example_relationships, shared_framework
 from piebot.storage import teams
 from piebot.storage.db import AlreadyDone
 from piebot.storage.models import Prompt, Team
@@ -160,7 +160,7 @@ async def on_setup_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await query.answer(zone)
         await _ask_write_in(message, team.id)
     elif step == "w" and choice in ("none", "rel"):
-        customisation = Customisation.example_relationships() if choice == "rel" else Customisation()
+        customisation = example_relationships() if choice == "rel" else Customisation()
         done = await rt.apply(
             update,
             lambda s: _finish(s, team.id, customisation.model_dump(mode="json")),

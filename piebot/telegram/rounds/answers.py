@@ -21,8 +21,8 @@ from piebot.storage import rounds, teams
 from piebot.storage.db import AlreadyDone
 from piebot.storage.models import Dialog, Evidence, Member, Prompt, Round, Team, utcnow
 from piebot.telegram import callbacks
-from piebot.telegram.assessment_card import editor_of, framework_of, load_state
 from piebot.telegram.guards import in_group
+from piebot.telegram.rounds.card import editor_of, framework_of, load_state
 from piebot.telegram.runtime import runtime_of
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,22 @@
+"""Pizazz rounds: a team takes elements of the framework through the stages, live in the group or
+each person in their own time in a private chat.
+
+    /assess ─► wizard (scope · live/own time · named/anonymous · order) ─► round opens
+    live:     card per element:  rating ──Share──► revealed ──team view──► stages ──► closed ─► next card
+                                  (members tap the grid;   (facilitator)   (ForceReply questions:
+                                   "undo" takes a bead back)                evidence, hinders, helps, actions)
+    own time: status message in the group; each person's walk in private:
+              rate ─► evidence ─► hinders ─► helps ─► action idea ─► next element … ─► done
+              deadline or /close ─► team-view cards for the facilitator
+    either ─► summary in the group (distance travelled, actions, review date) ─► on_round_closed hooks
+
+Modules: assess (the wizard, /facilitator, /status, /next /back /skip /pause /resume /close, /withdraw,
+and register), card (the live card and its editor), live (presses on the card), answers (replies to the
+stage questions and private messages), teamview (team views after an own-time round), walk (the
+own-time round), summary (the end of a round).
+
+Handlers registered (assess.register and walk.register): commands /assess /facilitator /status
+/withdraw /next /back /skip /pause /resume /close; buttons "as" (wizard), "fa" (facilitator), "rt"
+(rating), "fc" (facilitator's moves), "tv" (team view), "ev" (withdraw an answer), "rv" (review date), "wk"
+(walk), "wv" (team views after a walk); replies to stage questions; private messages of a walk.
+"""

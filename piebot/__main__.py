@@ -1,3 +1,5 @@
+"""`python -m piebot`: the same as the `piebot` command."""
+
 import sys
 
 from piebot.cli import main

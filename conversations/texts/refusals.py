@@ -34,3 +34,8 @@ def answer_problem(text: str | None, kind: str = "text") -> str | None:
     if len(text) > MAX_ANSWER_CHARS:
         return too_long(len(text))
     return None
+
+# Flood limits (piebot.telegram.gatekeeper).
+SLOW_DOWN = "That's a lot of commands at once. Give me a few seconds, then try again."
+SLOW_DOWN_PRESS = "Slow down a little, then press again."
+BUTTON_GONE = "That button doesn't work any more."

@@ -77,6 +77,13 @@ class Database:
         cfg.attributes["engine"] = self.engine
         return cfg
 
+    def ping(self) -> None:
+        """Raises if the database cannot be reached (the webhook's health check)."""
+        from sqlalchemy import text
+
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
     def dispose(self) -> None:
         self.engine.dispose()
 

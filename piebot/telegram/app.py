@@ -16,6 +16,7 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
+from conversations.texts import commands as menus
 from piebot.logs import keep_content_out_of_logs
 from piebot.settings import Settings
 from piebot.storage.db import AlreadyDone, Database
@@ -26,45 +27,6 @@ from piebot.telegram.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-PRIVATE_COMMANDS = [
-    BotCommand("start", "Connect to your team"),
-    BotCommand("help", "What I can do"),
-    BotCommand("mydata", "Everything I keep about you"),
-    BotCommand("forgetme", "Erase your named answers"),
-    BotCommand("away", "No reminders until a date"),
-    BotCommand("review", "Redeem a peer-review code"),
-    BotCommand("network", "Look across teams (leads)"),
-]
-GROUP_COMMANDS = [
-    BotCommand("join", "Count me in"),
-    BotCommand("status", "Where the round stands"),
-    BotCommand("chart", "See the team's charts"),
-    BotCommand("withdraw", "Take back my answer"),
-    BotCommand("away", "No reminders until a date"),
-    BotCommand("help", "What I can do"),
-]
-ADMIN_COMMANDS = GROUP_COMMANDS + [
-    BotCommand("setup", "Name, framework, time zone"),
-    BotCommand("assess", "Start a round"),
-    BotCommand("next", "Next step of the round"),
-    BotCommand("back", "Step back"),
-    BotCommand("skip", "Skip this element"),
-    BotCommand("pause", "Pause the round"),
-    BotCommand("resume", "Carry on"),
-    BotCommand("close", "Close the round"),
-    BotCommand("peerreview", "A code for a peer reviewer"),
-    BotCommand("facilitator", "Name a facilitator"),
-    BotCommand("schedule", "Check-ins and reminders"),
-    BotCommand("support", "Support contacts"),
-    BotCommand("report", "PDF report of a round"),
-    BotCommand("export", "CSV files"),
-    BotCommand("serviceusers", "A round with the people we serve"),
-    BotCommand("acceptnetwork", "Join an organisation or network"),
-    BotCommand("networks", "Our networks and what we share"),
-    BotCommand("leavenetwork", "Leave a network"),
-    BotCommand("retention", "How long answers are kept"),
-    BotCommand("deleteteam", "Delete all of the team's data"),
-]
 
 
 def build_application(settings: Settings, db: Database, *, rate_limiter=None) -> Application:
@@ -124,9 +86,10 @@ def _features() -> list:
 async def _on_start(app: Application) -> None:
     runtime: Runtime = app.bot_data["runtime"]
     runtime.bot_username = app.bot.username
-    await app.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
-    await app.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
-    await app.bot.set_my_commands(ADMIN_COMMANDS, scope=BotCommandScopeAllChatAdministrators())
+    for menu, scope in ((menus.PRIVATE_COMMANDS, BotCommandScopeAllPrivateChats()),
+                        (menus.GROUP_COMMANDS, BotCommandScopeAllGroupChats()),
+                        (menus.ADMIN_COMMANDS, BotCommandScopeAllChatAdministrators())):
+        await app.bot.set_my_commands([BotCommand(name, about) for name, about in menu], scope=scope)
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

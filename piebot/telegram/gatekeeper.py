@@ -28,14 +28,12 @@ from telegram.ext import (
     filters,
 )
 
+from conversations.texts.refusals import BUTTON_GONE, SLOW_DOWN, SLOW_DOWN_PRESS
 from piebot.telegram import callbacks
 
 log = logging.getLogger(__name__)
 
 GROUP = -1
-SLOW_DOWN = "That's a lot of commands at once. Give me a few seconds, then try again."
-SLOW_DOWN_PRESS = "Slow down a little, then press again."
-BUTTON_GONE = "That button doesn't work any more."
 
 
 @dataclass

@@ -18,7 +18,6 @@ import logging
 from collections import OrderedDict
 
 from aiohttp import web
-from sqlalchemy import text
 from telegram import Update
 from telegram.ext import Application
 
@@ -102,7 +101,7 @@ class WebhookServer:
             metrics.UPDATES_GIVEN_UP.inc()
             log.error("gave up on update %d after %d attempts: %s", update.update_id, attempts, type(error).__name__)
             return web.Response(text="given up")
-        return web.Response(status=500, text="not handled; please deliver again")
+        return web.Response(status=500, text="retry")
 
     def _count_attempt(self, update_id: int) -> int:
         attempts = self._attempts.pop(update_id, 0) + 1
@@ -112,12 +111,8 @@ class WebhookServer:
         return attempts
 
     async def _health(self, request: web.Request) -> web.Response:
-        def ping() -> None:
-            with self.db.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-
         try:
-            await asyncio.wait_for(asyncio.to_thread(ping), 5)
+            await asyncio.wait_for(asyncio.to_thread(self.db.ping), 5)
         except Exception as exc:  # noqa: BLE001 - any failure means "not ready", and the log says which
             log.warning("health check: database unreachable (%s)", type(exc).__name__)
             return web.Response(status=503, text="database unreachable")

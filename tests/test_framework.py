@@ -1,3 +1,5 @@
+"""The framework as data: PIEs 2.0 and its variants load, check and customise as a team would expect."""
+
 import json
 from pathlib import Path
 

@@ -23,51 +23,24 @@ import signal
 import sys
 
 from telegram import Update
-from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 
 def wire_live_round(app: Application) -> None:
-    """Until piebot.telegram.rounds.assess registers the live round itself, register its handlers here."""
-    try:
-        import piebot.telegram.rounds.assess  # noqa: F401
-
-        wired = True
-    except ModuleNotFoundError:
-        wired = False
-    from piebot.telegram import callbacks, replies
-    from piebot.telegram.rounds import answers as assessment_answers
-    from piebot.telegram.rounds import live as assessment_live
-
-    if not wired:
-        # TODO(live round): remove once assessment.py's register() wires these (it is in FEATURES).
-        assessment_live.remember(app)
-        app.add_handler(CallbackQueryHandler(assessment_live.on_rating_press,
-                                             pattern=callbacks.pattern(assessment_live.RATE)))
-        replies.add_consumer(app, assessment_answers.on_group_reply)
+    """The live round's handlers come with piebot (piebot.telegram.rounds.assess registers them); the
+    benchmark adds only the posting of the cards of the rounds it opened in the database."""
     app.bot_data.setdefault("on_start", []).append(post_cards)
 
 
 async def post_cards(app: Application) -> None:
     """The current element's card of every open live round, and its stage question when at a stage."""
-    from sqlmodel import select
+    from piebot.storage.live import cards_to_post
+    from piebot.telegram.rounds.card import post_card, post_stage_prompt
 
-    from framework import Stage
-    from piebot.storage.models import Round, RoundElement
-    from piebot.telegram.rounds.live import post_card, post_stage_prompt
-
-    def current(session):
-        found = session.exec(
-            select(Round.id, RoundElement.id, RoundElement.element_id, RoundElement.phase, RoundElement.stage)
-            .join(RoundElement, RoundElement.round_id == Round.id)
-            .where(Round.status == "open", Round.mode == "live", RoundElement.position == Round.current_index,
-                   RoundElement.card_message_id.is_(None))
-        )
-        return list(found)
-
-    for round_id, row_id, element_id, phase, stage in await app.bot_data["runtime"].read(current):
-        await post_card(app, row_id)
-        if phase == "stages" and stage:
-            await post_stage_prompt(app, round_id, element_id, Stage(stage))
+    for card in await app.bot_data["runtime"].read(cards_to_post):
+        await post_card(app, card.card_id)
+        if card.stage is not None:
+            await post_stage_prompt(app, card.round_id, card.element_id, card.stage)
 
 
 async def run_piebot() -> int:

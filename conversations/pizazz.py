@@ -66,6 +66,11 @@ def proposed_team_view(values: Sequence[int]) -> int | None:
     return Spread.of(values).median if values else None
 
 
+def shared_middle(values: Sequence[int]) -> int | None:
+    """The middle view to offer as the team view, only once it can't be traced to anyone."""
+    return proposed_team_view(values) if len(values) >= MIN_ANSWERS_FOR_SPREAD else None
+
+
 # ---------------------------------------------------------------- distance travelled
 
 

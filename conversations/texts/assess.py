@@ -41,6 +41,25 @@ ASK_ORDER = (
 )
 
 
+# The wizard's buttons. The tick marks what is recommended, or the team's setting from last time.
+SCOPE_ELEMENT = "One element ✓ (recommended)"
+SCOPE_THEME = "One theme"
+SCOPE_ALL = "All elements"
+CANCEL = "Cancel"
+MODE_LIVE = "Live, here together ✓"
+MODE_OWN_TIME = "In our own time"
+DEADLINE_LABELS = {2: "2 days", 7: "1 week", 14: "2 weeks"}
+NAMED = "Named"
+ANONYMOUS = "Anonymous"
+HINDERS_FIRST = "Start: what gets in the way first"
+STRENGTHS_FIRST = "Start: strengths first"
+
+
+def ticked(label: str, chosen: bool) -> str:
+    """A choice's label, with a tick on the one in force."""
+    return label + (" ✓" if chosen else "")
+
+
 def round_opened(title: str, mode: str, anonymous: bool, elements: int) -> str:
     how = "live, here in the group" if mode == "live" else "in your own time, in private"
     who = "anonymous" if anonymous else "named"
@@ -79,6 +98,20 @@ def stage_counts(counts: Mapping[Stage, int], stages: list[Stage], up_to: int) -
     """'Evidence: 3 · What gets in the way: 1' for the stages opened so far."""
     parts = [f"{STAGE_TITLES[s]}: {counts.get(s, 0)}" for s in stages[: up_to + 1]]
     return "Answers so far — " + " · ".join(parts)
+
+
+def place_label(level: int, position: int) -> str:
+    """One button of the 4 × 5 grid: level, then position within it."""
+    return f"{level}·{position}"
+
+
+TAKE_BEAD_BACK = "↩️ Take my bead back"
+BACK = "← Back"
+CHOOSE_TEAM_VIEW = "Choose another team view"
+
+
+def accept_team_view(place: str) -> str:
+    return f"Team view: {place}"
 
 
 SKIPPED = "⏭ Not talked through this time: the views on this one were not shared."
@@ -147,10 +180,18 @@ ANONYMOUS_CANNOT_WITHDRAW = (
     "back. That's what keeps them anonymous."
 )
 NOTHING_TO_WITHDRAW = "You haven't given any answers on this element yet."
+NOTHING_TO_WITHDRAW_BUT_BEAD = NOTHING_TO_WITHDRAW + " To take back your bead, tap “Take my bead back” on the card."
 WITHDRAW_LIST = "Your answers on this element. Tap one to take it back:"
 OPEN_PRIVATE_FIRST = "I'll send you your answers in private — open the chat with me first (/join shows the button)."
 WITHDRAWN = "Taken back."
 RATING_WITHDRAWN = "Your bead is taken back."
+WITHDRAW_LABEL_CHARS = 40
+
+
+def withdraw_label(text: str, kind: str) -> str:
+    """One answer in the list to take back: its first words, or its kind when it has none."""
+    words = text.strip() or f"[{kind}]"
+    return "✖ " + (words[:WITHDRAW_LABEL_CHARS] + "…" if len(words) > WITHDRAW_LABEL_CHARS else words)
 SENT_PRIVATELY = "I've sent you your answers in private."
 
 

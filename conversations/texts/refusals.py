@@ -14,6 +14,20 @@ ANONYMOUS_CANNOT_CHANGE = (
 )
 BUTTON_EXPIRED = "That button is from an older message. Use the newest one."
 
+# Rounds (piebot.storage.rounds): why an answer or a new round can't be taken just now.
+ROUND_ALREADY_OPEN = "There's already a round open. Close it with /close before starting another."
+NO_ELEMENTS = "That choice has no elements to rate."
+NOT_IN_ROUND = "That element isn't part of this round."
+THAT_ROUND_CLOSED = "That round has closed."
+ROUND_PAUSED = "The round is paused for now."
+NOT_ON_SCALE = "That isn't a place on the scale."
+RATING_CLOSED = "Rating for this element has closed."
+ALREADY_RATED_ANONYMOUSLY = (
+    "You've already rated this one. Anonymous answers can't be changed, because I don't keep who gave them."
+)
+ANONYMOUS_CANNOT_WITHDRAW = "Anonymous answers can't be withdrawn, because I don't keep who gave them."
+NOT_RATED = "You haven't rated this one."
+
 MAX_ANSWER_CHARS = 3000
 
 

@@ -19,6 +19,8 @@ from conversations.when import day, moment, short_date
 from framework import Framework
 
 REVIEW_WEEKS = (4, 8, 12)
+# The summary's last part; it gives way to the date once one is chosen.
+REVIEW_QUESTION = "<b>When shall we look again?</b>"
 # Long enough for actions to happen, short enough that the same people are still on the team.
 PROPOSED_REVIEW_WEEKS = 8
 MOST_DIFFERED = 3
@@ -85,7 +87,7 @@ def round_summary(framework: Framework, summary: RoundSummary) -> str:
     proposed = summary.closed_on + timedelta(weeks=PROPOSED_REVIEW_WEEKS)
     lines += [
         "",
-        "<b>When shall we look again?</b>",
+        REVIEW_QUESTION,
         f"We suggest in {PROPOSED_REVIEW_WEEKS} weeks ({day(proposed)}). Pick below.",
     ]
     return "\n".join(lines)

@@ -1,4 +1,5 @@
-"""Rounds: opening, ratings (named or anonymous), evidence, team views, actions, closing.
+"""Rounds: opening (also as /assess starts one), the chat's open round, ratings (named or anonymous),
+evidence, team views, actions, closing.
 
 Anonymity is kept here, at the one place answers are written: an anonymous rating or piece
 of evidence is stored with no member, and the fact that somebody answered goes to
@@ -13,6 +14,9 @@ from datetime import date, datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from conversations.pizazz import Scope, ScopeKind
+from conversations.texts import refusals
+from piebot.storage import teams
 from piebot.storage.models import (
     Action,
     Evidence,
@@ -21,6 +25,7 @@ from piebot.storage.models import (
     Rating,
     Round,
     RoundElement,
+    Team,
     utcnow,
 )
 
@@ -57,9 +62,9 @@ def open_round(
     audience: str = "staff",
 ) -> Round:
     if audience == "staff" and open_round_of(session, team_id) is not None:
-        raise RoundRefused("There's already a round open. Close it with /close before starting another.")
+        raise RoundRefused(refusals.ROUND_ALREADY_OPEN)
     if not element_ids:
-        raise RoundRefused("That choice has no elements to rate.")
+        raise RoundRefused(refusals.NO_ELEMENTS)
     round_ = Round(
         team_id=team_id,
         element_ids=list(element_ids),
@@ -87,6 +92,66 @@ def open_round(
     return round_
 
 
+@dataclass(frozen=True)
+class RoundStarted:
+    round_id: int
+    elements: int
+    first_card_id: int  # the first element's row: its card comes first
+
+
+def start_round(
+    session: Session,
+    *,
+    team_id: int,
+    telegram_user_id: int | None,
+    element_ids: list[str],
+    scope: str,
+    scope_ref: str | None,
+    mode: str,
+    anonymous: bool,
+    strengths_first: bool,
+    deadline: datetime | None,
+) -> RoundStarted:
+    """A round opened from /assess: the order of the stages chosen stays the team's setting."""
+    team = session.get(Team, team_id)
+    team.strengths_first = strengths_first
+    opener = teams.member_of(session, team_id, telegram_user_id) if telegram_user_id else None
+    round_ = open_round(
+        session,
+        team_id=team_id,
+        element_ids=element_ids,
+        scope=scope,
+        scope_ref=scope_ref,
+        mode=mode,
+        anonymous=anonymous,
+        framework_variant=team.framework_variant,
+        opened_by=opener.id if opener else None,
+        deadline=deadline,
+    )
+    first = elements_of(session, round_.id)[0]
+    return RoundStarted(round_.id, len(round_.element_ids), first.id)
+
+
+def in_chat(session: Session, chat_id: int) -> tuple[Team | None, Round | None]:
+    """The chat's team and its open round (either may be None)."""
+    team = teams.team_for_chat(session, chat_id)
+    return team, (open_round_of(session, team.id) if team else None)
+
+
+def round_with_team(session: Session, round_id: int) -> tuple[Round | None, Team | None]:
+    round_ = session.get(Round, round_id)
+    return round_, (session.get(Team, round_.team_id) if round_ is not None else None)
+
+
+def scope_of(round_: Round) -> Scope:
+    """What the round covers; an unknown kind reads as the whole framework."""
+    try:
+        kind = ScopeKind(round_.scope)
+    except ValueError:
+        kind = ScopeKind.ALL
+    return Scope(kind, round_.scope_ref)
+
+
 def _stamp(round_: Round) -> datetime:
     # An anonymous answer's time could be matched to when someone was seen pressing a button,
     # so it carries the round's opening time instead.
@@ -98,7 +163,7 @@ def round_element(session: Session, round_id: int, element_id: str) -> RoundElem
         select(RoundElement).where(RoundElement.round_id == round_id, RoundElement.element_id == element_id)
     ).first()
     if row is None:
-        raise RoundRefused("That element isn't part of this round.")
+        raise RoundRefused(refusals.NOT_IN_ROUND)
     return row
 
 
@@ -110,11 +175,11 @@ def elements_of(session: Session, round_id: int) -> list[RoundElement]:
 
 def _check_open(round_: Round, element: RoundElement) -> None:
     if round_.status == "closed":
-        raise RoundRefused("That round has closed.")
+        raise RoundRefused(refusals.THAT_ROUND_CLOSED)
     if element.phase == "closed":
-        raise RoundRefused("That question has closed.")
+        raise RoundRefused(refusals.CLOSED)
     if round_.status == "paused":
-        raise RoundRefused("The round is paused for now.")
+        raise RoundRefused(refusals.ROUND_PAUSED)
 
 
 @dataclass(frozen=True)
@@ -125,11 +190,11 @@ class RatingOutcome:
 
 def record_rating(session: Session, round_: Round, member: Member, element_id: str, value: int) -> RatingOutcome:
     if not 1 <= value <= 20:
-        raise RoundRefused("That isn't a place on the scale.")
+        raise RoundRefused(refusals.NOT_ON_SCALE)
     element = round_element(session, round_.id, element_id)
     _check_open(round_, element)
     if round_.mode == "live" and element.phase != "rating":
-        raise RoundRefused("Rating for this element has closed.")
+        raise RoundRefused(refusals.RATING_CLOSED)
     seen = session.exec(
         select(Participation).where(
             Participation.member_id == member.id,
@@ -141,9 +206,7 @@ def record_rating(session: Session, round_: Round, member: Member, element_id: s
     changed = False
     if seen is not None:
         if round_.anonymous:
-            raise RoundRefused(
-                "You've already rated this one. Anonymous answers can't be changed, because I don't keep who gave them."
-            )
+            raise RoundRefused(refusals.ALREADY_RATED_ANONYMOUSLY)
         rating = session.exec(
             select(Rating).where(
                 Rating.round_id == round_.id, Rating.element_id == element_id, Rating.member_id == member.id
@@ -176,12 +239,12 @@ def withdraw_rating(session: Session, round_: Round, member: Member, element_id:
     element = round_element(session, round_.id, element_id)
     _check_open(round_, element)
     if round_.anonymous:
-        raise RoundRefused("Anonymous answers can't be withdrawn, because I don't keep who gave them.")
+        raise RoundRefused(refusals.ANONYMOUS_CANNOT_WITHDRAW)
     rating = session.exec(
         select(Rating).where(Rating.round_id == round_.id, Rating.element_id == element_id, Rating.member_id == member.id)
     ).first()
     if rating is None:
-        raise RoundRefused("You haven't rated this one.")
+        raise RoundRefused(refusals.NOT_RATED)
     session.delete(rating)
     for row in session.exec(
         select(Participation).where(
@@ -277,10 +340,10 @@ def evidence_of(session: Session, round_id: int, element_id: str | None = None) 
 
 def set_team_view(session: Session, round_: Round, element_id: str, value: int) -> None:
     if not 1 <= value <= 20:
-        raise RoundRefused("That isn't a place on the scale.")
+        raise RoundRefused(refusals.NOT_ON_SCALE)
     element = round_element(session, round_.id, element_id)
     if round_.status == "closed" and element.team_view is not None:
-        raise RoundRefused("That round has closed.")
+        raise RoundRefused(refusals.THAT_ROUND_CLOSED)
     element.team_view = value
 
 

@@ -1,10 +1,17 @@
-"""Teams and their members."""
+"""Teams and their members: finding a team by its chat, joining, facilitators, and the framework a
+team assesses against."""
 
 from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from framework import Framework, shared_framework
 from piebot.storage.models import Member, Team
+
+
+def framework_of(team: Team) -> Framework:
+    """The framework this team assesses against: its variant, with its own written-in elements."""
+    return shared_framework(team.framework_variant, team.customisation or None)
 
 
 def team_for_chat(session: Session, chat_id: int) -> Team | None:
@@ -27,6 +34,17 @@ def member_of(session: Session, team_id: int, telegram_user_id: int) -> Member |
     return session.exec(
         select(Member).where(Member.team_id == team_id, Member.telegram_user_id == telegram_user_id)
     ).first()
+
+
+def member_by_id(session: Session, member_id: int) -> Member | None:
+    return session.get(Member, member_id)
+
+
+def make_facilitator(session: Session, member_id: int, on: bool | None) -> str:
+    """Name (True), un-name (False) or toggle (None) a facilitator; returns their name."""
+    member = session.get(Member, member_id)
+    member.facilitator = (not member.facilitator) if on is None else on
+    return member.display_name
 
 
 def join(session: Session, team: Team, telegram_user_id: int, display_name: str) -> tuple[Member, bool]:

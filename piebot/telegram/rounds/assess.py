@@ -1,8 +1,8 @@
 """Pizazz rounds in the group: /assess (the start-a-round wizard), /facilitator, /status, and the
 live session's commands (/next, /back, /skip, /pause, /resume, /close, /withdraw).
 
-The live card, ratings and the facilitator's moves are in assessment_live; answers at the stages in
-assessment_answers; the summary in summary. Rounds in people's own time are the walk's
+The live card is in card, ratings and the facilitator's moves in live, answers at the stages in
+answers, the summary in summary. Rounds in people's own time are the walk's
 (piebot.telegram.rounds.walk): this module opens and closes them and leaves the rest to it.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import logging
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, MessageEntity, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
@@ -22,15 +23,16 @@ from conversations.texts import refusals
 from conversations.texts import summary as summary_texts
 from conversations.texts.walk import round_title
 from framework import Framework
+from piebot.storage import live as live_rows
 from piebot.storage import rounds, teams
 from piebot.storage.db import AlreadyDone
-from piebot.storage.models import Member, Participation, Team, utcnow
+from piebot.storage.models import Member, Team, utcnow
 from piebot.telegram import callbacks, replies
 from piebot.telegram.guards import in_group, is_admin
 from piebot.telegram.rounds import answers, summary, teamview
 from piebot.telegram.rounds import card as session_card
 from piebot.telegram.rounds import live as session_live
-from piebot.telegram.rounds.card import framework_of, load_state, may_facilitate
+from piebot.telegram.rounds.card import may_facilitate
 from piebot.telegram.runtime import runtime_of
 
 log = logging.getLogger(__name__)
@@ -41,8 +43,7 @@ ask_team_view = teamview.ask_team_view
 WIZARD = "as"  # the /assess wizard's steps
 FACILITATOR = "fa"  # an admin names (or un-names) a facilitator
 
-DEADLINE_DAYS = (2, 7, 14)
-DEADLINE_LABELS = {2: "2 days", 7: "1 week", 14: "2 weeks"}
+DEADLINE_DAYS = (2, 7, 14)  # texts.DEADLINE_LABELS names each
 
 
 # ---------------------------------------------------------------- /assess
@@ -53,7 +54,7 @@ def _b(label: str, team_id: int, arg: str) -> InlineKeyboardButton:
 
 
 def _cancel(team_id: int) -> list[InlineKeyboardButton]:
-    return [_b("Cancel", team_id, "c")]
+    return [_b(texts.CANCEL, team_id, "c")]
 
 
 async def assess(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -74,9 +75,9 @@ async def assess(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_html(texts.ROUND_ALREADY_OPEN)
         return
     rows = [
-        [_b("One element ✓ (recommended)", team.id, "k.e")],
-        [_b("One theme", team.id, "k.t")],
-        [_b("All elements", team.id, "k.a")],
+        [_b(texts.SCOPE_ELEMENT, team.id, "k.e")],
+        [_b(texts.SCOPE_THEME, team.id, "k.t")],
+        [_b(texts.SCOPE_ALL, team.id, "k.a")],
         _cancel(team.id),
     ]
     await message.reply_html(texts.ASK_SCOPE, reply_markup=InlineKeyboardMarkup(rows))
@@ -119,7 +120,7 @@ async def on_wizard_press(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if not await may_facilitate(update, context, team.id):
         await query.answer(texts.NOT_ALLOWED, show_alert=True)
         return
-    framework = framework_of(team)
+    framework = teams.framework_of(team)
     step, *chosen = press.arg.split(".")
     t = team.id
     if step == "c":
@@ -139,27 +140,27 @@ async def on_wizard_press(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     if step in ("k", "x") and len(chosen) == 1 and _scope(framework, chosen[0]) is not None:
         s = chosen[0]
-        rows = [[_b("Live, here together ✓", t, f"m.{s}.l")], [_b("In our own time", t, f"m.{s}.a")], _cancel(t)]
+        rows = [[_b(texts.MODE_LIVE, t, f"m.{s}.l")], [_b(texts.MODE_OWN_TIME, t, f"m.{s}.a")], _cancel(t)]
         await query.answer()
         await query.edit_message_text(texts.ASK_MODE, reply_markup=InlineKeyboardMarkup(rows))
         return
     if step == "m" and len(chosen) == 2 and chosen[1] == "a" and _scope(framework, chosen[0]):
-        rows = [[_b(DEADLINE_LABELS[d], t, f"m.{chosen[0]}.a{d}")] for d in DEADLINE_DAYS] + [_cancel(t)]
+        rows = [[_b(texts.DEADLINE_LABELS[d], t, f"m.{chosen[0]}.a{d}")] for d in DEADLINE_DAYS] + [_cancel(t)]
         await query.answer()
         await query.edit_message_text(texts.ASK_DEADLINE, reply_markup=InlineKeyboardMarkup(rows))
         return
     if step == "m" and len(chosen) == 2 and _scope(framework, chosen[0]) and _mode(chosen[1]):
         s, m = chosen
-        named = "Named" + ("" if team.anonymous_by_default else " ✓")
-        anonymous = "Anonymous" + (" ✓" if team.anonymous_by_default else "")
+        named = texts.ticked(texts.NAMED, not team.anonymous_by_default)
+        anonymous = texts.ticked(texts.ANONYMOUS, team.anonymous_by_default)
         rows = [[_b(named, t, f"n.{s}.{m}.0")], [_b(anonymous, t, f"n.{s}.{m}.1")], _cancel(t)]
         await query.answer()
         await query.edit_message_text(texts.ASK_ANONYMOUS, reply_markup=InlineKeyboardMarkup(rows))
         return
     if step == "n" and len(chosen) == 3 and _scope(framework, chosen[0]) and _mode(chosen[1]) and chosen[2] in "01":
         base = ".".join(chosen)
-        hinders = "Start: what gets in the way first" + ("" if team.strengths_first else " ✓")
-        strengths = "Start: strengths first" + (" ✓" if team.strengths_first else "")
+        hinders = texts.ticked(texts.HINDERS_FIRST, not team.strengths_first)
+        strengths = texts.ticked(texts.STRENGTHS_FIRST, team.strengths_first)
         rows = [[_b(hinders, t, f"go.{base}.h")], [_b(strengths, t, f"go.{base}.s")], _cancel(t)]
         await query.answer()
         await query.edit_message_text(texts.ASK_ORDER, reply_markup=InlineKeyboardMarkup(rows))
@@ -197,26 +198,21 @@ async def _open(
             return
 
     def work(session):
-        row = session.get(Team, team.id)
-        row.strengths_first = strengths_first
-        opener = teams.member_of(session, team.id, user_id) if user_id else None
-        round_ = rounds.open_round(
+        return rounds.start_round(
             session,
             team_id=team.id,
+            telegram_user_id=user_id,
             element_ids=element_ids(framework, scope),
             scope=str(scope.kind),
             scope_ref=scope.ref,
             mode=kind,
             anonymous=anonymous,
-            framework_variant=team.framework_variant,
-            opened_by=opener.id if opener else None,
+            strengths_first=strengths_first,
             deadline=utcnow() + timedelta(days=days) if days else None,
         )
-        first = rounds.elements_of(session, round_.id)[0]
-        return round_.id, len(round_.element_ids), first.id
 
     try:
-        round_id, count, first_row = await rt.apply(update, work)
+        started = await rt.apply(update, work)
     except AlreadyDone:
         await query.answer()
         return
@@ -225,11 +221,11 @@ async def _open(
         return
     await query.answer()
     title = round_title(framework, scope)
-    await query.edit_message_text(texts.round_opened(title, kind, anonymous, count), reply_markup=None)
+    await query.edit_message_text(texts.round_opened(title, kind, anonymous, started.elements), reply_markup=None)
     if kind == "async":
-        await walk.open_async_round(context, round_id)
+        await walk.open_async_round(context, started.round_id)
     else:
-        await session_card.post_card(context.application, first_row)
+        await session_card.post_card(context.application, started.first_card_id)
 
 
 # ---------------------------------------------------------------- /facilitator
@@ -266,7 +262,7 @@ async def facilitator(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         matches = [m for m in members if m.display_name.casefold() == wanted]
         chosen = matches[0] if len(matches) == 1 else None
     if chosen is not None:
-        name = await rt.apply(update, lambda s: _make_facilitator(s, chosen.id, True))
+        name = await rt.apply(update, lambda s: teams.make_facilitator(s, chosen.id, True))
         await message.reply_html(texts.facilitator_set(name, True))
         return
     if not members:
@@ -279,19 +275,13 @@ def _facilitator_keyboard(team_id: int, members: list[Member]) -> InlineKeyboard
     rows = [
         [
             InlineKeyboardButton(
-                m.display_name[:40] + (" ✓" if m.facilitator else ""),
+                texts.ticked(m.display_name[:40], m.facilitator),
                 callback_data=callbacks.encode(FACILITATOR, team_id, str(m.id)),
             )
         ]
         for m in members[:30]
     ]
     return InlineKeyboardMarkup(rows)
-
-
-def _make_facilitator(session, member_id: int, on: bool | None) -> str:
-    member = session.get(Member, member_id)
-    member.facilitator = (not member.facilitator) if on is None else on
-    return member.display_name
 
 
 async def on_facilitator_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -305,7 +295,7 @@ async def on_facilitator_press(update: Update, context: ContextTypes.DEFAULT_TYP
     team = await rt.read(lambda s: teams.team_for_chat(s, chat_id))
     member = None
     if press is not None and team is not None and team.id == press.ref and press.arg.isdigit():
-        member = await rt.read(lambda s: s.get(Member, int(press.arg)))
+        member = await rt.read(lambda s: teams.member_by_id(s, int(press.arg)))
     if member is None or member.team_id != team.id or not member.active:
         log.warning("facilitator button refused: unknown member or chat")
         await query.answer(refusals.BUTTON_EXPIRED, show_alert=True)
@@ -314,7 +304,7 @@ async def on_facilitator_press(update: Update, context: ContextTypes.DEFAULT_TYP
         await query.answer(texts.FACILITATOR_ADMIN_ONLY, show_alert=True)
         return
     try:
-        await rt.apply(update, lambda s: _make_facilitator(s, member.id, None))
+        await rt.apply(update, lambda s: teams.make_facilitator(s, member.id, None))
     except AlreadyDone:
         await query.answer()
         return
@@ -334,34 +324,20 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     rt = runtime_of(context)
     chat_id = update.effective_chat.id
+    standing = await rt.read(lambda s: live_rows.standing(s, chat_id))
+    await message.reply_html(_status(standing))
 
-    def read(session):
-        team = teams.team_for_chat(session, chat_id)
-        round_ = rounds.open_round_of(session, team.id) if team else None
-        if round_ is None:
-            return summary_texts.no_round_status()
-        framework = framework_of(team)
-        members = rounds.members_counted(session, team.id)
-        if round_.mode == "live":
-            state = load_state(session, round_, team)
-            rated = rounds.count_rated(session, round_.id, state.element_id)
-            return summary_texts.live_status(framework, state, rated, members)
-        from zoneinfo import ZoneInfo
 
-        from sqlalchemy import func
-        from sqlmodel import select
-
-        finished = session.exec(
-            select(func.count())
-            .select_from(Participation)
-            .where(Participation.subject == rounds.subject(round_.id), Participation.part == "finished")
-        ).one()
-        closes = round_.deadline or utcnow()
-        return summary_texts.async_status(
-            round_title(framework, summary.scope_of(round_)), finished, members, closes, ZoneInfo(team.timezone), utcnow()
-        )
-
-    await message.reply_html(await rt.read(read))
+def _status(standing: live_rows.Standing | None) -> str:
+    if standing is None:
+        return summary_texts.no_round_status()
+    if standing.state is not None:
+        return summary_texts.live_status(standing.framework, standing.state, standing.rated, standing.members)
+    round_ = standing.round_
+    closes = round_.deadline or utcnow()
+    title = round_title(standing.framework, rounds.scope_of(round_))
+    tz = ZoneInfo(standing.team.timezone)
+    return summary_texts.async_status(title, standing.finished, standing.members, closes, tz, utcnow())
 
 
 # ---------------------------------------------------------------- /next /back /skip /pause /resume /close
@@ -384,13 +360,7 @@ async def navigate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     word = (message.text or "").split()[0].lstrip("/").split("@")[0].lower()
     rt = runtime_of(context)
     chat_id = update.effective_chat.id
-
-    def read(session):
-        team = teams.team_for_chat(session, chat_id)
-        round_ = rounds.open_round_of(session, team.id) if team else None
-        return (team, round_) if round_ else (team, None)
-
-    team, round_ = await rt.read(read)
+    team, round_ = await rt.read(lambda s: rounds.in_chat(s, chat_id))
     if round_ is None:
         await message.reply_html(summary_texts.no_round_status())
         return
@@ -415,17 +385,7 @@ async def navigate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def carry_on_in_supergroup(app: Application, new_chat_id: int) -> None:
     """After a group became a supergroup the old card can't be pressed or edited: post it afresh."""
-
-    def current_card(session) -> int | None:
-        team = teams.team_for_chat(session, new_chat_id)
-        round_ = rounds.open_round_of(session, team.id) if team else None
-        if round_ is None or round_.mode != "live":
-            return None
-        elements = rounds.elements_of(session, round_.id)
-        row = elements[min(round_.current_index, len(elements) - 1)]
-        return row.id if row.card_message_id is not None else None
-
-    row_id = await app.bot_data["runtime"].read(current_card)
+    row_id = await app.bot_data["runtime"].read(lambda s: live_rows.current_card(s, new_chat_id))
     if row_id is not None:
         session_card.editor_of(app).forget(row_id)
         await session_card.post_card(app, row_id)

@@ -1,9 +1,5 @@
-"""The live card: where a live round stands (kept in its rows), how its one card reads, and how
-that card is edited without flooding the group.
-
-Where a live round stands is kept in its rows (Round.current_index and status, RoundElement.phase,
-stage and team_view) and rebuilt as a `LiveRound` for every press, so a restart or a second worker
-carries on exactly where the session was.
+"""The live card: how one element's card reads and which buttons it has, and how that card is
+edited without flooding the group. Where the round stands is kept in its rows (piebot.storage.live).
 
 Rating keyboard: one tap, on a 4 × 5 grid on the card itself — a row per level, a column per position.
 A level-then-position picker would need a second message per person (the shared card can't show
@@ -20,21 +16,18 @@ import logging
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import func
-from sqlmodel import select
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, ContextTypes
 
-from conversations import pizazz
 from conversations.keyboards import Command
-from conversations.pizazz import LiveRound, Phase, proposed_team_view
+from conversations.pizazz import Phase
 from conversations.spread import MIN_ANSWERS_FOR_SPREAD
 from conversations.texts import assess as texts
 from conversations.texts import live
-from framework import Framework, Stage, shared_framework
-from piebot.storage import rounds, teams
-from piebot.storage.models import Action, Evidence, Prompt, Round, RoundElement, Team
+from framework import Framework, Stage
+from piebot.storage import live as live_rows
+from piebot.storage import stage_answers, teams
 from piebot.telegram import callbacks
 from piebot.telegram.guards import is_admin
 from piebot.telegram.runtime import Runtime, runtime_of
@@ -46,24 +39,6 @@ MOVE = "fc"  # the facilitator moves the session on
 UNDO = "undo"  # a member takes their bead back
 
 EDIT_INTERVAL = 3.0  # seconds between edits of one card: 20 a minute per group is Telegram's limit
-
-_PHASE_ROW = {
-    Phase.RATING: "rating",
-    Phase.REVEALED: "revealed",
-    Phase.TEAM_VIEW_SET: "agreed",
-    Phase.STAGE: "stages",
-    Phase.CLOSED: "closed",
-}
-_ROW_PHASE = {row: phase for phase, row in _PHASE_ROW.items()} | {"pending": Phase.RATING}
-
-
-def shared_middle(values: list[int]) -> int | None:
-    """The middle view to offer as the team view, only once it can't be traced to anyone."""
-    return proposed_team_view(values) if len(values) >= MIN_ANSWERS_FOR_SPREAD else None
-
-
-def framework_of(team: Team) -> Framework:
-    return shared_framework(team.framework_variant, team.customisation or None)
 
 
 def application_of(something) -> Application:
@@ -85,49 +60,6 @@ def remember(app: Application) -> None:
     _APPS[id(app.bot)] = app
 
 
-# ---------------------------------------------------------------- state in rows
-
-
-def load_state(session, round_: Round, team: Team) -> LiveRound:
-    elements = rounds.elements_of(session, round_.id)
-    index = min(round_.current_index, len(elements) - 1)
-    current = elements[index]
-    order = pizazz.stages(team.strengths_first)
-    stage_index = order.index(Stage(current.stage)) if current.stage in order else 0
-    return LiveRound(
-        element_ids=[e.element_id for e in elements],
-        strengths_first=team.strengths_first,
-        element_index=index,
-        phase=_ROW_PHASE.get(current.phase, Phase.RATING),
-        stage_index=stage_index,
-        team_view=current.team_view,
-        paused=round_.status == "paused",
-        finished=round_.status == "closed",
-        team_views={e.element_id: e.team_view for e in elements if e.team_view is not None},
-    )
-
-
-def save_state(session, round_: Round, state: LiveRound) -> None:
-    from piebot.storage.models import utcnow
-
-    elements = rounds.elements_of(session, round_.id)
-    now = utcnow()
-    for element in elements[: state.element_index]:
-        if element.phase != "closed":  # skipped or finished: either way, no more answers
-            element.phase, element.closed_at = "closed", now
-    current = elements[state.element_index]
-    current.phase = _PHASE_ROW[state.phase]
-    current.stage = str(state.stage) if state.phase is Phase.STAGE else current.stage
-    current.closed_at = now if state.phase is Phase.CLOSED else None
-    if state.team_view is not None:
-        rounds.set_team_view(session, round_, current.element_id, state.team_view)
-    round_.current_index = state.element_index
-    if state.finished:
-        rounds.close_round(session, round_)
-    else:
-        round_.status = "paused" if state.paused else "open"
-
-
 # ---------------------------------------------------------------- the card
 
 
@@ -143,7 +75,9 @@ def grid(framework: Framework, kind: str, ref: int, prefix: str) -> list[list[In
     scale = framework.scale
     return [
         [
-            InlineKeyboardButton(f"{lv.number}·{p}", callback_data=callbacks.encode(kind, ref, f"{prefix}{lv.number}.{p}"))
+            InlineKeyboardButton(
+                texts.place_label(lv.number, p), callback_data=callbacks.encode(kind, ref, f"{prefix}{lv.number}.{p}")
+            )
             for p in range(1, scale.positions + 1)
         ]
         for lv in scale.levels
@@ -154,82 +88,44 @@ def _buttons(rows, kind: str, ref: int) -> list[list[InlineKeyboardButton]]:
     return [[InlineKeyboardButton(b.label, callback_data=callbacks.encode(kind, ref, b.data)) for b in row] for row in rows]
 
 
-def _counts(session, round_id: int, element_id: str) -> dict[Stage, int]:
-    rows = session.exec(
-        select(Evidence.stage, func.count())
-        .where(Evidence.round_id == round_id, Evidence.element_id == element_id)
-        .group_by(Evidence.stage)
-    )
-    counts = {Stage(stage): n for stage, n in rows if stage in set(Stage)}
-    actions = session.exec(
-        select(func.count()).select_from(Action).where(Action.round_id == round_id, Action.element_id == element_id)
-    ).one()
-    counts[Stage.ACTION_PLAN] = counts.get(Stage.ACTION_PLAN, 0) + actions
-    return counts
-
-
-def render_card(session, element_row_id: int, *, choosing: bool = False, bot_username: str = "") -> Card | None:
-    row = session.get(RoundElement, element_row_id)
-    if row is None:
+def render_card(facts: live_rows.CardFacts | None, *, choosing: bool = False, bot_username: str = "") -> Card | None:
+    if facts is None:
         return None
-    round_ = session.get(Round, row.round_id)
-    team = session.get(Team, round_.team_id)
-    framework = framework_of(team)
-    state = load_state(session, round_, team)
-    if state.element_id != row.element_id or round_.status == "closed":
-        # An earlier element's card: keep its last words, drop its buttons.
-        state = _settled(session, round_, team, row)
-    members = rounds.members_counted(session, team.id)
+    framework, state = facts.framework, facts.state
     if state.phase is Phase.RATING:
         # Before the reveal the card needs only how many; no value goes near the text.
-        views = [live.View(0)] * rounds.count_rated(session, round_.id, row.element_id)
+        views = [live.View(0)] * facts.rated
     else:
-        views = [live.View(v, name) for name, v in rounds.ratings_of(session, round_.id, row.element_id)]
-    text = live.element_card(framework, state, views, members, round_.anonymous)
+        views = [live.View(v, name) for name, v in facts.ratings]
+    text = live.element_card(framework, state, views, facts.members, facts.anonymous)
     if state.phase is Phase.RATING:
-        text += "\n\n" + (texts.SKIPPED if state.finished else texts.grid_help(framework, round_.anonymous))
-    if state.phase in (Phase.STAGE, Phase.CLOSED) and row.stage:
+        text += "\n\n" + (texts.SKIPPED if state.finished else texts.grid_help(framework, facts.anonymous))
+    if state.phase in (Phase.STAGE, Phase.CLOSED) and facts.stage:
         order = state.stages
-        upto = order.index(Stage(row.stage)) if row.stage in order else 0
-        text += "\n\n" + texts.stage_counts(_counts(session, round_.id, row.element_id), order, upto)
+        upto = order.index(Stage(facts.stage)) if facts.stage in order else 0
+        text += "\n\n" + texts.stage_counts(facts.answers, order, upto)
     keyboard: list[list[InlineKeyboardButton]] = []
-    live_now = not state.finished and state.element_id == row.element_id and round_.status != "closed"
-    if live_now:
+    card_id = facts.card_id
+    if facts.live_now:
         if state.phase is Phase.RATING and not state.paused:
-            keyboard += grid(framework, RATE, row.id, "P")
-            if not round_.anonymous:
+            keyboard += grid(framework, RATE, card_id, "P")
+            if not facts.anonymous:
                 keyboard.append(
-                    [InlineKeyboardButton("↩️ Take my bead back", callback_data=callbacks.encode(RATE, row.id, UNDO))]
+                    [InlineKeyboardButton(texts.TAKE_BEAD_BACK, callback_data=callbacks.encode(RATE, card_id, UNDO))]
                 )
         if choosing and state.phase in (Phase.REVEALED, Phase.TEAM_VIEW_SET) and not state.paused:
-            keyboard += grid(framework, MOVE, row.id, "T")
+            keyboard += grid(framework, MOVE, card_id, "T")
             keyboard.append(
-                [InlineKeyboardButton("← Back", callback_data=callbacks.encode(MOVE, row.id, Command.TEAM_BACK))]
+                [InlineKeyboardButton(texts.BACK, callback_data=callbacks.encode(MOVE, card_id, Command.TEAM_BACK))]
             )
         else:
             # Under three views their middle would give them away (two people can each work out the other's).
             offered = views if state.phase is Phase.RATING or len(views) >= MIN_ANSWERS_FOR_SPREAD else []
-            keyboard += _buttons(live.facilitator_keyboard(framework, state, offered), MOVE, row.id)
+            keyboard += _buttons(live.facilitator_keyboard(framework, state, offered), MOVE, card_id)
         if state.phase is Phase.STAGE and bot_username and not state.paused:
             keyboard.append([InlineKeyboardButton(texts.ANSWER_PRIVATELY, url=f"https://t.me/{bot_username}")])
     markup = InlineKeyboardMarkup(keyboard) if keyboard else None
-    return Card(team.chat_id, row.card_message_id, text, markup)
-
-
-def _settled(session, round_: Round, team: Team, row: RoundElement) -> LiveRound:
-    """How an element's card looks once the session has moved past it. One skipped before anyone
-    agreed anything keeps showing only the count: its views were never shared."""
-    order = pizazz.stages(team.strengths_first)
-    shared = row.team_view is not None or row.stage is not None
-    return LiveRound(
-        element_ids=list(round_.element_ids) or [row.element_id],
-        strengths_first=team.strengths_first,
-        element_index=row.position,
-        phase=Phase.CLOSED if shared else Phase.RATING,
-        stage_index=order.index(Stage(row.stage)) if row.stage in order else 0,
-        team_view=row.team_view,
-        finished=True,
-    )
+    return Card(facts.chat_id, facts.message_id, text, markup)
 
 
 # ---------------------------------------------------------------- editing cards, gently
@@ -278,7 +174,11 @@ class CardEditor:
         rt: Runtime = app.bot_data["runtime"]
         lock = self._locks.setdefault(element_row_id, asyncio.Lock())
         async with lock:
-            card = await rt.read(lambda s: render_card(s, element_row_id, choosing=choosing, bot_username=app.bot.username))
+            card = await rt.read(
+                lambda s: render_card(
+                    live_rows.card_facts(s, element_row_id), choosing=choosing, bot_username=app.bot.username
+                )
+            )
             if card is None or card.message_id is None:
                 return
             fingerprint = card.text + json.dumps(card.markup.to_dict() if card.markup else None, sort_keys=True)
@@ -312,56 +212,36 @@ def editor_of(app: Application) -> CardEditor:
 
 async def post_card(app: Application, element_row_id: int) -> None:
     rt: Runtime = app.bot_data["runtime"]
-    card = await rt.read(lambda s: render_card(s, element_row_id, bot_username=app.bot.username))
+    card = await rt.read(lambda s: render_card(live_rows.card_facts(s, element_row_id), bot_username=app.bot.username))
     sent = await app.bot.send_message(card.chat_id, card.text, reply_markup=card.markup)
-
-    def keep(session):
-        session.get(RoundElement, element_row_id).card_message_id = sent.message_id
-
-    await rt.apply(None, keep)
+    await rt.apply(None, lambda s: live_rows.keep_card_message(s, element_row_id, sent.message_id))
 
 
 async def post_stage_prompt(app: Application, round_id: int, element_id: str, stage: Stage) -> None:
     rt: Runtime = app.bot_data["runtime"]
-
-    def read(session):
-        round_ = session.get(Round, round_id)
-        team = session.get(Team, round_.team_id)
-        asked = session.exec(
-            select(Prompt.id).where(
-                Prompt.round_id == round_id,
-                Prompt.element_id == element_id,
-                Prompt.stage == str(stage),
-                Prompt.chat_id == team.chat_id,
-            )
-        ).first()
-        return team, round_.anonymous, asked is not None
-
-    team, anonymous, asked = await rt.read(read)
-    if asked:
+    question = await rt.read(lambda s: stage_answers.stage_question(s, round_id, element_id, stage))
+    if question.asked:
         return  # going back to a stage: its question is still there to reply to
-    text = live.stage_prompt(framework_of(team), element_id, stage)
-    if anonymous:
+    team = question.team
+    text = live.stage_prompt(teams.framework_of(team), element_id, stage)
+    if question.anonymous:
         text += "\n\n" + texts.ANONYMOUS_PROMPT_NOTE
     placeholder = live.STAGE_TITLES[stage]
     sent = await app.bot.send_message(
         team.chat_id, text, reply_markup=ForceReply(selective=False, input_field_placeholder=placeholder)
     )
-
-    def keep(session):
-        session.add(
-            Prompt(
-                chat_id=team.chat_id,
-                message_id=sent.message_id,
-                team_id=team.id,
-                purpose="stage",
-                round_id=round_id,
-                element_id=element_id,
-                stage=str(stage),
-            )
-        )
-
-    await rt.apply(None, keep)
+    await rt.apply(
+        None,
+        lambda s: stage_answers.keep_stage_question(
+            s,
+            team_id=team.id,
+            chat_id=team.chat_id,
+            message_id=sent.message_id,
+            round_id=round_id,
+            element_id=element_id,
+            stage=stage,
+        ),
+    )
 
 
 # ---------------------------------------------------------------- who may press

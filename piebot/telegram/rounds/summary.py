@@ -7,21 +7,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import date
 
+from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from conversations.actions import Action as ActionLine
-from conversations.pizazz import Scope, ScopeKind
 from conversations.texts import refusals
 from conversations.texts import summary as texts
 from conversations.texts.walk import round_title
-from piebot.storage import rounds
+from piebot.storage import round_ends, rounds
 from piebot.storage.db import AlreadyDone
-from piebot.storage.models import Member, Round, Team, utcnow
 from piebot.telegram import callbacks
-from piebot.telegram.rounds.card import application_of, framework_of, may_facilitate
+from piebot.telegram.rounds.card import application_of, may_facilitate
 from piebot.telegram.runtime import Runtime, runtime_of
 
 log = logging.getLogger(__name__)
@@ -29,53 +27,20 @@ log = logging.getLogger(__name__)
 REVIEW = "rv"  # the review date picked under a round's summary
 
 
-def scope_of(round_: Round) -> Scope:
-    try:
-        kind = ScopeKind(round_.scope)
-    except ValueError:
-        kind = ScopeKind.ALL
-    return Scope(kind, round_.scope_ref)
-
-
-def _views_shown(round_: Round, row) -> bool:
-    # A live element skipped before anyone agreed anything never had its views shared: keep it so.
-    return round_.mode != "live" or row.team_view is not None or row.stage is not None
-
-
-def summary_text(session, round_id: int) -> tuple[str, int, object]:
-    round_ = session.get(Round, round_id)
-    team = session.get(Team, round_.team_id)
-    framework = framework_of(team)
-    earlier = rounds.previous_closed_round(session, round_)
-    earlier_views = rounds.team_views(session, earlier.id) if earlier else {}
-    results = []
-    for row in rounds.elements_of(session, round_id):
-        values = [v for _, v in rounds.ratings_of(session, round_id, row.element_id)] if _views_shown(round_, row) else []
-        results.append(texts.ElementResult(row.element_id, row.team_view, tuple(values), earlier_views.get(row.element_id)))
-    actions = []
-    for action in rounds.actions_of_round(session, round_id):
-        owner = session.get(Member, action.owner_member_id) if action.owner_member_id else None
-        actions.append(
-            ActionLine(
-                what=action.text,
-                owner=owner.display_name if owner else "",
-                due=action.due,
-                check=action.success_measure,
-                element_id=action.element_id,
-            )
-        )
-    closed_on = (round_.closed_at or utcnow()).date()
+def summary_text(session: Session, round_id: int) -> tuple[str, int, date]:
+    """The summary's text, the chat it goes to, and the day the round closed."""
+    end = round_ends.round_end(session, round_id)
     summary = texts.RoundSummary(
-        title=round_title(framework, scope_of(round_)),
-        closed_on=closed_on,
-        results=results,
-        actions=actions,
-        earlier_on=(earlier.closed_at or earlier.opened_at).date() if earlier else None,
+        title=round_title(end.framework, end.scope),
+        closed_on=end.closed_on,
+        results=[texts.ElementResult(e.element_id, e.team_view, e.views, e.earlier_view) for e in end.elements],
+        actions=end.actions,
+        earlier_on=end.earlier_on,
     )
-    return texts.round_summary(framework, summary), team.chat_id, closed_on
+    return texts.round_summary(end.framework, summary), end.chat_id, end.closed_on
 
 
-def _review_markup(round_id: int, closed_on) -> InlineKeyboardMarkup:
+def _review_markup(round_id: int, closed_on: date) -> InlineKeyboardMarkup:
     rows = texts.review_keyboard(closed_on)
     return InlineKeyboardMarkup(
         [
@@ -122,8 +87,7 @@ async def on_review_press(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     weeks = int(press.arg[2:]) if press.arg.startswith("rv") and press.arg[2:].isdigit() else None
     rt = runtime_of(context)
     chat_id = update.effective_chat.id
-    round_ = await rt.read(lambda s: s.get(Round, press.ref))
-    team = await rt.read(lambda s: s.get(Team, round_.team_id)) if round_ is not None else None
+    round_, team = await rt.read(lambda s: rounds.round_with_team(s, press.ref))
     if team is None or team.chat_id != chat_id or weeks not in texts.REVIEW_WEEKS or round_.status != "closed":
         log.warning("review button refused: unknown round or choice")
         await query.answer(refusals.BUTTON_EXPIRED, show_alert=True)
@@ -131,19 +95,13 @@ async def on_review_press(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if not await may_facilitate(update, context, team.id):
         await query.answer(refusals.FACILITATOR_ONLY, show_alert=True)
         return
-
-    def work(session):
-        row = session.get(Round, round_.id)
-        row.review_date = (row.closed_at or utcnow()).date() + timedelta(weeks=weeks)
-        return row.review_date
-
     try:
-        review_on = await rt.apply(update, work)
+        review_on = await rt.apply(update, lambda s: round_ends.set_review_date(s, round_.id, weeks))
     except AlreadyDone:
         await query.answer()
         return
     await query.answer()
     text, _, _ = await rt.read(lambda s: summary_text(s, round_.id))
     # The suggestion line gives way to the date chosen; the buttons go, a new /assess can set another.
-    head = text.split("\n\n<b>When shall we look again?</b>")[0]
+    head = text.split("\n\n" + texts.REVIEW_QUESTION)[0]
     await query.edit_message_text(head + "\n\n" + texts.review_set(review_on), reply_markup=None)

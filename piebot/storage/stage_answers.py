@@ -1,0 +1,224 @@
+"""The stage questions of a live round and what members answer: the questions asked in the group,
+which open question a reply or a private message answers, keeping an answer (evidence, or an action
+with its owner), and taking one's own answers back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from conversations.actions import Action as ActionLine
+from conversations.errors import NotAllowed
+from conversations.texts import assess as texts
+from conversations.texts import refusals
+from framework import Stage
+from piebot.storage import rounds, teams
+from piebot.storage.live import load_state
+from piebot.storage.models import Dialog, Evidence, Member, Prompt, Round, Team
+
+PURPOSE = "stage"  # the Prompt rows of stage questions
+
+# ---------------------------------------------------------------- the questions asked in the group
+
+
+@dataclass(frozen=True)
+class StageQuestion:
+    team: Team
+    anonymous: bool
+    asked: bool  # already asked in the group: going back to a stage asks nothing new
+
+
+def stage_question(session: Session, round_id: int, element_id: str, stage: Stage) -> StageQuestion:
+    round_ = session.get(Round, round_id)
+    team = session.get(Team, round_.team_id)
+    asked = session.exec(
+        select(Prompt.id).where(
+            Prompt.round_id == round_id,
+            Prompt.element_id == element_id,
+            Prompt.stage == str(stage),
+            Prompt.chat_id == team.chat_id,
+        )
+    ).first()
+    return StageQuestion(team, round_.anonymous, asked is not None)
+
+
+def keep_stage_question(
+    session: Session, *, team_id: int, chat_id: int, message_id: int, round_id: int, element_id: str, stage: Stage
+) -> None:
+    """The question's message, so replies to it are known as answers at this stage."""
+    session.add(
+        Prompt(
+            chat_id=chat_id,
+            message_id=message_id,
+            team_id=team_id,
+            purpose=PURPOSE,
+            round_id=round_id,
+            element_id=element_id,
+            stage=str(stage),
+        )
+    )
+
+
+def question_replied_to(session: Session, chat_id: int, message_id: int) -> Prompt | None:
+    """The stage question a message in the group replies to, if it is one."""
+    return session.exec(
+        select(Prompt).where(Prompt.chat_id == chat_id, Prompt.message_id == message_id, Prompt.purpose == PURPOSE)
+    ).first()
+
+
+@dataclass(frozen=True)
+class OpenStage:
+    round_id: int
+    element_id: str
+    stage: Stage
+
+
+def open_stage_for(session: Session, telegram_user_id: int, replied_to: int | None) -> OpenStage | None:
+    """The live round's stage a private message answers, or None when it is not for the live round.
+
+    Rounds in people's own time own the private chat while they run, so this takes a message only
+    when none of the person's teams has one open (a team has at most one open round)."""
+    # Another feature waiting for this person here (a prompt they reply to, a dialog in progress)
+    # comes first: the live round only takes what nobody else asked for.
+    if replied_to is not None and session.exec(
+        select(Prompt.id).where(Prompt.chat_id == telegram_user_id, Prompt.message_id == replied_to)
+    ).first():
+        return None
+    dialog = session.exec(
+        select(Dialog).where(Dialog.chat_id == telegram_user_id, Dialog.telegram_user_id == telegram_user_id)
+    ).first()
+    if dialog is not None and _busy(dict(dialog.state or {})):
+        return None
+    found = None
+    for member, team in teams.memberships(session, telegram_user_id):
+        round_ = rounds.open_round_of(session, team.id)
+        if round_ is None or not member.active:
+            continue
+        if round_.mode != "live":
+            return None
+        state = load_state(session, round_, team)
+        if state.stage is not None and found is None:
+            found = OpenStage(round_.id, state.element_id, state.stage)
+    return found
+
+
+def _busy(state: dict) -> bool:
+    # The walk keeps its history in its dialog; only a walk in progress is waiting for an answer.
+    walk = state.pop("walk", None) or {}
+    return bool(walk.get("active")) or any(state.values())
+
+
+# ---------------------------------------------------------------- keeping an answer
+
+
+@dataclass(frozen=True)
+class AnswerTaken:
+    card_id: int
+    element_name: str
+    team_name: str
+    anonymous: bool
+    owner: Member | None = None  # an action's owner, when the name given was found
+
+
+def take_answer(
+    session: Session,
+    round_id: int,
+    element_id: str,
+    stage: Stage,
+    telegram_user_id: int,
+    *,
+    kind: str | None,
+    text: str,
+    file_id: str | None,
+    private: bool,
+    action: ActionLine | None = None,
+) -> AnswerTaken:
+    """Evidence at a stage, or at the action plan the `action` read from the reply."""
+    round_ = session.get(Round, round_id)
+    team = session.get(Team, round_.team_id)
+    member = teams.member_of(session, team.id, telegram_user_id)
+    if member is None or not member.active:
+        raise NotAllowed(refusals.NOT_JOINED)
+    if round_.status == "closed":
+        raise NotAllowed(refusals.ROUND_CLOSED)
+    load_state(session, round_, team).check_can_answer(element_id, stage)
+    row = rounds.round_element(session, round_id, element_id)
+    name = teams.framework_of(team).element(element_id).name
+    if stage is Stage.ACTION_PLAN:
+        owner = _owner(session, team.id, action.owner, member)
+        rounds.add_action(
+            session,
+            team_id=team.id,
+            text=action.what,
+            round_id=round_.id,
+            element_id=element_id,
+            owner_member_id=owner.id if owner else None,
+            due=action.due,
+            success_measure=action.check,
+        )
+        return AnswerTaken(row.id, name, team.name, round_.anonymous, owner)
+    rounds.add_evidence(
+        session, round_, member, element_id, str(stage), kind=kind, text=text.strip(), file_id=file_id, private=private
+    )
+    return AnswerTaken(row.id, name, team.name, round_.anonymous)
+
+
+def _owner(session: Session, team_id: int, said: str, author: Member) -> Member | None:
+    said = said.strip().lstrip("@").casefold()
+    if not said:
+        return None
+    if said in ("me", "i", "myself"):
+        return author
+    members = teams.active_members(session, team_id)
+    exact = [m for m in members if m.display_name.casefold() == said]
+    if exact:
+        return exact[0]
+    first = [m for m in members if m.display_name.casefold().split(" ")[0] == said.split(" ")[0]]
+    return first[0] if len(first) == 1 else None
+
+
+# ---------------------------------------------------------------- taking back your own answers
+
+
+@dataclass(frozen=True)
+class OwnAnswers:
+    private_chat: bool  # whether they opened the private chat, where the list is sent
+    answers: list[Evidence]
+
+
+def own_answers(session: Session, chat_id: int, telegram_user_id: int) -> OwnAnswers:
+    """A member's answers on the element the chat's live round is on. Refused (NotAllowed) when
+    there is no live round, they haven't joined, or the round is anonymous."""
+    team = teams.team_for_chat(session, chat_id)
+    round_ = rounds.open_round_of(session, team.id) if team else None
+    if round_ is None or round_.mode != "live":
+        raise NotAllowed(texts.NO_LIVE_ROUND)
+    member = teams.member_of(session, team.id, telegram_user_id)
+    if member is None:
+        raise NotAllowed(refusals.NOT_JOINED)
+    if round_.anonymous:
+        raise NotAllowed(texts.ANONYMOUS_CANNOT_WITHDRAW)
+    state = load_state(session, round_, team)
+    rows = session.exec(
+        select(Evidence)
+        .where(Evidence.round_id == round_.id, Evidence.element_id == state.element_id, Evidence.member_id == member.id)
+        .order_by(Evidence.id)
+    ).all()
+    return OwnAnswers(member.private_chat, list(rows))
+
+
+def withdraw_answer(session: Session, evidence_id: int, telegram_user_id: int) -> int:
+    """Delete one's own answer while its question is open; returns the card to refresh."""
+    evidence = session.get(Evidence, evidence_id)
+    if evidence is None:
+        raise NotAllowed(texts.ALREADY_GONE)
+    member = session.get(Member, evidence.member_id) if evidence.member_id else None
+    if member is None or member.telegram_user_id != telegram_user_id:
+        raise NotAllowed(refusals.BUTTON_EXPIRED)
+    round_ = session.get(Round, evidence.round_id)
+    row = rounds.round_element(session, round_.id, evidence.element_id)
+    if round_.status == "closed" or row.phase == "closed":
+        raise NotAllowed(refusals.CLOSED)
+    session.delete(evidence)
+    return row.id

@@ -1,7 +1,5 @@
-"""What the check-in feature says beyond conversations.checkin and conversations.schedule.
-
-Kept here, next to the only code that sends it, until it moves into conversations/texts.
-"""
+"""What the check-in feature says beyond conversations.checkin and conversations.schedule: answers,
+the /schedule wizard, reminders, /away and /support."""
 
 from __future__ import annotations
 
@@ -10,7 +8,7 @@ from html import escape
 
 from conversations.actions import Action, action_line
 from conversations.checkin import Contact
-from conversations.when import day, day_with_year
+from conversations.when import DAY_NAMES, day, day_with_year
 
 NOT_MEMBER = "You're not counted in this team yet. Tap /join in the group first."
 ELSEWHERE = "That button belongs to another chat."
@@ -32,6 +30,14 @@ ASKED_PRIVATELY = "I've asked you in our private chat, so your answer stays anon
 REPLY_THANKS = "Thank you — noted."
 REPLY_THANKS_ANONYMOUS = "Thank you — noted, without your name."
 CHECKIN_CLOSED = "This check-in has closed. Thank you — there'll be another soon."
+NOT_A_PLACE = "That isn't a place on the scale."
+ANONYMOUS_ANSWER_KEPT = (
+    "You've already answered. Anonymous answers can't be changed, because I don't keep who gave them."
+)
+WRITTEN_ONLY = "I only take written answers here — a few words is plenty."
+# What the reply box shows before anything is typed.
+ANSWER_PLACEHOLDER = "A few words"
+CHANGE_PLACEHOLDER = "What / who / by when"
 
 
 def bead_saved(level_label: str, moved: bool) -> str:
@@ -51,7 +57,83 @@ def action_noted(owner_found: bool) -> str:
     )
 
 
-# ---------------------------------------------------------------- wizard
+# ---------------------------------------------------------------- /schedule and its wizard
+
+
+def no_schedule(review_on: date | None) -> str:
+    return NO_SCHEDULE + (f"\nNext full review: {day(review_on)}." if review_on else "")
+
+
+def schedule_about(element: str, anonymous: bool) -> str:
+    return f"On <b>{element}</b>, {'anonymous' if anonymous else 'named'} answers."
+
+
+WIZARD_ASK_ELEMENT = "Which element should the check-in look at?"
+WIZARD_ASK_PRIVACY = "Named or anonymous answers?"
+WIZARD_ALL_SET = "All set — save this?"
+WIZARD_SAVE = "Save ✓"
+WIZARD_CANCEL = "Cancel"
+WIZARD_TYPE_HOURS = "Type hours"
+WIZARD_NO_QUIET_HOURS = "No quiet hours"
+WIZARD_NAMED = "Named"
+WIZARD_ANONYMOUS = "Anonymous"
+WIZARD_TYPE_A_DATE = "Type a date"
+WIZARD_NO_REVIEW_DATE = "No review date"
+WIZARD_NOT_YOURS = "This set-up isn't yours, or has ended. Tap /schedule to start one."
+WIZARD_STEP_DONE = "That step is done — use the newest buttons."
+WIZARD_DRAFT_UNREADABLE = "Something in the draft isn't a choice I offered. Tap /schedule to start again."
+WIZARD_NOT_SAVED_ALERT = "Not saved"
+WIZARD_SAVED_ALERT = "Saved"
+
+
+def wizard_question(question: str) -> str:
+    return question + " (tap ✓ to keep)"
+
+
+def chosen(label: str, is_chosen: bool) -> str:
+    """A wizard button with the draft's current choice ticked."""
+    return f"{label} ✓" if is_chosen else label
+
+
+def cadence_label(cadence: str) -> str:
+    return cadence.capitalize()
+
+
+def wizard_type_a_time(typed: str | None) -> str:
+    """The button for a time not on the buttons; shows the one typed earlier, if any."""
+    return f"Type a time{' (' + typed + ')' if typed is not None else ''}"
+
+
+def hours_label(hours: int) -> str:
+    return f"{hours} h"
+
+
+def quiet_label(start: str, end: str) -> str:
+    return f"{start}–{end}"
+
+
+def keep_review(review_on: date) -> str:
+    return f"Keep {day(review_on)}"
+
+
+def review_in_weeks(weeks: int) -> str:
+    return f"In {weeks} weeks"
+
+
+def wizard_draft_lines(
+    *, cadence: str, monthly: bool, day_of: int, time: str, window_hours: int, quiet: str | None, element: str,
+    anonymous: bool, review_on: date | None, remind_days: int,
+) -> list[str]:
+    """The draft so far, under each step's question. `quiet` is "21:00-08:00" or None."""
+    when = f"day {day_of} of the month" if monthly else DAY_NAMES[int(day_of)]
+    quiet_hours = quiet.replace("-", "–") if quiet else "none"
+    review = day(review_on) if review_on else "none"
+    return [
+        f"• {cadence_label(cadence)}, {when}, at {time}",
+        f"• Open for {window_hours} hours; quiet hours {quiet_hours}",
+        f"• On {element}, {'anonymous' if anonymous else 'named'}",
+        f"• Next review: {review}; action reminders {remind_days} day(s) before",
+    ]
 
 
 def wizard_card(step_number: int, steps: int, question: str, draft_lines: list[str]) -> str:
@@ -65,6 +147,10 @@ WIZARD_TYPE_DATE = "Reply to this message with a date, like <code>14/3</code> or
 WIZARD_TYPE_WINDOW = "Reply to this message with a number of hours, like <code>36</code>."
 WIZARD_SAVED = "✅ Saved. Here's the new rhythm:"
 WIZARD_CANCELLED = "Left as it was."
+
+
+def wizard_saved(summary: str) -> str:
+    return f"{WIZARD_SAVED}\n\n{summary}"
 
 
 def wizard_refused(problems: list[str]) -> str:
@@ -165,3 +251,6 @@ def support_saved(count: int) -> str:
 
 
 SUPPORT_EMPTY = "That looks empty. Send one contact per line, like <code>Sam — 07700 900123</code>."
+SUPPORT_PLACEHOLDER = "Name — how to reach them"
+# A contact typed without a way to reach them.
+CONTACT_HOW_UNKNOWN = "ask them directly"

@@ -10,6 +10,11 @@ MYDATA_CAPTION = (
     "anyone, so they can't be in here."
 )
 MYDATA_NOTHING = "I don't keep anything linked to you."
+MYDATA_FILENAME = "piebot-my-data.json"
+# Inside the /mydata file, beside what is there.
+MYDATA_NOT_INCLUDED = "Answers given anonymously are not linked to you, so they cannot be found or shown."
+# Who someone becomes on the team's lists once they have asked to be forgotten.
+FORMER_MEMBER = "Former member"
 
 FORGET_ASK = (
     "<b>Erase your named answers?</b>\n"
@@ -50,6 +55,10 @@ def retention_set(days: int | None) -> str:
 
 
 RETENTION_KEEP = "Keep until deleted"
+
+
+def retention_choice(days: int) -> str:
+    return f"{days} days"
 
 DELETE_ASK = (
     "<b>Delete everything about this team?</b>\n"

@@ -25,7 +25,7 @@ from telegram.ext import Application
 
 from piebot import clock
 from piebot.scheduling.tick import state_of, tick
-from piebot.storage import checkins as store
+from piebot.storage import schedules
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ async def wake_for_next_slot(app: Application) -> datetime | None:
     if scheduler is None:
         return None
     now = clock.now()
-    slot = await app.bot_data["runtime"].read(lambda s: store.next_slot_after(s, now))
+    slot = await app.bot_data["runtime"].read(lambda s: schedules.next_slot_after(s, now))
     if slot is None:
         if scheduler.get_job("next-slot"):
             scheduler.remove_job("next-slot")

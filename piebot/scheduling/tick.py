@@ -20,7 +20,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from piebot import clock
-from piebot.storage import checkins as store
+from piebot.storage import closings, reminders, schedules
 from piebot.telegram.checkins import posts as send
 
 log = logging.getLogger(__name__)
@@ -109,8 +109,8 @@ async def deliver(items: Iterable[T], send_one: Callable[[T], Awaitable[object]]
 
 async def _fire_slots(app: Application, state: TickState, now: datetime, report: TickReport) -> None:
     rt = _runtime(app)
-    due = await rt.read(lambda s: store.due_slots(s, now))
-    leftovers = await rt.read(lambda s: store.unposted_checkins(s, state.started_at, now))
+    due = await rt.read(lambda s: schedules.due_slots(s, now))
+    leftovers = await rt.read(lambda s: schedules.unposted_checkins(s, state.started_at, now))
     leftovers = [p for p in leftovers if p.checkin_id not in state.reposted]
     state.reposted.update(p.checkin_id for p in leftovers)
     if not due and not leftovers:
@@ -118,42 +118,42 @@ async def _fire_slots(app: Application, state: TickState, now: datetime, report:
     posted: list[tuple[int, int]] = []
     overdue: dict[int, list] = {}
 
-    async def post(p: store.Post) -> object:
+    async def post(p: schedules.Post) -> object:
         message = await send.post_checkin(app.bot, p, now, overdue.get(p.team_id, ()))
         posted.append((p.checkin_id, message.message_id))
         report.posted += 1
         if len(posted) >= RECORD_CHUNK:
             batch = posted[:]
             posted.clear()
-            await _write(app, lambda s: store.record_posted(s, batch))
+            await _write(app, lambda s: schedules.record_posted(s, batch))
         return message
 
-    overdue.update(await rt.read(lambda s: store.overdue_by_team(s, [p.team_id for p in leftovers], now)))
+    overdue.update(await rt.read(lambda s: closings.overdue_by_team(s, [p.team_id for p in leftovers], now)))
     sending = [asyncio.create_task(deliver(leftovers, post, "check-in", report))]
     for start in range(0, len(due), TAKE_CHUNK):
         chunk = due[start:start + TAKE_CHUNK]
-        taken = await _write(app, lambda s, chunk=chunk: store.take_slots(s, chunk, now))
+        taken = await _write(app, lambda s, chunk=chunk: schedules.take_slots(s, chunk, now))
         report.missed += taken.missed
         teams = [p.team_id for p in taken.posts]
-        overdue.update(await rt.read(lambda s, teams=teams: store.overdue_by_team(s, teams, now)))
+        overdue.update(await rt.read(lambda s, teams=teams: closings.overdue_by_team(s, teams, now)))
         if taken.posts:
             sending.append(asyncio.create_task(deliver(taken.posts, post, "check-in", report)))
     await asyncio.gather(*sending)
     if posted:
-        await _write(app, lambda s: store.record_posted(s, posted))
+        await _write(app, lambda s: schedules.record_posted(s, posted))
 
 
 async def _close_windows(app: Application, now: datetime, report: TickReport) -> None:
     rt = _runtime(app)
-    due = await rt.read(lambda s: store.due_closings(s, now))
+    due = await rt.read(lambda s: closings.due_closings(s, now))
     if not due:
         return
-    closings = await _write(app, lambda s: store.claim_closings(s, due, now))
-    results = await deliver(closings, lambda c: send.post_summary(app.bot, c), "check-in summary", report)
+    claimed = await _write(app, lambda s: closings.claim_closings(s, due, now))
+    results = await deliver(claimed, lambda c: send.post_summary(app.bot, c), "check-in summary", report)
     unsent = [c.checkin_id for c, message in results if message is None]
     if unsent:
         # Not posted: open it for closing again at the next tick rather than lose the summary.
-        await _write(app, lambda s: [store.unclaim_closing(s, i) for i in unsent])
+        await _write(app, lambda s: [closings.unclaim_closing(s, i) for i in unsent])
     for closing, message in results:
         if message is None:
             continue
@@ -166,15 +166,15 @@ async def _close_windows(app: Application, now: datetime, report: TickReport) ->
 
 
 async def _nudge(app: Application, now: datetime, report: TickReport) -> None:
-    nudges = await _write(app, lambda s: store.due_checkin_nudges(s, now))
+    nudges = await _write(app, lambda s: reminders.due_checkin_nudges(s, now))
     results = await deliver(nudges, lambda n: send.send_checkin_nudge(app.bot, n, now), "nudge", report)
     report.nudged += sum(1 for _, message in results if message is not None)
 
 
 async def _remind(app: Application, now: datetime, report: TickReport) -> None:
-    reviews = await _write(app, lambda s: store.due_review_reminders(s, now))
+    reviews = await _write(app, lambda s: reminders.due_review_reminders(s, now))
     results = await deliver(reviews, lambda r: send.post_review_reminder(app.bot, r), "review reminder", report)
     report.reminded += sum(1 for _, message in results if message is not None)
-    actions = await _write(app, lambda s: store.due_action_reminders(s, now))
+    actions = await _write(app, lambda s: reminders.due_action_reminders(s, now))
     results = await deliver(actions, lambda n: send.send_action_reminder(app.bot, n, now), "action reminder", report)
     report.reminded += sum(1 for _, message in results if message is not None)

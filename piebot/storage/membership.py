@@ -1,8 +1,10 @@
-"""Changes to who is in a team's chat, and to the chat itself."""
+"""Changes to who is in a team's chat, and to the chat itself: the bot arriving and leaving, people
+joining (and opening their private chat), leaving, and the group becoming a supergroup."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from sqlalchemy import delete, update
 from sqlmodel import Session, SQLModel, select
@@ -11,6 +13,54 @@ from piebot.storage import teams
 from piebot.storage.models import Dialog, Member, Prompt, Round, Team
 
 log = logging.getLogger(__name__)
+
+
+def bot_arrived(session: Session, chat_id: int, title: str, timezone: str) -> bool:
+    """The bot was added to a group: a new team (False), or one it had left (whether it was paused)."""
+    team = teams.team_for_chat(session, chat_id)
+    if team is None:
+        teams.ensure_team(session, chat_id, title, timezone)
+        return False
+    was_paused = team.paused
+    team.paused = False
+    team.chat_title = title
+    return was_paused
+
+
+def bot_left(session: Session, chat_id: int) -> None:
+    team = teams.team_for_chat(session, chat_id)
+    if team is not None:
+        team.paused = True  # data kept; schedules skip paused teams
+
+
+@dataclass(frozen=True)
+class Joined:
+    team_id: int
+    team_name: str
+    new: bool  # not counted in the team until now
+
+
+def join_in_chat(session: Session, chat_id: int, telegram_user_id: int, display_name: str) -> Joined | None:
+    """/join in a team's group; None while the group has no team that is set up."""
+    team = teams.team_for_chat(session, chat_id)
+    if team is None or not team.set_up:
+        return None
+    _, new = teams.join(session, team, telegram_user_id, display_name)
+    return Joined(team.id, team.name, new)
+
+
+def open_private_chat(session: Session, team_id: int, telegram_user_id: int, display_name: str) -> str | None:
+    """The join link was opened: a member who can now be asked privately. Returns the team's name."""
+    team = session.get(Team, team_id)
+    if team is None:
+        return None
+    member, _ = teams.join(session, team, telegram_user_id, display_name)
+    member.private_chat = True
+    return team.name
+
+
+def team_of_link(session: Session, team_id: int) -> Team | None:
+    return session.get(Team, team_id)
 
 
 def _tables_with_chat_id():

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import delete, or_, update
 from sqlmodel import Session, SQLModel, select
 
+from conversations.texts import privacy as texts
 from piebot.storage.models import (
     Action,
     Dialog,
@@ -27,7 +28,7 @@ from piebot.storage.models import (
     Team,
 )
 
-FORMER_MEMBER = "Former member"
+FORMER_MEMBER = texts.FORMER_MEMBER
 
 
 def _plain(value: Any) -> Any:
@@ -90,7 +91,7 @@ def export_member(session: Session, telegram_user_id: int) -> dict[str, Any]:
         "conversations_in_progress": [_row(d, ("chat_id", "state", "updated_at")) for d in dialogs],
         "peer_reviews_you_gave": [_row(r, ("round_id", "comments", "redeemed_at")) for r in reviews],
         "networks_you_lead": list(networks),
-        "not_included": "Answers given anonymously are not linked to you, so they cannot be found or shown.",
+        "not_included": texts.MYDATA_NOT_INCLUDED,
     }
 
 

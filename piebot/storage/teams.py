@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from framework import Framework, shared_framework
-from piebot.storage.models import Member, Team
+from piebot.storage.models import Member, Prompt, Team
 
 
 def framework_of(team: Team) -> Framework:
@@ -28,6 +28,37 @@ def ensure_team(session: Session, chat_id: int, title: str, timezone: str) -> Te
         team.chat_title = title
         team.paused = False
     return team
+
+
+def set_up_step(
+    session: Session, team_id: int, *, name: str | None = None, framework_variant: str | None = None,
+    timezone: str | None = None,
+) -> None:
+    """One answer of /setup (the team's name, framework or time zone); the others stay as they are."""
+    team = session.get(Team, team_id)
+    chosen = {"name": name, "framework_variant": framework_variant, "timezone": timezone}
+    for key, value in chosen.items():
+        if value is not None:
+            setattr(team, key, value)
+
+
+def finish_setup(session: Session, team_id: int, customisation: dict) -> Team:
+    """The last answer of /setup (the written-in themes): the team is set up."""
+    team = session.get(Team, team_id)
+    team.customisation = customisation
+    team.set_up = True
+    return team
+
+
+def await_setup_reply(session: Session, chat_id: int, message_id: int, team_id: int, purpose: str) -> None:
+    """A /setup question asked with ForceReply ("setup-name", "setup-timezone"): a reply to it answers it."""
+    session.add(Prompt(chat_id=chat_id, message_id=message_id, team_id=team_id, purpose=purpose))
+
+
+def awaited_setup_reply(session: Session, chat_id: int, message_id: int) -> tuple[str, int] | None:
+    """(purpose, team id) when the message `message_id` asked a /setup question."""
+    prompt = session.exec(select(Prompt).where(Prompt.chat_id == chat_id, Prompt.message_id == message_id)).first()
+    return (prompt.purpose, prompt.team_id) if prompt and prompt.purpose.startswith("setup-") else None
 
 
 def member_of(session: Session, team_id: int, telegram_user_id: int) -> Member | None:

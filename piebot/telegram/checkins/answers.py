@@ -39,10 +39,10 @@ from conversations.texts import checkins as texts
 from conversations.texts import refusals
 from piebot import clock, scheduling
 from piebot.storage import checkins as store
-from piebot.storage import teams
+from piebot.storage import reminders, schedules, teams
 from piebot.storage.db import AlreadyDone
-from piebot.storage.models import Member, Prompt
 from piebot.telegram import callbacks, replies
+from piebot.telegram.checkins import schedule, support
 from piebot.telegram.checkins.posts import (
     KIND,
     PRIVATE_CARD,
@@ -54,8 +54,6 @@ from piebot.telegram.checkins.posts import (
 from piebot.telegram.runtime import runtime_of
 
 log = logging.getLogger(__name__)
-
-PURPOSE = "checkin"
 
 
 def _today(team, now: datetime) -> date:
@@ -73,15 +71,7 @@ async def on_checkin_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     rt = runtime_of(context)
     user = query.from_user
     chat = update.effective_chat
-
-    def look(session):
-        found = store.checkin_and_team(session, press.ref)
-        if found is None:
-            return None
-        checkin, team = found
-        return checkin, team, teams.member_of(session, team.id, user.id)
-
-    found = await rt.read(look)
+    found = await rt.read(lambda s: store.checkin_for_member(s, press.ref, user.id))
     if found is None:
         log.warning("check-in button refused: unknown check-in")
         await query.answer(texts.EXPIRED, show_alert=True)
@@ -140,7 +130,7 @@ async def _private_card(update, context, team, checkin, member, framework, now) 
         return
     try:
         await send_private_card(context.bot, member.telegram_user_id, checkin.id, framework, checkin.element_id,
-                                store.aware(checkin.closes_at), team.timezone, now)
+                                schedules.aware(checkin.closes_at), team.timezone, now)
     except Forbidden:
         await query.answer(texts.OPEN_PRIVATE_FIRST, show_alert=True)
         return
@@ -151,14 +141,8 @@ async def _rate(update, context, checkin_id: int, member_id: int, value: int, sa
     rt = runtime_of(context)
     query = update.callback_query
     now = clock.now()
-
-    def work(session):
-        checkin, _ = store.checkin_and_team(session, checkin_id)
-        member = session.get(Member, member_id)
-        return store.record_checkin_rating(session, checkin, member, value, now)
-
     try:
-        moved = await rt.apply(update, work)
+        moved = await rt.apply(update, lambda s: store.place_bead(s, checkin_id, member_id, value, now))
     except AlreadyDone:
         return False
     except store.CheckInRefused as refused:
@@ -180,7 +164,7 @@ async def _edit_markup(query, reply_markup, text: str | None = None) -> None:
 
 
 async def _back_to_card(query, framework, checkin, timezone: str) -> None:
-    text = checkin_nudge(framework, checkin.element_id, store.aware(checkin.closes_at), ZoneInfo(timezone),
+    text = checkin_nudge(framework, checkin.element_id, schedules.aware(checkin.closes_at), ZoneInfo(timezone),
                          clock.now())
     await _edit_markup(query, markup(checkin_keyboard(framework), checkin.id), text)
 
@@ -194,7 +178,7 @@ async def _ask(update, context, team, checkin, member, question: Question, priva
         await query.answer(texts.OPEN_PRIVATE_FIRST, show_alert=True)
         return
     await query.answer(texts.ASKED_PRIVATELY if where != team.chat_id and not private else None)
-    placeholder = "A few words" if question is not Question.CHANGE else "What / who / by when"
+    placeholder = texts.ANSWER_PLACEHOLDER if question is not Question.CHANGE else texts.CHANGE_PLACEHOLDER
     reply_markup = ForceReply(selective=True, input_field_placeholder=placeholder)
     if where == team.chat_id:
         prompt = await query.message.reply_html(question_prompt(question), reply_markup=reply_markup)
@@ -203,14 +187,11 @@ async def _ask(update, context, team, checkin, member, question: Question, priva
             prompt = await context.bot.send_message(where, question_prompt(question), reply_markup=reply_markup)
         except Forbidden:
             return
-    element_id = checkin.element_id
-
-    def remember(session):
-        session.add(Prompt(chat_id=where, message_id=prompt.message_id, team_id=team.id, purpose=PURPOSE,
-                           checkin_id=checkin.id, element_id=element_id, stage=str(question)))
-
     try:
-        await rt.apply(update, remember)
+        await rt.apply(update, lambda s: store.remember_question(
+            s, chat_id=where, message_id=prompt.message_id, team_id=team.id, checkin_id=checkin.id,
+            element_id=checkin.element_id, question=question,
+        ))
     except AlreadyDone:
         pass
 
@@ -247,23 +228,10 @@ async def on_checkin_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     rt = runtime_of(context)
     chat_id = update.effective_chat.id
     replied_to = message.reply_to_message.message_id
-
-    def find(session):
-        from sqlmodel import select
-
-        prompt = session.exec(
-            select(Prompt).where(Prompt.chat_id == chat_id, Prompt.message_id == replied_to,
-                                 Prompt.purpose == PURPOSE)
-        ).first()
-        if prompt is None:
-            return None
-        checkin, team = store.checkin_and_team(session, prompt.checkin_id)
-        return prompt.stage, checkin.id, team, teams.member_of(session, team.id, user.id)
-
-    found = await rt.read(find)
-    if found is None:
+    asked = await rt.read(lambda s: store.question_asked(s, chat_id, replied_to, user.id))
+    if asked is None:
         return False
-    stage, checkin_id, team, member = found
+    team, member = asked.team, asked.member
     if member is None or not member.active:
         await message.reply_html(texts.NOT_MEMBER)
         return True
@@ -272,19 +240,15 @@ async def on_checkin_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if problem:
         await message.reply_html(problem)
         return True
-    question = Question(stage)
+    question = Question(asked.question)
     now = clock.now()
     private = update.effective_chat.type == ChatType.PRIVATE
     text = message.text
-
-    def work(session):
-        checkin, _ = store.checkin_and_team(session, checkin_id)
-        fresh = session.get(Member, member.id)
-        return store.add_checkin_answer(session, checkin, fresh, question, text, private=private, now=now,
-                                        today=_today(team, now)), checkin.anonymous
-
+    today = _today(team, now)
     try:
-        taken, anonymous = await rt.apply(update, work)
+        taken = await rt.apply(update, lambda s: store.answer_question(
+            s, asked.checkin_id, member.id, question, text, private=private, now=now, today=today,
+        ))
     except AlreadyDone:
         return True
     except store.CheckInRefused as refused:
@@ -293,7 +257,7 @@ async def on_checkin_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if taken.action_id is not None:
         await message.reply_html(texts.action_noted(taken.owner_found))
     else:
-        await message.reply_html(texts.REPLY_THANKS_ANONYMOUS if anonymous else texts.REPLY_THANKS)
+        await message.reply_html(texts.REPLY_THANKS_ANONYMOUS if taken.anonymous else texts.REPLY_THANKS)
     return True
 
 
@@ -336,7 +300,7 @@ async def away(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await message.reply_html(texts.away_past(until))
             return
     try:
-        await rt.apply(update, lambda s: store.set_away(s, user.id, until))
+        await rt.apply(update, lambda s: reminders.set_away(s, user.id, until))
     except AlreadyDone:
         return
     await message.reply_html(texts.away_until(until) if until else texts.AWAY_OFF)
@@ -347,17 +311,16 @@ async def away(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _on_round_closed(app: Application, round_id: int) -> None:
     """A round's review stage proposes the next review date: reminders follow it."""
-    proposed = await app.bot_data["runtime"].apply(None, lambda s: store.review_date_from_round(s, round_id))
+    proposed = await app.bot_data["runtime"].apply(None, lambda s: schedules.review_date_from_round(s, round_id))
     if proposed is not None:
         await scheduling.reschedule(app)
 
 
 def register(app: Application) -> None:
-    from piebot.telegram.checkins import schedule as checkins_schedule
-
     app.add_handler(CallbackQueryHandler(on_checkin_press, pattern=callbacks.pattern(KIND)))
     app.add_handler(CommandHandler("away", away))
-    checkins_schedule.register(app)
+    schedule.register(app)
+    support.register(app)
     replies.add_consumer(app, on_checkin_reply)
     app.bot_data.setdefault("on_round_closed", []).append(_on_round_closed)
     # Check-ins run in the one process that leads the scheduler (piebot.scheduling.leader).

@@ -23,9 +23,17 @@ from conversations.checkin import (
     checkin_summary,
 )
 from conversations.keyboards import Button, Keyboard
-from conversations.texts.checkins import ANSWER_PRIVATELY, action_reminder, overdue_block, review_reminder
+from conversations.texts.checkins import (
+    ANSWER_PRIVATELY,
+    CONTACT_HOW_UNKNOWN,
+    action_reminder,
+    overdue_block,
+    review_reminder,
+)
 from framework import Framework, shared_framework
-from piebot.storage.checkins import Closing, Nudging, Post, ReviewReminder
+from piebot.storage.closings import Closing
+from piebot.storage.reminders import Nudging, ReviewReminder
+from piebot.storage.schedules import Post
 from piebot.telegram import callbacks
 
 KIND = "ci"  # a press on a check-in's buttons: ref = check-in id
@@ -97,6 +105,6 @@ def read_contacts(text: str) -> list[Contact]:
         if not line:
             continue
         parts = _SEPARATOR.split(line, maxsplit=1)
-        name, how = (parts[0], parts[1]) if len(parts) == 2 else (line, "ask them directly")
+        name, how = (parts[0], parts[1]) if len(parts) == 2 else (line, CONTACT_HOW_UNKNOWN)
         contacts.append(Contact(name.strip()[:80], how.strip()[:200]))
     return contacts[:10]

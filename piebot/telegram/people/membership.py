@@ -8,16 +8,15 @@ alone is enough.
 from __future__ import annotations
 
 import logging
-from html import escape
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 from telegram.ext import Application, ChatMemberHandler, ContextTypes, MessageHandler, filters
 
+from conversations.texts.onboarding import not_in_group
 from piebot.storage import membership
 from piebot.storage.db import AlreadyDone
-from piebot.storage.models import Team
 from piebot.telegram import links
 from piebot.telegram.guards import forget_admins
 from piebot.telegram.people import onboarding
@@ -92,18 +91,11 @@ PRESENT = (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR, ChatMemberSta
            ChatMemberStatus.RESTRICTED)
 
 
-def not_in_group(team_name: str) -> str:
-    return (
-        f"You're not in the group of {escape(team_name)} any more, so I can't connect you to it. "
-        "Once you're back in the group, tap /join there."
-    )
-
-
 def _only_while_in_the_group(open_private):
     """The /join link is kept in chat history: it must not bring back someone who has left or was removed."""
 
     async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE, grant: links.Grant) -> None:
-        team = await runtime_of(context).read(lambda s: s.get(Team, grant.ref))
+        team = await runtime_of(context).read(lambda s: membership.team_of_link(s, grant.ref))
         if team is not None:
             try:
                 status = (await context.bot.get_chat_member(team.chat_id, grant.user_id)).status

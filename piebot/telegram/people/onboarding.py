@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlmodel import select
 from telegram import (
     ForceReply,
     InlineKeyboardButton,
@@ -25,10 +24,10 @@ from telegram.ext import (
 )
 
 from conversations import welcome
+from conversations.texts import onboarding as texts
 from framework import VARIANTS, Customisation, example_relationships, shared_framework
-from piebot.storage import teams
+from piebot.storage import membership, teams
 from piebot.storage.db import AlreadyDone
-from piebot.storage.models import Prompt, Team
 from piebot.telegram import callbacks, links
 from piebot.telegram.guards import forget_admins, in_group, is_admin
 from piebot.telegram.runtime import runtime_of
@@ -37,7 +36,6 @@ log = logging.getLogger(__name__)
 
 COMMON_TIMEZONES = ("Europe/London", "Europe/Dublin", "Europe/Berlin", "America/New_York", "Australia/Sydney")
 SETUP_VARIANTS = ("pies2", "pies2-short", "coffee-break")
-VARIANT_LABELS = {"pies2": "All 15 elements", "pies2-short": "Short form", "coffee-break": "Coffee break"}
 
 
 # --- the bot joins or leaves a chat -------------------------------------------------------
@@ -61,32 +59,12 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         return
     forget_admins(context, chat.id)
     if present:
-        was_paused = await rt.apply(update, lambda s: _arrive(s, chat.id, chat.title or "", rt.settings.timezone))
-        if was_paused is not None:
-            await context.bot.send_message(chat.id, welcome.GREETING if not was_paused else _welcome_back())
+        was_paused = await rt.apply(
+            update, lambda s: membership.bot_arrived(s, chat.id, chat.title or "", rt.settings.timezone)
+        )
+        await context.bot.send_message(chat.id, texts.WELCOME_BACK if was_paused else welcome.GREETING)
     else:
-        await rt.apply(update, lambda s: _pause(s, chat.id))
-
-
-def _welcome_back() -> str:
-    return "👋 I'm back. Everything you had is still here, and your schedules are running again."
-
-
-def _arrive(session, chat_id: int, title: str, timezone: str) -> bool | None:
-    team = teams.team_for_chat(session, chat_id)
-    if team is None:
-        teams.ensure_team(session, chat_id, title, timezone)
-        return False
-    was_paused = team.paused
-    team.paused = False
-    team.chat_title = title
-    return was_paused
-
-
-def _pause(session, chat_id: int) -> None:
-    team = teams.team_for_chat(session, chat_id)
-    if team is not None:
-        team.paused = True  # data kept; schedules skip paused teams
+        await rt.apply(update, lambda s: membership.bot_left(s, chat.id))
 
 
 # --- /setup -----------------------------------------------------------------------------
@@ -107,11 +85,11 @@ async def setup(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = runtime_of(context)
     chat = update.effective_chat
     team = await rt.read(lambda s: teams.ensure_team(s, chat.id, chat.title or "", rt.settings.timezone))
-    title = (chat.title or "this group")[:40]
+    title = (chat.title or texts.CHAT_TITLE_MISSING)[:40]
     keyboard = InlineKeyboardMarkup(
         [
-            [_button(f"Use “{title}”", team.id, "n.chat")],
-            [_button("Type another name", team.id, "n.type")],
+            [_button(texts.use_chat_title(title), team.id, "n.chat")],
+            [_button(texts.TYPE_ANOTHER_NAME, team.id, "n.type")],
         ]
     )
     await message.reply_html(welcome.SETUP_NAME, reply_markup=keyboard)
@@ -127,7 +105,7 @@ async def on_setup_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     team = await rt.read(lambda s: teams.team_for_chat(s, chat.id))
     if team is None or team.id != press.ref:
         log.warning("setup button refused: wrong chat")
-        await query.answer("That button belongs to another chat.", show_alert=True)
+        await query.answer(texts.WRONG_CHAT, show_alert=True)
         return
     if not await is_admin(update, context):
         await query.answer(welcome.NOT_ADMIN, show_alert=True)
@@ -135,18 +113,19 @@ async def on_setup_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     step, _, choice = press.arg.partition(".")
     message = query.message
     if step == "n" and choice == "chat":
-        await rt.apply(update, lambda s: _set(s, team.id, name=(chat.title or "Our team")[:64]))
+        await rt.apply(update, lambda s: teams.set_up_step(s, team.id, name=(chat.title or texts.TEAM_NAME_MISSING)[:64]))
         await query.answer()
         await _ask_framework(message, team.id)
     elif step == "n" and choice == "type":
         await query.answer()
         prompt = await message.reply_html(
-            welcome.SETUP_NAME_TYPE, reply_markup=ForceReply(selective=True, input_field_placeholder="Team name")
+            welcome.SETUP_NAME_TYPE,
+            reply_markup=ForceReply(selective=True, input_field_placeholder=texts.TEAM_NAME_PLACEHOLDER),
         )
         await _wait_for(rt, update, team.id, prompt, "setup-name")
     elif step == "f" and choice in SETUP_VARIANTS:
-        await rt.apply(update, lambda s: _set(s, team.id, framework_variant=choice))
-        await query.answer(VARIANT_LABELS[choice])
+        await rt.apply(update, lambda s: teams.set_up_step(s, team.id, framework_variant=choice))
+        await query.answer(texts.VARIANT_LABELS[choice])
         await _ask_timezone(message, team.id, rt.settings.timezone)
     elif step == "z" and choice == "type":
         await query.answer()
@@ -156,20 +135,17 @@ async def on_setup_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await _wait_for(rt, update, team.id, prompt, "setup-timezone")
     elif step == "z" and choice.isdigit() and int(choice) < len(_timezone_choices(rt.settings.timezone)):
         zone = _timezone_choices(rt.settings.timezone)[int(choice)]
-        await rt.apply(update, lambda s: _set(s, team.id, timezone=zone))
+        await rt.apply(update, lambda s: teams.set_up_step(s, team.id, timezone=zone))
         await query.answer(zone)
         await _ask_write_in(message, team.id)
     elif step == "w" and choice in ("none", "rel"):
         customisation = example_relationships() if choice == "rel" else Customisation()
-        done = await rt.apply(
-            update,
-            lambda s: _finish(s, team.id, customisation.model_dump(mode="json")),
-        )
-        await query.answer("Done")
-        await message.reply_html(done)
+        done = await rt.apply(update, lambda s: teams.finish_setup(s, team.id, customisation.model_dump(mode="json")))
+        await query.answer(texts.SETUP_DONE_ALERT)
+        await message.reply_html(_setup_done_message(done))
     else:
         log.warning("setup button refused: unknown choice")
-        await query.answer("That button doesn't work any more.", show_alert=True)
+        await query.answer(texts.BUTTON_GONE, show_alert=True)
 
 
 def _timezone_choices(default: str) -> list[str]:
@@ -177,36 +153,27 @@ def _timezone_choices(default: str) -> list[str]:
 
 
 async def _ask_framework(message, team_id: int) -> None:
-    rows = [[_button(VARIANT_LABELS[v] + (" ✓" if v == "pies2" else ""), team_id, f"f.{v}")] for v in SETUP_VARIANTS]
+    rows = [[_button(texts.recommended(texts.VARIANT_LABELS[v], v == "pies2"), team_id, f"f.{v}")] for v in SETUP_VARIANTS]
     await message.reply_html(welcome.SETUP_FRAMEWORK, reply_markup=InlineKeyboardMarkup(rows))
 
 
 async def _ask_timezone(message, team_id: int, default: str) -> None:
     choices = _timezone_choices(default)
-    rows = [[_button(zone + (" ✓" if i == 0 else ""), team_id, f"z.{i}")] for i, zone in enumerate(choices)]
-    rows.append([_button("Another time zone", team_id, "z.type")])
+    rows = [[_button(texts.recommended(zone, i == 0), team_id, f"z.{i}")] for i, zone in enumerate(choices)]
+    rows.append([_button(texts.ANOTHER_TIME_ZONE, team_id, "z.type")])
     await message.reply_html(welcome.SETUP_TIMEZONE, reply_markup=InlineKeyboardMarkup(rows))
 
 
 async def _ask_write_in(message, team_id: int) -> None:
     rows = [
-        [_button("No, just PIEs 2.0 ✓", team_id, "w.none")],
-        [_button("Add Relationships", team_id, "w.rel")],
+        [_button(texts.NO_WRITE_IN, team_id, "w.none")],
+        [_button(texts.ADD_RELATIONSHIPS, team_id, "w.rel")],
     ]
     await message.reply_html(welcome.SETUP_WRITE_IN, reply_markup=InlineKeyboardMarkup(rows))
 
 
-def _set(session, team_id: int, **fields) -> None:
-    team = session.get(Team, team_id)
-    for key, value in fields.items():
-        setattr(team, key, value)
-
-
-def _finish(session, team_id: int, customisation: dict) -> str:
-    team = session.get(Team, team_id)
-    team.customisation = customisation
-    team.set_up = True
-    framework = shared_framework(team.framework_variant, customisation or None)
+def _setup_done_message(team) -> str:
+    framework = shared_framework(team.framework_variant, team.customisation or None)
     own = [t.name for t in framework.themes if t.written_in]
     return welcome.setup_done(team.name, VARIANTS.get(team.framework_variant, team.framework_variant), team.timezone, own)
 
@@ -214,10 +181,7 @@ def _finish(session, team_id: int, customisation: dict) -> str:
 async def _wait_for(rt, update: Update, team_id: int, prompt, purpose: str) -> None:
     # Any admin may answer, an anonymous one too (whose reply comes from the group itself),
     # so what is awaited belongs to the prompt message, not to the person who pressed.
-    def store(session):
-        session.add(Prompt(chat_id=prompt.chat_id, message_id=prompt.message_id, team_id=team_id, purpose=purpose))
-
-    await rt.apply(update, store)
+    await rt.apply(update, lambda s: teams.await_setup_reply(s, prompt.chat_id, prompt.message_id, team_id, purpose))
 
 
 async def on_setup_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -227,14 +191,7 @@ async def on_setup_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return False
     rt = runtime_of(context)
     chat_id, replied_to = update.effective_chat.id, message.reply_to_message.message_id
-
-    def read_prompt(session):
-        prompt = session.exec(
-            select(Prompt).where(Prompt.chat_id == chat_id, Prompt.message_id == replied_to)
-        ).first()
-        return (prompt.purpose, prompt.team_id) if prompt and prompt.purpose.startswith("setup-") else None
-
-    awaited = await rt.read(read_prompt)
+    awaited = await rt.read(lambda s: teams.awaited_setup_reply(s, chat_id, replied_to))
     if awaited is None:
         return False
     purpose, team_id = awaited
@@ -246,7 +203,7 @@ async def on_setup_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         if not 1 <= len(text) <= 64:
             await message.reply_html(welcome.BAD_NAME)
             return True
-        await rt.apply(update, lambda s: _set(s, team_id, name=text))
+        await rt.apply(update, lambda s: teams.set_up_step(s, team_id, name=text))
         await _ask_framework(message, team_id)
     elif purpose == "setup-timezone":
         try:
@@ -254,7 +211,7 @@ async def on_setup_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         except (ZoneInfoNotFoundError, ValueError):
             await message.reply_html(welcome.BAD_TIMEZONE)
             return True
-        await rt.apply(update, lambda s: _set(s, team_id, timezone=text))
+        await rt.apply(update, lambda s: teams.set_up_step(s, team_id, timezone=text))
         await _ask_write_in(message, team_id)
     return True
 
@@ -269,30 +226,21 @@ async def join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     user = update.effective_user
     if user is None or user.is_bot or message.sender_chat is not None:
-        await message.reply_html("To join, write /join as yourself rather than as the group.")
+        await message.reply_html(texts.JOIN_AS_YOURSELF)
         return
     rt = runtime_of(context)
     chat_id = update.effective_chat.id
-
-    def work(session):
-        team = teams.team_for_chat(session, chat_id)
-        if team is None or not team.set_up:
-            return None
-        member, new = teams.join(session, team, user.id, user.first_name)
-        return team.id, team.name, new
-
     try:
-        joined = await rt.apply(update, work)
+        joined = await rt.apply(update, lambda s: membership.join_in_chat(s, chat_id, user.id, user.first_name))
     except AlreadyDone:
         return
     if joined is None:
         await message.reply_html(welcome.NOT_SET_UP)
         return
-    team_id, team_name, new = joined
-    payload = links.sign(rt.settings.secret_bytes(), "j", team_id, user.id)
+    payload = links.sign(rt.settings.secret_bytes(), "j", joined.team_id, user.id)
     url = f"https://t.me/{context.bot.username}?start={payload}"
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(welcome.OPEN_PRIVATE, url=url)]])
-    await message.reply_html(welcome.joined(user.first_name, team_name, new), reply_markup=keyboard)
+    await message.reply_html(welcome.joined(user.first_name, joined.team_name, joined.new), reply_markup=keyboard)
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -325,17 +273,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _open_private(update: Update, context: ContextTypes.DEFAULT_TYPE, grant: links.Grant) -> None:
     rt = runtime_of(context)
     user = update.effective_user
-
-    def work(session):
-        team = session.get(Team, grant.ref)
-        if team is None:
-            return None
-        member, _ = teams.join(session, team, user.id, user.first_name)
-        member.private_chat = True
-        return team.name
-
     try:
-        name = await rt.apply(update, work)
+        name = await rt.apply(update, lambda s: membership.open_private_chat(s, grant.ref, user.id, user.first_name))
     except AlreadyDone:
         return
     await update.effective_message.reply_html(welcome.private_opened(name) if name else welcome.BAD_LINK)

@@ -47,11 +47,6 @@ async def _edit(query, text: str) -> None:
             raise
 
 
-async def _refuse(query, text: str, reason: str) -> None:
-    log.warning("privacy button refused: %s", reason)
-    await query.answer(text, show_alert=True)
-
-
 # --- /mydata ------------------------------------------------------------------------------
 
 
@@ -64,7 +59,7 @@ async def mydata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     data = await runtime_of(context).read(lambda s: privacy.export_member(s, user_id))
     document = json.dumps(data, indent=2, ensure_ascii=False).encode()
     await context.bot.send_document(
-        update.effective_chat.id, document=document, filename="piebot-my-data.json", caption=texts.MYDATA_CAPTION
+        update.effective_chat.id, document=document, filename=texts.MYDATA_FILENAME, caption=texts.MYDATA_CAPTION
     )
 
 
@@ -93,14 +88,16 @@ async def on_forget_press(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     user_id = query.from_user.id
     if not _private(update) or press.ref != user_id or update.effective_chat.id != user_id:
-        await _refuse(query, texts.NOT_YOURS, "not the person's own button")
+        log.warning("privacy button refused: not the person's own button")
+        await query.answer(texts.NOT_YOURS, show_alert=True)
         return
     if press.arg == "n":
         await query.answer()
         await _edit(query, texts.FORGET_KEPT)
         return
     if press.arg != "y":
-        await _refuse(query, texts.BUTTON_GONE, "unknown choice")
+        log.warning("privacy button refused: unknown choice")
+        await query.answer(texts.BUTTON_GONE, show_alert=True)
         return
     try:
         counts = await runtime_of(context).apply(update, lambda s: privacy.forget_member(s, user_id))
@@ -132,7 +129,7 @@ async def _admin_team(update: Update, context: ContextTypes.DEFAULT_TYPE):
 
 
 def _retention_keyboard(team_id: int) -> InlineKeyboardMarkup:
-    rows = [[InlineKeyboardButton(f"{d} days", callback_data=callbacks.encode("kp", team_id, str(d)))]
+    rows = [[InlineKeyboardButton(texts.retention_choice(d), callback_data=callbacks.encode("kp", team_id, str(d)))]
             for d in RETENTION_CHOICES]
     rows.append([InlineKeyboardButton(texts.RETENTION_KEEP, callback_data=callbacks.encode("kp", team_id, "0"))])
     return InlineKeyboardMarkup(rows)
@@ -189,15 +186,18 @@ async def _pressed_team(update: Update, context: ContextTypes.DEFAULT_TYPE):
     if press is None:
         return None
     if not in_group(update):
-        await _refuse(query, texts.BUTTON_GONE, "not in a group")
+        log.warning("privacy button refused: not in a group")
+        await query.answer(texts.BUTTON_GONE, show_alert=True)
         return None
     chat_id = update.effective_chat.id
     team = await runtime_of(context).read(lambda s: teams.team_for_chat(s, chat_id))
     if team is None or team.id != press.ref:
-        await _refuse(query, texts.BUTTON_GONE, "wrong chat")
+        log.warning("privacy button refused: wrong chat")
+        await query.answer(texts.BUTTON_GONE, show_alert=True)
         return None
     if not await is_admin(update, context):
-        await _refuse(query, NOT_ADMIN, "not an admin")
+        log.warning("privacy button refused: not an admin")
+        await query.answer(NOT_ADMIN, show_alert=True)
         return None
     return press, team
 
@@ -209,7 +209,8 @@ async def on_retention_press(update: Update, context: ContextTypes.DEFAULT_TYPE)
     press, team = found
     query = update.callback_query
     if press.arg not in {str(d) for d in (0, *RETENTION_CHOICES)}:
-        await _refuse(query, texts.BUTTON_GONE, "unknown choice")
+        log.warning("privacy button refused: unknown choice")
+        await query.answer(texts.BUTTON_GONE, show_alert=True)
         return
     days = int(press.arg) or None
     try:
@@ -232,7 +233,8 @@ async def on_delete_press(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await _edit(query, texts.DELETE_KEPT)
         return
     if press.arg != "y":
-        await _refuse(query, texts.BUTTON_GONE, "unknown choice")
+        log.warning("privacy button refused: unknown choice")
+        await query.answer(texts.BUTTON_GONE, show_alert=True)
         return
     try:
         await runtime_of(context).apply(update, lambda s: privacy.delete_team(s, team.id))

@@ -439,7 +439,7 @@ def team_views(session: Session, round_id: int) -> TeamViews:
     return TeamViews(found.round, found.team, found.framework, elements=elements, ratings=ratings)
 
 
-def team_view_setter(session: Session, round_id: int, user_id: int) -> tuple[int, bool] | None:
+def team_view_rights(session: Session, round_id: int, user_id: int) -> tuple[int, bool] | None:
     """(the team's chat id, whether this person facilitates it) for an own-time round; None otherwise."""
     round_ = session.get(Round, round_id)
     if round_ is None or round_.mode != "async":

@@ -69,7 +69,7 @@ async def on_team_view_press(update: Update, context: ContextTypes.DEFAULT_TYPE)
     chat = update.effective_chat
     user_id = query.from_user.id
 
-    found = await rt.read(lambda s: walks.team_view_setter(s, press.ref, user_id))
+    found = await rt.read(lambda s: walks.team_view_rights(s, press.ref, user_id))
     if found is None or found[0] != chat.id:
         log.warning("team view button refused: wrong chat or round")
         await query.answer(refusals.BUTTON_EXPIRED, show_alert=True)

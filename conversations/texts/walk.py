@@ -127,6 +127,25 @@ def team_views_prompt(names: list[str], set_count: int) -> str:
 
 
 TEAM_VIEWS_DONE = "All team views are set — thank you."
+TAKE_PART = "Take part in private"
+TEAM_VIEW_QUESTION = "What does the team agree on?"
+ALL_ELEMENTS = "← all elements"
+
+
+def team_views_list(names: list[str], set_count: int) -> str:
+    text = team_views_prompt(names, set_count)
+    return f"{text}\n\n{TEAM_VIEWS_DONE}" if set_count == len(names) else text
+
+
+def team_view_choice(element_name: str, team_view: str | None) -> str:
+    """A button of the list: the element, and the team view once it is set."""
+    return f"{element_name} ✓ {team_view}" if team_view is not None else element_name
+
+
+def team_view_card(element_name: str, spread: str, question: str) -> str:
+    """One element's views and what to choose next (`spread` and `question` are safe HTML already)."""
+    return f"<b>{html.escape(element_name)}</b>\n\n{spread}\n\n{question}"
+
 
 # ---------------------------------------------------------------- the private walk
 
@@ -138,6 +157,18 @@ TAP_THE_SCALE = "Tap a place on the scale above — or “Not sure — skip”."
 SKIPPED = "<i>Skipped.</i>"
 ANSWER_KEPT = "<i>Thank you — kept.</i>"
 STOPPED = "<i>Stopped here for now.</i>"
+START_THIS_ONE = "Start this one"
+CARRY_ON = "Carry on"
+
+
+def round_choice(team_name: str, title: str) -> str:
+    """A button to choose between open rounds: the team, and what the round is about."""
+    return f"{team_name} · {title.removeprefix('PIE check: ')}"
+
+
+def with_note(prompt: str, note: str) -> str:
+    """A walk question with a line under it: what was chosen, or the positions to choose from."""
+    return f"{prompt}\n\n{note}"
 
 
 def bead_placed(description: str) -> str:

@@ -12,8 +12,10 @@ each person in their own time in a private chat.
 
 Modules: assess (the wizard, /facilitator, /status, /next /back /skip /pause /resume /close, /withdraw,
 and register), card (the live card and its editor), live (presses on the card), answers (replies to the
-stage questions and private messages), teamview (team views after an own-time round), walk (the
-own-time round), summary (the end of a round).
+stage questions and private messages), teamview (team views after an own-time round), summary (the
+end of a round). The own-time round: walk (what people do in their walk, and register), walk_steps
+(what they see of it), walk_status (the group's status message), walk_rounds (opening, closing,
+deadlines and nudges), walk_teamviews (the team views after it), walk_messages (what they share).
 
 Handlers registered (assess.register and walk.register): commands /assess /facilitator /status
 /withdraw /next /back /skip /pause /resume /close; buttons "as" (wizard), "fa" (facilitator), "rt"

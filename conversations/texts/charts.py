@@ -1,7 +1,13 @@
-"""What the bot says around charts, reports and exports (HTML; user strings escaped here)."""
+"""Charts in words: what the bot says around charts, reports and exports (HTML; user strings escaped
+here), what the results call things, and every word drawn on or under a chart picture (plain text).
+
+Imported by the chart renderers in their worker processes: keep it free of anything heavier than the
+standard library.
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from html import escape
 
 GROUP_ONLY = "Charts belong to a team: use /chart, /report or /export in your team's group."
@@ -16,6 +22,23 @@ MENU_LATEST = "Profile and spread show the round closed {date}."
 MENU_NO_ROUND = "Profile and spread appear when the first round closes."
 MENU_ONE_ROUND = "How far we've travelled appears once a second round has closed."
 MENU_NO_CHECKINS = "Check-in trends appear after the first check-in closes."
+PROFILE_BUTTON = "Where we are now"
+SPREAD_BUTTON = "How far apart we are"
+DISTANCE_BUTTON = "How far we've travelled"
+ACTIONS_BUTTON = "Our actions"
+
+
+def trend_button(element: str) -> str:
+    return f"{element[:40]} over time"
+
+
+def round_button(closed_on: str, round_id: int, ticked: bool = False) -> str:
+    return f"{closed_on} · round {round_id}" + (" ✓" if ticked else "")
+
+
+def last_two_button(before: str, after: str) -> str:
+    return f"The last two ({before} → {after})"
+
 
 PICK_FROM = "📏 <b>How far we've travelled</b>\nCompare from which round? (The last two are ticked.)"
 PICK_TO = "📏 <b>How far we've travelled</b>\nFrom the round closed {date}, to which round?"
@@ -59,3 +82,29 @@ EXPORT_CAPTIONS = {
     "checkins.csv": "Check-ins: date, how many answered, middle, lowest and highest.",
     "actions.csv": "Actions: what, who, by when, status.",
 }
+
+
+# ---------------------------------------------------------------- what the results call things
+
+# Elements a team has since hidden or that its framework no longer knows.
+OTHER_THEME = "No longer in our framework"
+NO_THEME = "Whole round"
+# What a file without words shows as, so a photo of the noticeboard still counts as evidence.
+FILE_WORDS = {"photo": "(a photo)", "voice": "(a voice note)", "document": "(a document)"}
+
+
+def held_back(count: int) -> str:
+    return f"({count} note{'s' if count != 1 else ''} given privately, kept within the team)"
+
+
+# ---------------------------------------------------------------- dates on charts, reports and buttons
+
+
+def nice_date(day: date | None) -> str:
+    if day is None:
+        return "still open"
+    return f"{day.day} {day:%b %Y}"
+
+
+def round_name(closed_on: date | None) -> str:
+    return "the open round" if closed_on is None else f"the round closed {nice_date(closed_on)}"

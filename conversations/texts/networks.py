@@ -1,5 +1,9 @@
 """What piebot says about organisations and local networks: creating one, inviting teams, joining,
-sharing choices, leaving, and the lead's overview."""
+sharing choices, leaving, and the lead's overview (in messages, and drawn on its charts).
+
+Imported by the chart renderers in their worker processes: keep it free of anything heavier than the
+standard library.
+"""
 
 from __future__ import annotations
 
@@ -44,10 +48,59 @@ def invitation(name: str, code: str) -> str:
 
 
 NOT_LEAD = "That network isn't yours to look at."
+
+
+def overview_button(network: str) -> str:
+    return f"📊 Overview · {network[:28]}"
+
+
+def invite_button(network: str) -> str:
+    return f"✉️ Invite a team · {network[:28]}"
+
+
+PUTTING_TOGETHER = "Putting the overview together…"
+BUTTON_GONE = "That button doesn't work any more."
+
+
+def overview_pdf_caption(network: str) -> str:
+    return f"The overview of <b>{escape(network)}</b> as a PDF."
+
+
 BAD_CODE = ("That invitation code doesn't look right. Ask the network lead to send a new one, and paste it "
             "whole: <code>/acceptnetwork CODE</code>")
 CODE_NEEDED = "Add the invitation code the network lead sent you: <code>/acceptnetwork CODE</code>"
 NOT_SET_UP = "Set the team up first with /setup, then accept the invitation."
+ONLY_ADMIN_ACCEPTS = "Only a group admin can accept an invitation. Ask one of your admins."
+ONLY_ADMIN_CHOOSES = "Only a group admin can choose."
+ONLY_ADMIN_SHARES = "Only a group admin can change what the team shares."
+ONLY_ADMIN_LEAVES = "Only a group admin can take the team out of a network."
+SHOW_NAME = "Show our name"
+HIDE_NAME = "Hide our name"
+STAY_ANONYMOUS = "Stay anonymous"
+DONE = "Done"
+CHANGED = "Changed"
+LEFT = "Left"
+
+
+def already_in(network: str) -> str:
+    return f"This team is already in <b>{escape(network)}</b>. See /networks."
+
+
+def name_button(anonymous: bool) -> str:
+    return SHOW_NAME if anonymous else HIDE_NAME
+
+
+def service_users_button(shared: bool) -> str:
+    return ("Stop sharing" if shared else "Share") + " service users' views"
+
+
+def private_answers_button(shared: bool) -> str:
+    return ("Stop sharing" if shared else "Share") + " private answers"
+
+
+def leave_button(network: str) -> str:
+    return f"Leave {network[:40]}"
+
 
 
 def accept_question(network: str, team: str) -> str:
@@ -93,6 +146,33 @@ def left(network: str) -> str:
 
 
 ONLY_STARTER = "Only the admin who sent /acceptnetwork can choose. They can send it again."
+
+# Refusals from piebot.storage.networks, shown as they are (plain text, in an alert or as a reply).
+NETWORK_GONE = "That network doesn't exist any more."
+INVITATION_SPENT = "That invitation has been used already. Ask the network lead for a new one."
+NOT_IN_NETWORK = "This team isn't in that network any more."
+
+
+def name_limits(limit: int) -> str:
+    return f"Please give the network a name of 1 to {limit} characters."
+
+
+def already_in_alert(network: str) -> str:
+    return f"This team is already in {network}."
+
+
+# How the network knows a team: its name, or an alias that says nothing about the order of joining.
+UNNAMED_TEAM = "A team"
+
+
+def alias(letters: str) -> str:
+    return f"Team {letters}"
+
+
+# What an action that depends on others is about, when it names no canonical element.
+OWN_ELEMENT = "one of the team's own elements"
+WHOLE_SERVICE = "the whole service"
+
 
 
 def overview_intro(network: str, teams: list[str], anonymous: int, other: list[str], own: int) -> str:

@@ -18,7 +18,6 @@ from sqlmodel import Session, select
 from conversations.texts import charts as texts
 from framework import Framework, shared_framework
 from piebot.charts.data import (
-    DEFAULT_LEVEL_LABELS,
     ActionRow,
     CheckInPoint,
     CheckInSeries,
@@ -97,7 +96,7 @@ class Names:
     @property
     def level_labels(self) -> list[str]:
         labels = [level.label for level in self.framework.scale.levels]
-        return labels or list(DEFAULT_LEVEL_LABELS)
+        return labels or list(texts.DEFAULT_LEVEL_LABELS)
 
 
 def names_for(team: Team, framework: Framework | None = None) -> Names:

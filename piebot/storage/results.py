@@ -1,4 +1,5 @@
-"""From database rows to the charts' plain dataclasses, for one team.
+"""From database rows to the charts' plain dataclasses, for one team, and what a team has to chart (the
+facts /chart, /report and /export decide on).
 
 Names leave the database only for named rounds: an anonymous round's ratings carry no member to
 begin with, and its action owners are dropped here too, so no chart, report or export built on these

@@ -10,7 +10,7 @@ views, ~96,000 ratings), so indexes have to pick the right rows out of many.
   and report's `piebot.storage.results.round_result` (the same round with evidence) is shown too.
 - Network overview: the latest agreed team view (and the one before) of every canonical element for
   each of the network's 200 teams, in one query: the networks feature's own
-  `piebot.storage.networks._team_views`. Goal <= 200 ms. Its whole `network_overview` (team views,
+  `piebot.storage.network_overview._team_views`. Goal <= 200 ms. Its whole `network_overview` (team views,
   individual views, check-ins, hindrances, shared actions: seven queries) is shown against the same
   goal.
 
@@ -139,7 +139,7 @@ def measure_engine(name: str, url: str, smoke: bool) -> list[dict]:
     db = Database(url)
     db.upgrade()
     ids = seed(db, **sizes)
-    from piebot.storage.networks import _team_views, canonical_ids, network_overview
+    from piebot.storage.network_overview import _team_views, canonical_ids, network_overview
     from piebot.storage.results import round_result
     from piebot.telegram.rounds.summary import summary_text
 

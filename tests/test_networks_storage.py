@@ -12,6 +12,7 @@ from piebot.charts.levels import levels_side_by_side
 from piebot.storage import networks, rounds, teams
 from piebot.storage.db import session_scope
 from piebot.storage.models import NetworkMembership
+from piebot.storage.network_overview import network_overview
 
 SECRET = b"test-secret"
 
@@ -57,11 +58,11 @@ def test_overview_takes_the_same_few_queries_for_3_or_30_teams(db):
             add_team(s, n, small)
         for n in range(3, 33):
             add_team(s, n, large, anonymous=n % 2 == 0)
-    few = count_queries(db, lambda s: networks.network_overview(s, small, SECRET))
-    many = count_queries(db, lambda s: networks.network_overview(s, large, SECRET))
+    few = count_queries(db, lambda s: network_overview(s, small, SECRET))
+    many = count_queries(db, lambda s: network_overview(s, large, SECRET))
     assert few == many <= 8
     with session_scope(db) as s:
-        overview = networks.network_overview(s, large, SECRET)
+        overview = network_overview(s, large, SECRET)
     assert len(overview.teams) == 30 and overview.anonymous_teams == 15
     pathways = overview.element("pathways")
     assert len(pathways.views) == 30 and all(v.value == 10 and v.previous == 8 for v in pathways.views)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+from conversations.texts.charts import OTHER_THEME
 from framework import example_relationships
 from piebot.charts import spread, team_profile
 from piebot.storage import rounds, teams
@@ -18,7 +19,6 @@ from piebot.storage.models import (
     Team,
 )
 from piebot.storage.results import (
-    OTHER_THEME,
     action_rows,
     checkin_points,
     export_rows,

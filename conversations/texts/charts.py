@@ -1,7 +1,13 @@
-"""What the bot says around charts, reports and exports (HTML; user strings escaped here)."""
+"""Charts in words: what the bot says around charts, reports and exports (HTML; user strings escaped
+here), what the results call things, and every word drawn on or under a chart picture (plain text).
+
+Imported by the chart renderers in their worker processes: keep it free of anything heavier than the
+standard library.
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from html import escape
 
 GROUP_ONLY = "Charts belong to a team: use /chart, /report or /export in your team's group."
@@ -16,6 +22,23 @@ MENU_LATEST = "Profile and spread show the round closed {date}."
 MENU_NO_ROUND = "Profile and spread appear when the first round closes."
 MENU_ONE_ROUND = "How far we've travelled appears once a second round has closed."
 MENU_NO_CHECKINS = "Check-in trends appear after the first check-in closes."
+PROFILE_BUTTON = "Where we are now"
+SPREAD_BUTTON = "How far apart we are"
+DISTANCE_BUTTON = "How far we've travelled"
+ACTIONS_BUTTON = "Our actions"
+
+
+def trend_button(element: str) -> str:
+    return f"{element[:40]} over time"
+
+
+def round_button(closed_on: str, round_id: int, ticked: bool = False) -> str:
+    return f"{closed_on} · round {round_id}" + (" ✓" if ticked else "")
+
+
+def last_two_button(before: str, after: str) -> str:
+    return f"The last two ({before} → {after})"
+
 
 PICK_FROM = "📏 <b>How far we've travelled</b>\nCompare from which round? (The last two are ticked.)"
 PICK_TO = "📏 <b>How far we've travelled</b>\nFrom the round closed {date}, to which round?"
@@ -59,3 +82,292 @@ EXPORT_CAPTIONS = {
     "checkins.csv": "Check-ins: date, how many answered, middle, lowest and highest.",
     "actions.csv": "Actions: what, who, by when, status.",
 }
+
+
+# ---------------------------------------------------------------- what the results call things
+
+# Elements a team has since hidden or that its framework no longer knows.
+OTHER_THEME = "No longer in our framework"
+NO_THEME = "Whole round"
+# What a file without words shows as, so a photo of the noticeboard still counts as evidence.
+FILE_WORDS = {"photo": "(a photo)", "voice": "(a voice note)", "document": "(a document)"}
+
+
+def held_back(count: int) -> str:
+    return f"({count} note{'s' if count != 1 else ''} given privately, kept within the team)"
+
+
+# ---------------------------------------------------------------- dates on charts, reports and buttons
+
+
+def nice_date(day: date | None) -> str:
+    if day is None:
+        return "still open"
+    return f"{day.day} {day:%b %Y}"
+
+
+def round_name(closed_on: date | None) -> str:
+    return "the open round" if closed_on is None else f"the round closed {nice_date(closed_on)}"
+
+
+def day_and_month(day: date) -> str:
+    """A check-in's date under the trend, when there are few of them."""
+    return f"{day.day} {day:%b}"
+
+
+# ---------------------------------------------------------------- on every chart
+
+# The scale's level names when a framework has none of its own.
+DEFAULT_LEVEL_LABELS = ("Level 1", "Level 2", "Level 3", "Level 4")
+
+
+def level_fallback(level: int) -> str:
+    return f"Level {level}"
+
+
+def place_label(level_label: str, position: int) -> str:
+    """'<level label>, position p': a place on the 20-place scale in the team's own words."""
+    return f"{level_label}, position {position}"
+
+
+OUR_OWN_SUFFIX = " (our own)"
+TEAM_VIEW = "team view"
+NOT_RATED = "not rated"
+# Fewer answers than this keep an element's beads hidden, so no one's answer can be picked out.
+TOO_FEW = "fewer than 3 answers — not shown"
+TOO_FEW_LONG = "fewer than 3 answers — not shown, to keep answers anonymous"
+
+
+def not_rated(names: list[str]) -> str:
+    return "Not rated: " + ", ".join(names) + "."
+
+
+def biggest_move(name: str, change: int, before: int, after: int) -> str:
+    return f"Biggest move: {name}, {'up' if change > 0 else 'down'} {abs(change)} (from {before} to {after})."
+
+
+# ---------------------------------------------------------------- the team profile
+
+NO_ELEMENTS_FOR_PROFILE = "This round has no elements yet, so there is no team profile to show."
+NO_TEAM_VIEW_FOR_PROFILE = (
+    "The team has not agreed a view on any element yet. The profile appears once the team "
+    "places its first bead."
+)
+PROFILE_TITLE = "Where our team is now"
+TEAM_VIEW_NOW = "team view now"
+LAST_ROUND = "last round"
+OUR_OWN = "our own"
+
+
+def profile_subtitle(team: str, round_name: str) -> str:
+    return f"{team} · {round_name}"
+
+
+def profile_intro(team: str, round_name: str) -> str:
+    return (f"Where {team or 'our team'} is now, {round_name}: "
+            f"team view of each element on the 20-place PIE scale (1 = start of the first level).")
+
+
+def furthest_and_earliest(top: str, top_view: int, top_place: str, low: str, low_view: int) -> str:
+    return f"Furthest along: {top} at {top_view} ({top_place}). Earliest: {low} at {low_view}."
+
+
+def since_last_round(up: int, down: int, held: int) -> str:
+    return f"Since last round: {up} moved up, {down} moved down, {held} held."
+
+
+def own_elements(count: int) -> str:
+    return f"{count} of the elements are our own, written in by the team."
+
+
+def each_view(views: list[tuple[str, int | None]]) -> str:
+    """Every element's team view, in the caption's closing line."""
+    return "Each: " + "; ".join(f"{name} {view if view else NOT_RATED}" for name, view in views) + "."
+
+
+# ---------------------------------------------------------------- distance travelled
+
+NO_ELEMENTS_FOR_DISTANCE = "There are no elements in either round yet, so there is no distance to show."
+NO_DISTANCE_YET = (
+    "No element has a team view in both rounds yet, so there is no distance travelled to show. "
+    "It appears after the team has rated the same element twice."
+)
+DISTANCE_TITLE = "How far we have travelled"
+NOT_RATED_BOTH = "not rated both times"
+
+
+def distance_subtitle(before: str, after: str) -> str:
+    return f"Team view, {before} to {after}"
+
+
+def held_at(view: int | None) -> str:
+    return f"held at {view}"
+
+
+def distance_intro(before: str, after: str, up: int, down: int, held: int, missing: int) -> str:
+    return (f"How far we have travelled: team view from {before} to "
+            f"{after}. {up} moved up, {down} moved down, {held} held, "
+            f"{missing} not rated both times.")
+
+
+def moved_up(moves: list[tuple[str, int]]) -> str:
+    return "Moved up: " + ", ".join(f"{name} +{change}" for name, change in moves) + "."
+
+
+def moved_down(moves: list[tuple[str, int]]) -> str:
+    return "Moved down: " + ", ".join(f"{name} −{abs(change)}" for name, change in moves) + "."
+
+
+def held(names: list[str]) -> str:
+    return "Held: " + ", ".join(names) + "."
+
+
+def not_rated_both(names: list[str]) -> str:
+    return "Not rated both times: " + ", ".join(names) + "."
+
+
+# ---------------------------------------------------------------- the spread
+
+
+def spread_too_few(least: int) -> str:
+    return (f"Fewer than {least} people answered each element, so the spread is "
+            "not shown, to keep answers anonymous.")
+
+
+NO_BEADS_FOR_SPREAD = "Nobody has placed a bead in this round yet, so there is no spread to show."
+SPREAD_TITLE = "How far apart our views are"
+ONE_ANSWER = "one answer"
+
+
+def spread_subtitle(round_name: str) -> str:
+    return f"Most different first · {round_name}"
+
+
+def spread_intro(round_name: str, answered: int) -> str:
+    return (f"How far apart our views are, {round_name}: each answer is a bead on the "
+            f"20-place scale, most different views first. {answered} people answered.")
+
+
+def too_few_for(names: list[str]) -> str:
+    return f"{TOO_FEW_LONG[0].upper()}{TOO_FEW_LONG[1:]}: " + ", ".join(names) + "."
+
+
+def spread_line(name: str, answers: int, low: int, high: int, middle: str, team_view: int | None) -> str:
+    view = f", team view {team_view}" if team_view is not None else ", no team view yet"
+    if low == high:
+        return f"{name}: all {answers} answers at {low}{view}."
+    return f"{name}: {answers} answers from {low} to {high} ({high - low} apart), middle {middle}{view}."
+
+
+# ---------------------------------------------------------------- own views beside the team view
+
+
+def levels_too_few(least: int) -> str:
+    return (f"Fewer than {least} people answered each element and there is no team "
+            "view yet, so there is nothing to show side by side.")
+
+
+NO_BEADS_FOR_LEVELS = "Nobody has placed a bead in this round yet, so there is nothing to show side by side."
+LEVELS_TITLE = "Our own views and our team view"
+ONE_PERSONS_VIEW = "one person's view"
+SERVICE_USERS = "service users"
+DIFFER_MOST = "differ most"
+
+
+def levels_subtitle(round_name: str) -> str:
+    return f"Differ most highlighted · {round_name}"
+
+
+def levels_intro(round_name: str, answered: int) -> str:
+    return (f"Our own views and our team view, {round_name}: each person's view (no names) "
+            f"beside the view the team agreed. {answered} people answered.")
+
+
+def levels_differ_most(elements: list[tuple[str, str]]) -> str:
+    """(element name, how far apart on average) of the elements whose own views differ most."""
+    return "Differ most: " + "; ".join(
+        f"{name} (own views {apart} places from the team view on average)" for name, apart in elements) + "."
+
+
+def levels_line(name: str, own: tuple[int, int, int, str] | None, team_view: int | None,
+                service_users: tuple[int, str] | None) -> str:
+    """`own`: (how many, lowest, highest, middle) if shown; `service_users`: (people, middle) if shown."""
+    view = f"team view {team_view}" if team_view is not None else "no team view yet"
+    ours = (f"{own[0]} own views from {own[1]} to {own[2]}, middle {own[3]}" if own is not None
+            else "fewer than 3 own views, not shown")
+    theirs = f"; service users: {service_users[0]} people, middle {service_users[1]}" if service_users else ""
+    return f"{name}: {ours}; {view}{theirs}."
+
+
+# ---------------------------------------------------------------- check-ins over time
+
+THIS_ELEMENT = "this element"
+PLACE_ON_SCALE = "place on the scale"
+ANSWERED = "answered"
+MISSED = "missed"
+MIDDLE_ANSWER = "middle answer"
+LOWEST_TO_HIGHEST = "lowest to highest"
+
+
+def no_trend(element: str) -> str:
+    return (f"No check-in answers on {element} yet, so there is no trend to show. "
+            "It appears after the first check-in.")
+
+
+def trend_title(element: str) -> str:
+    return f"{element} over time"
+
+
+def trend_subtitle(first: str, last: str) -> str:
+    return f"Check-ins, {first} to {last}"
+
+
+def trend_intro(element: str, checkins: int, first: str, last: str) -> str:
+    return (f"{element} over time: {checkins} check-in{'s' if checkins != 1 else ''} from {first} to "
+            f"{last} on the 20-place scale.")
+
+
+def trend_latest(day: str, middle: str, low: int | None, high: int | None, answered: int) -> str:
+    return (f"Latest answered, {day}: middle answer {middle}"
+            + (f", answers from {low} to {high}" if low is not None and high is not None else "")
+            + f", {answered} answered.")
+
+
+def trend_first(day: str, middle: str, answered: int, change: float, amount: str) -> str:
+    how = "held" if change == 0 else f"moved {'up' if change > 0 else 'down'} {amount}"
+    return f"First, {day}: middle answer {middle}, {answered} answered. Since then it has {how}."
+
+
+def missed_checkins(days: list[str]) -> str:
+    return f"Missed check-ins ({len(days)}): " + ", ".join(days) + "."
+
+
+def each_checkin(points: list[tuple[str, str | None, int]]) -> str:
+    """(day, middle answer or None when missed, how many answered) of every check-in."""
+    return "Each: " + "; ".join(
+        f"{day} " + (f"{middle} ({answered} answered)" if middle is not None else MISSED)
+        for day, middle, answered in points) + "."
+
+
+# ---------------------------------------------------------------- actions by theme
+
+NO_ACTIONS = "No actions agreed yet. The chart appears once the team agrees its first action."
+ACTIONS_TITLE = "Our actions by theme"
+STATUS_WORDS = {"done": "done", "open": "open", "overdue": "overdue"}
+
+
+def other_themes(count: int) -> str:
+    return f"{count} other themes"
+
+
+def actions_agreed(total: int) -> str:
+    return f"{total} action{'s' if total != 1 else ''} agreed"
+
+
+def actions_intro(total: int, done: int, open_: int, overdue: int) -> str:
+    return f"Our actions by theme: {total} agreed — {done} done, {open_} open, {overdue} overdue."
+
+
+def actions_of_theme(theme: str, counts: dict[str, int]) -> str:
+    parts = [f"{counts[s]} {STATUS_WORDS[s]}" for s in ("done", "open", "overdue") if counts[s]]
+    return f"{theme}: {', '.join(parts)}."

@@ -1,5 +1,9 @@
 """What piebot says about organisations and local networks: creating one, inviting teams, joining,
-sharing choices, leaving, and the lead's overview."""
+sharing choices, leaving, and the lead's overview (in messages, and drawn on its charts).
+
+Imported by the chart renderers in their worker processes: keep it free of anything heavier than the
+standard library.
+"""
 
 from __future__ import annotations
 
@@ -44,10 +48,59 @@ def invitation(name: str, code: str) -> str:
 
 
 NOT_LEAD = "That network isn't yours to look at."
+
+
+def overview_button(network: str) -> str:
+    return f"📊 Overview · {network[:28]}"
+
+
+def invite_button(network: str) -> str:
+    return f"✉️ Invite a team · {network[:28]}"
+
+
+PUTTING_TOGETHER = "Putting the overview together…"
+BUTTON_GONE = "That button doesn't work any more."
+
+
+def overview_pdf_caption(network: str) -> str:
+    return f"The overview of <b>{escape(network)}</b> as a PDF."
+
+
 BAD_CODE = ("That invitation code doesn't look right. Ask the network lead to send a new one, and paste it "
             "whole: <code>/acceptnetwork CODE</code>")
 CODE_NEEDED = "Add the invitation code the network lead sent you: <code>/acceptnetwork CODE</code>"
 NOT_SET_UP = "Set the team up first with /setup, then accept the invitation."
+ONLY_ADMIN_ACCEPTS = "Only a group admin can accept an invitation. Ask one of your admins."
+ONLY_ADMIN_CHOOSES = "Only a group admin can choose."
+ONLY_ADMIN_SHARES = "Only a group admin can change what the team shares."
+ONLY_ADMIN_LEAVES = "Only a group admin can take the team out of a network."
+SHOW_NAME = "Show our name"
+HIDE_NAME = "Hide our name"
+STAY_ANONYMOUS = "Stay anonymous"
+DONE = "Done"
+CHANGED = "Changed"
+LEFT = "Left"
+
+
+def already_in(network: str) -> str:
+    return f"This team is already in <b>{escape(network)}</b>. See /networks."
+
+
+def name_button(anonymous: bool) -> str:
+    return SHOW_NAME if anonymous else HIDE_NAME
+
+
+def service_users_button(shared: bool) -> str:
+    return ("Stop sharing" if shared else "Share") + " service users' views"
+
+
+def private_answers_button(shared: bool) -> str:
+    return ("Stop sharing" if shared else "Share") + " private answers"
+
+
+def leave_button(network: str) -> str:
+    return f"Leave {network[:40]}"
+
 
 
 def accept_question(network: str, team: str) -> str:
@@ -94,6 +147,33 @@ def left(network: str) -> str:
 
 ONLY_STARTER = "Only the admin who sent /acceptnetwork can choose. They can send it again."
 
+# Refusals from piebot.storage.networks, shown as they are (plain text, in an alert or as a reply).
+NETWORK_GONE = "That network doesn't exist any more."
+INVITATION_SPENT = "That invitation has been used already. Ask the network lead for a new one."
+NOT_IN_NETWORK = "This team isn't in that network any more."
+
+
+def name_limits(limit: int) -> str:
+    return f"Please give the network a name of 1 to {limit} characters."
+
+
+def already_in_alert(network: str) -> str:
+    return f"This team is already in {network}."
+
+
+# How the network knows a team: its name, or an alias that says nothing about the order of joining.
+UNNAMED_TEAM = "A team"
+
+
+def alias(letters: str) -> str:
+    return f"Team {letters}"
+
+
+# What an action that depends on others is about, when it names no canonical element.
+OWN_ELEMENT = "one of the team's own elements"
+WHOLE_SERVICE = "the whole service"
+
+
 
 def overview_intro(network: str, teams: list[str], anonymous: int, other: list[str], own: int) -> str:
     names = ", ".join(escape(t) for t in teams) or "none yet"
@@ -123,3 +203,137 @@ def gaps(hinders: list[tuple[str, str, str]], actions: list[tuple[str, str, str]
     if len(text) > 3900:
         text = text[:3800].rsplit("\n", 1)[0] + "\n… the rest is in the PDF."
     return text
+
+
+# ---------------------------------------------------------------- the overview's charts (plain text)
+
+
+def chart_subtitle(network: str, teams: int, made_on: str) -> str:
+    return f"{network} · {teams} teams · {made_on}"
+
+
+def chart_other_templates(teams: list[str]) -> str:
+    return "Left out of comparisons, being on another template: " + ", ".join(teams) + "."
+
+
+def chart_own_elements(teams: int) -> str:
+    return (f"Elements teams wrote in themselves are their own and left out of comparisons "
+            f"({teams} {'team has' if teams == 1 else 'teams have'} some).")
+
+
+ONE_TEAMS_VIEW = "one team's view"
+NO_TEAM_VIEW_YET = "no team view yet"
+NO_COMPARABLE_TEAM = ("No team in this network has a comparable assessment yet. Teams appear here once they "
+                      "accept your invitation and close a round.")
+NOTHING_TO_COMPARE = "None of the teams has closed a round with a team view yet, so there is nothing to compare."
+
+VIEWS_TITLE = "Our teams side by side"
+SPREAD = "spread"
+
+
+def views_intro(network: str, teams: int) -> str:
+    return (f"Our teams side by side, {network}: each team's latest agreed view of each "
+            f"element on the 20-place scale, {teams} teams, listed by name, not by score.")
+
+
+def team_and_view(team: str, value: int) -> str:
+    return f"{team} {value}"
+
+
+def views_line(element: str, values: list[int], spread: int, middle: str, each: list[str]) -> str:
+    """One element's team views in the caption: `each` names every team with its view."""
+    if not values:
+        return f"{element}: no team view yet."
+    if len(values) == 1:
+        return f"{element}: 1 team ({', '.join(each)})."
+    return (f"{element}: {len(values)} teams from {min(values)} to {max(values)} (spread {spread}), "
+            f"middle {middle} ({', '.join(each)}).")
+
+
+DISTANCE_TITLE = "Distance travelled"
+FIRST_VIEW = "first view — a starting point"
+MOVED_UP_LEGEND = "elements moved up"
+MOVED_DOWN_LEGEND = "moved down"
+HELD_LEGEND = "held"
+
+
+def distance_subtitle(subtitle: str) -> str:
+    return "Since each team's previous view · " + subtitle
+
+
+def up_and_held(up: int, held: int) -> str:
+    return f"{up} up, {held} held"
+
+
+def down(count: int) -> str:
+    return f"{count} down"
+
+
+def distance_words(team: str, rated: int, starting: bool, compared: int, up: int, held: int, down: int,
+                   places: int) -> str:
+    """How far one team has moved, in words: never a score."""
+    if rated == 0:
+        return f"{team}: no team view yet."
+    if starting:
+        return f"{team}: first view of {rated} {'element' if rated == 1 else 'elements'} — a starting point."
+    signed = f"{'+' if places > 0 else '−' if places < 0 else ''}{abs(places)}"
+    return (f"{team}: {compared} {'element' if compared == 1 else 'elements'} rated again — "
+            f"{up} moved up, {held} held, {down} moved down ({signed} places in all).")
+
+
+DISTANCE_INTRO = ("Distance travelled since each team's previous view, element by element. Teams are listed by "
+                  "name; a team's first round is its starting point, not a score.")
+
+INDIVIDUAL_HIDDEN = ("Fewer than 3 people answered in each team's latest round, so individual views are "
+                     "not shown, to keep answers anonymous.")
+LEVELS_TITLE = "Individual and team views"
+ONE_PERSONS_VIEW = "one person's view"
+A_TEAMS_VIEW = "a team's agreed view"
+DIFFER_MOST = "differ most"
+
+
+def levels_subtitle(subtitle: str) -> str:
+    return "All teams · " + subtitle
+
+
+LEVELS_INTRO = ("Individual and team views across all teams: each person's own view (no names) beside each "
+                "team's agreed view. Where they differ is a good question to talk about, not a fault.")
+SOME_HIDDEN = ("Some teams had fewer than 3 answers on an element; those individual views are not shown, "
+               "to keep answers anonymous.")
+
+
+def differ_most(elements: list[str]) -> str:
+    return "Differ most: " + "; ".join(elements) + "."
+
+
+def level_words(element: str, people: int, low: int, high: int, middle: str, team_low: int, team_high: int,
+                team_middle: str) -> str:
+    return (f"{element}: {people} people from {low} to {high}, middle "
+            f"{middle}; teams from {team_low} to {team_high}, middle {team_middle}")
+
+
+NO_CHECKINS_ANSWERED = "No team has answered a check-in on Responsiveness yet, so there are no trends to show."
+CHECKINS_TITLE = "Responsiveness check-ins"
+LATEST_CHECKIN = "latest check-in"
+EARLIER_ONES = "earlier ones"
+
+
+def checkins_subtitle(subtitle: str) -> str:
+    return "Latest check-ins per team · " + subtitle
+
+
+def no_checkin_yet(team: str) -> str:
+    return f"{team}: no answered check-in yet."
+
+
+def checkin_words(team: str, middle: str, day: str, answered: int, since: str = "") -> str:
+    """The team's latest answered check-in; `since` (from checkins_since) when it has more than one."""
+    return f"{team}: latest middle {middle} on {day} ({answered} answered){since}."
+
+
+def checkins_since(change: float, amount: str, first_day: str, points: int) -> str:
+    how = "held" if change == 0 else f"{'up' if change > 0 else 'down'} {amount}"
+    return f"; {how} since {first_day} over {points} check-ins"
+
+
+CHECKINS_INTRO = "Responsiveness check-ins: the middle answer of each team's latest check-ins on the 20-place scale."

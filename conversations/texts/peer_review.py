@@ -109,3 +109,11 @@ NOT_FOR_OWN_TEAM = (
     "This code is for a colleague from another team — you're in this one already, so you have its summary."
 )
 REPLY_TO_COMMENT = "↩️ Reply to my message with the assessment to leave your comments."
+COMMENTS_PLACEHOLDER = "Your comments"
+
+# What a file without words shows as in the reviewer's view.
+FILE_KINDS = {"photo": "a photo", "voice": "a voice note", "document": "a document"}
+
+
+def file_answer(kind: str) -> str:
+    return f"({FILE_KINDS.get(kind, 'a file')})"

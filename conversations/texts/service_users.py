@@ -75,3 +75,15 @@ def group_news(element: str, people: int, middle: str | None, staff_view: int | 
     ours = f"beside your team view {staff_view}" if staff_view is not None else "you have no team view of it yet"
     return (f"🗣 The people you serve on <b>{escape(element)}</b>: {people} "
             f"{'person' if people == 1 else 'people'}, middle {middle} — {ours}.")
+
+
+PRIVATE_ONLY = "That works in a private chat."
+BUTTON_GONE = "That button doesn't work any more."
+NOT_THIS_SCRIBES_ROUND = "That round isn't open here any more. Start again with /serviceusers."
+SAVED = "Saved"
+FINISHED = "Finished"
+
+# Refusals from piebot.storage.service_users, shown as they are in an alert.
+ROUND_GONE = "That round isn't there any more."
+ROUND_FINISHED = "That round has finished. Start another with /serviceusers."
+NOT_A_PLACE = "That isn't a place on the scale."

@@ -1,7 +1,8 @@
 """Charts, PDF reports and CSV exports for piebot, from plain dataclasses (see `data`).
 
 No Telegram and no database here: callers convert their rows to `RoundResult`, `CheckInPoint` and
-`ActionRow` and send what comes back.
+`ActionRow` and send what comes back. No words either: titles, legends, captions and the PDF and CSV
+wording come from conversations/texts (charts, networks, reports, exports).
 
 Empty data: every chart function raises `NothingToChart`; `str(exc)` is a short, kind message for the
 caller to send as text instead of a picture (a picture saying "nothing here" costs an upload and a

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from conversations.texts import charts as texts
+
 from . import style
 from .data import ActionRow, Chart, NothingToChart
 from .layout import drawing_plane
 
 # Hatching repeats the colour meaning for anyone who cannot tell the colours apart.
-STATUSES = (("done", "done", style.GREEN, ""), ("open", "open", style.SKY, ""),
-            ("overdue", "overdue", style.VERMILLION, "//"))
+STATUSES = tuple((status, texts.STATUS_WORDS[status], colour, hatch) for status, colour, hatch in (
+    ("done", style.GREEN, ""), ("open", style.SKY, ""), ("overdue", style.VERMILLION, "//")))
 MAX_THEMES = 12
 HEIGHT_LEGEND_PX = 156  # the legend's middle, from the top, under the title
 
 
 def actions_by_theme(actions: list[ActionRow]) -> Chart:
     if not actions:
-        raise NothingToChart("No actions agreed yet. The chart appears once the team agrees its first action.")
+        raise NothingToChart(texts.NO_ACTIONS)
     counts: dict[str, dict[str, int]] = {}
     for action in actions:
         status = action.status if action.status in ("open", "done", "overdue") else "open"
@@ -26,12 +28,12 @@ def actions_by_theme(actions: list[ActionRow]) -> Chart:
         themes.sort(key=lambda t: -sum(counts[t].values()))
         rest = themes[MAX_THEMES - 1:]
         merged = {s: sum(counts[t][s] for t in rest) for s in ("done", "open", "overdue")}
-        themes = themes[: MAX_THEMES - 1] + [f"{len(rest)} other themes"]
+        themes = themes[: MAX_THEMES - 1] + [texts.other_themes(len(rest))]
         counts[themes[-1]] = merged
 
     fig = style.new_figure()
     total = len(actions)
-    style.title(fig, "Our actions by theme", f"{total} action{'s' if total != 1 else ''} agreed")
+    style.title(fig, texts.ACTIONS_TITLE, texts.actions_agreed(total))
     top, bottom = 0.86, 0.09
     n = len(themes)
     widest = max(sum(c.values()) for c in counts.values())
@@ -66,9 +68,7 @@ def _caption(actions: list[ActionRow], counts, themes) -> str:
     done = sum(c["done"] for t, c in counts.items() if t in themes)
     open_ = sum(c["open"] for t, c in counts.items() if t in themes)
     overdue = sum(c["overdue"] for t, c in counts.items() if t in themes)
-    lines = [f"Our actions by theme: {len(actions)} agreed — {done} done, {open_} open, {overdue} overdue."]
+    lines = [texts.actions_intro(len(actions), done, open_, overdue)]
     for theme in themes:
-        c = counts[theme]
-        parts = [f"{c[s]} {s}" for s in ("done", "open", "overdue") if c[s]]
-        lines.append(f"{style.short(theme)}: {', '.join(parts)}.")
+        lines.append(texts.actions_of_theme(style.short(theme), counts[theme]))
     return "\n".join(lines)

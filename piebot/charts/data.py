@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from conversations.texts.charts import DEFAULT_LEVEL_LABELS, place_label
+
 SCALE_PLACES = 20
 POSITIONS_PER_LEVEL = 5
-DEFAULT_LEVEL_LABELS = ("Level 1", "Level 2", "Level 3", "Level 4")
 
 
 def level_of(index: int) -> int:
@@ -62,7 +63,7 @@ class RoundResult:
     def label_for(self, index: int) -> str:
         """'<level label>, position p' in the team's own words."""
         labels = list(self.level_labels) + list(DEFAULT_LEVEL_LABELS[len(self.level_labels):])
-        return f"{labels[level_of(index) - 1]}, position {position_of(index)}"
+        return place_label(labels[level_of(index) - 1], position_of(index))
 
     @property
     def answered(self) -> int:

@@ -11,12 +11,10 @@ import io
 from collections.abc import Iterable
 from datetime import date
 
+from conversations.texts import exports as texts
+
 from .data import ActionRow, CheckInSeries, RoundResult, level_of, position_of
 
-RATINGS_HEADER = ["round", "team", "closed_on", "theme", "element", "our own", "member", "rating index",
-                  "level", "level name", "position", "team view"]
-CHECKINS_HEADER = ["date", "element", "answered", "median", "low", "high", "missed"]
-ACTIONS_HEADER = ["text", "theme", "element", "owner", "due", "status", "how we'll know"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -51,13 +49,13 @@ def ratings_rows(rounds: Iterable[RoundResult]) -> Iterable[list[object]]:
         labels = list(rnd.level_labels)
         for e in rnd.elements:
             base = [rnd.round_id, rnd.team_name, _iso(rnd.closed_on), e.theme_name, e.element_name,
-                    "yes" if e.written_in else "no"]
+                    texts.YES if e.written_in else texts.NO]
             if not e.ratings:
                 # Keep elements nobody rated (or rated only as a team) so nothing silently disappears.
                 yield [*base, "", "", "", "", "", e.team_view]
                 continue
             for name, index in e.ratings:
-                member = "anonymous" if rnd.anonymous or name is None else name
+                member = texts.ANONYMOUS if rnd.anonymous or name is None else name
                 level = level_of(index)
                 yield [*base, member, index, level, labels[level - 1] if level <= len(labels) else "",
                        position_of(index), e.team_view]
@@ -67,7 +65,7 @@ def checkin_rows(series: Iterable[CheckInSeries]) -> Iterable[list[object]]:
     for s in series:
         for p in sorted(s.points, key=lambda p: p.on):
             yield [_iso(p.on), s.element_name, 0 if p.missed else p.answered, _number(p.median),
-                   _number(p.low), _number(p.high), "yes" if p.missed else "no"]
+                   _number(p.low), _number(p.high), texts.YES if p.missed else texts.NO]
 
 
 def action_rows(actions: Iterable[ActionRow]) -> Iterable[list[object]]:
@@ -79,7 +77,7 @@ def export_csv(ratings: Iterable[RoundResult], checkins: Iterable[CheckInSeries]
                actions: Iterable[ActionRow]) -> list[tuple[str, bytes]]:
     """[("ratings.csv", ...), ("checkins.csv", ...), ("actions.csv", ...)], each with a header row even if empty."""
     return [
-        ("ratings.csv", _csv(RATINGS_HEADER, ratings_rows(ratings))),
-        ("checkins.csv", _csv(CHECKINS_HEADER, checkin_rows(checkins))),
-        ("actions.csv", _csv(ACTIONS_HEADER, action_rows(actions))),
+        ("ratings.csv", _csv(texts.RATINGS_HEADER, ratings_rows(ratings))),
+        ("checkins.csv", _csv(texts.CHECKINS_HEADER, checkin_rows(checkins))),
+        ("actions.csv", _csv(texts.ACTIONS_HEADER, action_rows(actions))),
     ]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 
 import numpy as np
@@ -20,6 +19,8 @@ from matplotlib.markers import MarkerStyle
 from matplotlib.patches import FancyArrowPatch, Polygon, Rectangle
 from matplotlib.path import Path
 from matplotlib.transforms import Affine2D, IdentityTransform, blended_transform_factory
+
+from conversations.texts import charts as texts
 
 from . import style
 from .data import ElementResult
@@ -60,7 +61,7 @@ def theme_groups(elements: Iterable[ElementResult]) -> list[tuple[str, list[Elem
 
 def element_label(element: ElementResult, theme_is_own: bool) -> str:
     # The theme header already says "(our own)" when the whole theme is written in.
-    suffix = " (our own)" if element.written_in and not theme_is_own else ""
+    suffix = texts.OUR_OWN_SUFFIX if element.written_in and not theme_is_own else ""
     return style.clean(element.element_name) + suffix
 
 
@@ -113,7 +114,7 @@ def _rows(groups, font: float, max_lines: int, label_width_px: float, min_elemen
     for theme, elements in groups:
         own = all(e.written_in for e in elements)
         if with_themes:
-            name = style.clean(theme) + (" (our own)" if own else "")
+            name = style.clean(theme) + (texts.OUR_OWN_SUFFIX if own else "")
             rows.append(Row("theme", style.wrap(name, label_width_px * 2.1, font, 1), font * 1.4, own=own))
         for element in elements:
             label = style.wrap(element_label(element, own and with_themes), label_width_px, font, max_lines)
@@ -267,13 +268,3 @@ def draw_labels(fig: Figure, ax: Axes, layout: Layout, own_colour: str = style.V
                        fontsize=layout.font_px, va="center", ha="left", linespacing=1.0, clip_on=False,
                        style="italic" if row.own else "normal",
                        color=own_colour if row.own else style.INK)
-
-
-def nice_date(day: date | None) -> str:
-    if day is None:
-        return "still open"
-    return f"{day.day} {day:%b %Y}"
-
-
-def round_name(closed_on: date | None) -> str:
-    return "the open round" if closed_on is None else f"the round closed {nice_date(closed_on)}"

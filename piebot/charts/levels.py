@@ -12,9 +12,12 @@ from collections import Counter
 
 from matplotlib.lines import Line2D
 
+from conversations.texts import charts as texts
+from conversations.texts.charts import round_name
+
 from . import style
 from .data import Chart, ElementResult, NothingToChart, RoundResult
-from .layout import draw_labels, drawing_axes, fit_rows, round_name, theme_groups
+from .layout import draw_labels, drawing_axes, fit_rows, theme_groups
 from .spread import MIN_ANSWERS, _num
 
 LABEL_FRACTION = 0.44
@@ -41,14 +44,13 @@ def levels_side_by_side(round: RoundResult, service_users: dict[str, list[int]] 
     shown = [e for e in round.elements if len(e.ratings) >= MIN_ANSWERS or e.team_view is not None]
     if not shown:
         if any(e.ratings for e in round.elements):
-            raise NothingToChart(f"Fewer than {MIN_ANSWERS} people answered each element and there is no team "
-                                 "view yet, so there is nothing to show side by side.")
-        raise NothingToChart("Nobody has placed a bead in this round yet, so there is nothing to show side by side.")
+            raise NothingToChart(texts.levels_too_few(MIN_ANSWERS))
+        raise NothingToChart(texts.NO_BEADS_FOR_LEVELS)
     most = sorted((e for e in shown if apart(e) > 0), key=lambda e: (-apart(e), e.element_name))[:HIGHLIGHTED]
     highlighted = {e.element_id for e in most}
 
     fig = style.new_figure()
-    style.title(fig, "Our own views and our team view", f"Differ most highlighted · {round_name(round.closed_on)}")
+    style.title(fig, texts.LEVELS_TITLE, texts.levels_subtitle(round_name(round.closed_on)))
     groups = theme_groups(shown)
     # A short round still gets rows tall enough for a stack of beads.
     roomy = (BOTTOM_PX - TOP_PX) / (len(shown) + len(groups)) * 0.95
@@ -74,7 +76,7 @@ def levels_side_by_side(round: RoundResult, service_users: dict[str, list[int]] 
             ys = [base + bead * 0.5 + k * step for _v, n in counts.items() for k in range(n)]
             ax.scatter(xs, ys, s=bead**2, color=style.SKY, edgecolors=style.BLUE, linewidths=1, zorder=3)
         elif values:
-            style.text(ax, 10.5, base + bead * 0.6, "fewer than 3 answers — not shown", fontsize=style.SMALL_PX - 8,
+            style.text(ax, 10.5, base + bead * 0.6, texts.TOO_FEW, fontsize=style.SMALL_PX - 8,
                        style="italic", color=style.GREY, ha="center", va="center")
         if element.team_view is not None:
             ax.scatter([element.team_view], [base - bead * 0.7], s=(bead * 1.1) ** 2, marker="^", color=style.INK,
@@ -84,11 +86,12 @@ def levels_side_by_side(round: RoundResult, service_users: dict[str, list[int]] 
             ax.scatter([statistics.median(people)], [base - bead * 0.7], s=(bead * 1.1) ** 2, marker="D",
                        color=style.ORANGE, edgecolors="white", linewidths=1, zorder=4)
     style.place_ticks(ax, [r.middle - r.height * 0.15 for r in rows])
-    handles = [Line2D([], [], marker="o", ls="", ms=18, color=style.SKY, mec=style.BLUE, label="one person's view"),
-               Line2D([], [], marker="^", ls="", ms=18, color=style.INK, label="team view")]
+    handles = [Line2D([], [], marker="o", ls="", ms=18, color=style.SKY, mec=style.BLUE,
+                      label=texts.ONE_PERSONS_VIEW),
+               Line2D([], [], marker="^", ls="", ms=18, color=style.INK, label=texts.TEAM_VIEW)]
     if service_users:
-        handles.append(Line2D([], [], marker="D", ls="", ms=16, color=style.ORANGE, label="service users"))
-    handles.append(Line2D([], [], color=style.YELLOW, lw=14, alpha=0.6, label="differ most"))
+        handles.append(Line2D([], [], marker="D", ls="", ms=16, color=style.ORANGE, label=texts.SERVICE_USERS))
+    handles.append(Line2D([], [], color=style.YELLOW, lw=14, alpha=0.6, label=texts.DIFFER_MOST))
     fig.legend(handles=handles, loc="lower center", ncol=min(4, len(handles)), frameon=False,
                bbox_to_anchor=(0.5, 0.0), prop={"family": style.FONT_FAMILY, "size": style.SMALL_PX - 4},
                columnspacing=1.0, handletextpad=0.3)
@@ -97,18 +100,14 @@ def levels_side_by_side(round: RoundResult, service_users: dict[str, list[int]] 
 
 def _caption(round: RoundResult, shown: list[ElementResult], most: list[ElementResult],
              service_users: dict[str, list[int]]) -> str:
-    lines = [(f"Our own views and our team view, {round_name(round.closed_on)}: each person's view (no names) "
-              f"beside the view the team agreed. {round.answered} people answered.")]
+    lines = [texts.levels_intro(round_name(round.closed_on), round.answered)]
     if most:
-        lines.append("Differ most: " + "; ".join(
-            f"{style.short(e.element_name)} (own views {_num(apart(e))} places from the team view on average)"
-            for e in most) + ".")
+        lines.append(texts.levels_differ_most([(style.short(e.element_name), _num(apart(e))) for e in most]))
     for e in shown:
         values = sorted(v for _, v in e.ratings)
-        view = f"team view {e.team_view}" if e.team_view is not None else "no team view yet"
-        own = (f"{len(values)} own views from {values[0]} to {values[-1]}, middle {_num(statistics.median(values))}"
-               if len(values) >= MIN_ANSWERS else "fewer than 3 own views, not shown")
+        own = ((len(values), values[0], values[-1], _num(statistics.median(values)))
+               if len(values) >= MIN_ANSWERS else None)
         people = service_users.get(e.element_id)
-        theirs = (f"; service users: {len(people)} people, middle {_num(statistics.median(people))}" if people else "")
-        lines.append(f"{style.short(e.element_name)}: {own}; {view}{theirs}.")
+        theirs = (len(people), _num(statistics.median(people))) if people else None
+        lines.append(texts.levels_line(style.short(e.element_name), own, e.team_view, theirs))
     return "\n".join(lines)

@@ -11,9 +11,12 @@ from collections import Counter
 
 from matplotlib.lines import Line2D
 
+from conversations.texts import networks as texts
+from conversations.texts.charts import nice_date
+
 from . import style
 from .data import Chart, ElementResult, NothingToChart
-from .layout import draw_labels, drawing_axes, fit_rows, nice_date, theme_groups
+from .layout import draw_labels, drawing_axes, fit_rows, theme_groups
 from .network_data import ElementRow, NetworkOverview, TeamCheckIns, TeamDistance
 from .spread import _num
 
@@ -59,7 +62,7 @@ def _team_legend(fig, overview: NetworkOverview, extra: list[Line2D] | None = No
     handles = [Line2D([], [], marker=m, ls="", ms=20, color=c, label=style.short(team, 18))
                for team, (c, m) in marks.items()]
     if not marks:
-        handles = [Line2D([], [], marker="o", ls="", ms=18, color=style.BLUE, label="one team's view")]
+        handles = [Line2D([], [], marker="o", ls="", ms=18, color=style.BLUE, label=texts.ONE_TEAMS_VIEW)]
     handles += extra or []
     fig.legend(handles=handles, loc="lower center", ncol=min(4, len(handles)), frameon=False,
                bbox_to_anchor=(0.5, 0.0), prop={"family": style.FONT_FAMILY, "size": style.SMALL_PX - 2},
@@ -67,18 +70,15 @@ def _team_legend(fig, overview: NetworkOverview, extra: list[Line2D] | None = No
 
 
 def _subtitle(overview: NetworkOverview) -> str:
-    return f"{style.short(overview.network_name, 34)} · {len(overview.teams)} teams · {nice_date(overview.made_on)}"
+    return texts.chart_subtitle(style.short(overview.network_name, 34), len(overview.teams), nice_date(overview.made_on))
 
 
 def _excluded_lines(overview: NetworkOverview) -> list[str]:
     lines = []
     if overview.other_templates:
-        lines.append("Left out of comparisons, being on another template: "
-                     + ", ".join(style.short(t, 30) for t in overview.other_templates) + ".")
+        lines.append(texts.chart_other_templates([style.short(t, 30) for t in overview.other_templates]))
     if overview.with_own_elements:
-        lines.append(f"Elements teams wrote in themselves are their own and left out of comparisons "
-                     f"({overview.with_own_elements} {'team has' if overview.with_own_elements == 1 else 'teams have'}"
-                     " some).")
+        lines.append(texts.chart_own_elements(overview.with_own_elements))
     return lines
 
 
@@ -89,7 +89,7 @@ def network_views(overview: NetworkOverview) -> Chart:
     if not overview.rated_elements:
         raise NothingToChart(_nothing_yet(overview))
     fig = style.new_figure()
-    style.title(fig, "Our teams side by side", _subtitle(overview))
+    style.title(fig, texts.VIEWS_TITLE, _subtitle(overview))
     _level_names(fig, overview)
     layout, ax, rows = _rows_layout(fig, overview.elements)
     draw_labels(fig, ax, layout)
@@ -98,7 +98,7 @@ def network_views(overview: NetworkOverview) -> Chart:
     for row, element in rows:
         style.thread(ax, row.middle)
         if not element.views:
-            style.text(ax, 10.5, row.middle, "no team view yet", fontsize=layout.font_px * 0.8, style="italic",
+            style.text(ax, 10.5, row.middle, texts.NO_TEAM_VIEW_YET, fontsize=layout.font_px * 0.8, style="italic",
                        color=style.GREY, ha="center", va="center",
                        bbox={"facecolor": "white", "edgecolor": "none", "pad": 2})
             continue
@@ -115,32 +115,24 @@ def network_views(overview: NetworkOverview) -> Chart:
             ax.scatter([view.value], [y], s=bead**2, marker=marker, color=colour, edgecolors="white",
                        linewidths=1.2, zorder=3 + seen[view.value])
     style.place_ticks(ax, [r.middle for r, _ in rows])
-    _team_legend(fig, overview, [Line2D([], [], color=style.SKY, lw=10, alpha=0.6, label="spread")])
+    _team_legend(fig, overview, [Line2D([], [], color=style.SKY, lw=10, alpha=0.6, label=texts.SPREAD)])
     return style.to_chart(fig, "network_views", _views_caption(overview))
 
 
 def _views_caption(overview: NetworkOverview) -> str:
-    lines = [(f"Our teams side by side, {overview.network_name}: each team's latest agreed view of each "
-              f"element on the 20-place scale, {len(overview.teams)} teams, listed by name, not by score.")]
+    lines = [texts.views_intro(overview.network_name, len(overview.teams))]
     lines += _excluded_lines(overview)
     for e in overview.elements:
-        if not e.views:
-            lines.append(f"{style.short(e.element_name)}: no team view yet.")
-            continue
-        each = ", ".join(f"{style.short(v.team, 24)} {v.value}" for v in e.views)
-        if len(e.views) == 1:
-            lines.append(f"{style.short(e.element_name)}: 1 team ({each}).")
-        else:
-            lines.append(f"{style.short(e.element_name)}: {len(e.views)} teams from {min(e.values)} to "
-                         f"{max(e.values)} (spread {e.spread}), middle {_num(e.middle)} ({each}).")
+        each = [texts.team_and_view(style.short(v.team, 24), v.value) for v in e.views]
+        middle = _num(e.middle) if len(e.views) > 1 else ""
+        lines.append(texts.views_line(style.short(e.element_name), e.values, e.spread, middle, each))
     return "\n".join(lines)
 
 
 def _nothing_yet(overview: NetworkOverview) -> str:
     if not overview.teams:
-        return ("No team in this network has a comparable assessment yet. Teams appear here once they "
-                "accept your invitation and close a round.")
-    return "None of the teams has closed a round with a team view yet, so there is nothing to compare."
+        return texts.NO_COMPARABLE_TEAM
+    return texts.NOTHING_TO_COMPARE
 
 
 # ---- distance travelled per team -----------------------------------------------------------------------
@@ -151,7 +143,7 @@ def network_distance(overview: NetworkOverview) -> Chart:
         raise NothingToChart(_nothing_yet(overview))
     teams = overview.distances
     fig = style.new_figure()
-    style.title(fig, "Distance travelled", "Since each team's previous view · " + _subtitle(overview))
+    style.title(fig, texts.DISTANCE_TITLE, texts.distance_subtitle(_subtitle(overview)))
     reach = max([4] + [d.compared for d in teams])
     left = 0.36
     ax = drawing_axes(fig, 190, 1230, left, xlim=(-reach * 1.25, reach * 1.25))
@@ -164,7 +156,7 @@ def network_distance(overview: NetworkOverview) -> Chart:
                 family=style.FONT_FAMILY, color=style.INK, parse_math=False, clip_on=False)
         bar = min(height * 0.45, 60)
         if d.starting:
-            words = "first view — a starting point" if d.rated else "no team view yet"
+            words = texts.FIRST_VIEW if d.rated else texts.NO_TEAM_VIEW_YET
             style.text(ax, 0, y, words, fontsize=font * 0.85, style="italic", color=style.GREY, ha="center",
                        va="center", bbox={"facecolor": "white", "edgecolor": "none", "pad": 2})
             continue
@@ -172,32 +164,25 @@ def network_distance(overview: NetworkOverview) -> Chart:
         ax.barh([y], [-d.down], height=bar, color=style.ORANGE, zorder=2, left=0)
         if d.held:
             ax.plot([0], [y], marker="o", ms=bar * 0.5, color=style.GREY, zorder=3)
-        style.text(ax, max(d.up, 0) + reach * 0.05, y + bar * 0.05, f"{d.up} up, {d.held} held",
+        style.text(ax, max(d.up, 0) + reach * 0.05, y + bar * 0.05, texts.up_and_held(d.up, d.held),
                    fontsize=font * 0.8, ha="left", va="center")
         if d.down:
-            style.text(ax, -d.down - reach * 0.05, y, f"{d.down} down", fontsize=font * 0.8, ha="right",
+            style.text(ax, -d.down - reach * 0.05, y, texts.down(d.down), fontsize=font * 0.8, ha="right",
                        va="center")
-    handles = [Line2D([], [], color=style.BLUE, lw=14, label="elements moved up"),
-               Line2D([], [], color=style.ORANGE, lw=14, label="moved down"),
-               Line2D([], [], marker="o", ls="", ms=14, color=style.GREY, label="held")]
+    handles = [Line2D([], [], color=style.BLUE, lw=14, label=texts.MOVED_UP_LEGEND),
+               Line2D([], [], color=style.ORANGE, lw=14, label=texts.MOVED_DOWN_LEGEND),
+               Line2D([], [], marker="o", ls="", ms=14, color=style.GREY, label=texts.HELD_LEGEND)]
     fig.legend(handles=handles, loc="lower center", ncol=3, frameon=False, bbox_to_anchor=(0.5, 0.0),
                prop={"family": style.FONT_FAMILY, "size": style.SMALL_PX - 2})
     return style.to_chart(fig, "network_distance", _distance_caption(overview))
 
 
 def distance_words(d: TeamDistance) -> str:
-    if d.rated == 0:
-        return f"{d.team}: no team view yet."
-    if d.starting:
-        return f"{d.team}: first view of {d.rated} {'element' if d.rated == 1 else 'elements'} — a starting point."
-    places = f"{'+' if d.places > 0 else '−' if d.places < 0 else ''}{abs(d.places)}"
-    return (f"{d.team}: {d.compared} {'element' if d.compared == 1 else 'elements'} rated again — "
-            f"{d.up} moved up, {d.held} held, {d.down} moved down ({places} places in all).")
+    return texts.distance_words(d.team, d.rated, d.starting, d.compared, d.up, d.held, d.down, d.places)
 
 
 def _distance_caption(overview: NetworkOverview) -> str:
-    lines = ["Distance travelled since each team's previous view, element by element. Teams are listed by "
-             "name; a team's first round is its starting point, not a score."]
+    lines = [texts.DISTANCE_INTRO]
     lines += [distance_words(d) for d in overview.distances]
     return "\n".join(lines)
 
@@ -220,11 +205,10 @@ def network_levels(overview: NetworkOverview) -> Chart:
     rows_with = [e for e in overview.elements if e.individual]
     if not rows_with:
         hidden = any(v.individual_hidden for e in overview.elements for v in e.views)
-        raise NothingToChart("Fewer than 3 people answered in each team's latest round, so individual views are "
-                             "not shown, to keep answers anonymous." if hidden else _nothing_yet(overview))
+        raise NothingToChart(texts.INDIVIDUAL_HIDDEN if hidden else _nothing_yet(overview))
     most = sorted((e for e in rows_with if differs(e) > 0), key=lambda e: (-differs(e), e.element_name))[:3]
     fig = style.new_figure()
-    style.title(fig, "Individual and team views", "All teams · " + _subtitle(overview))
+    style.title(fig, texts.LEVELS_TITLE, texts.levels_subtitle(_subtitle(overview)))
     _level_names(fig, overview)
     layout, ax, rows = _rows_layout(fig, overview.elements)
     draw_labels(fig, ax, layout)
@@ -245,23 +229,22 @@ def network_levels(overview: NetworkOverview) -> Chart:
         if element.values:
             ax.scatter(element.values, [base - bead * 0.7] * len(element.values), s=(bead * 1.1) ** 2,
                        marker="^", color=style.INK, zorder=4, linewidths=0)
-    handles = [Line2D([], [], marker="o", ls="", ms=18, color=style.SKY, mec=style.BLUE, label="one person's view"),
-               Line2D([], [], marker="^", ls="", ms=18, color=style.INK, label="a team's agreed view"),
-               Line2D([], [], color=style.YELLOW, lw=14, alpha=0.6, label="differ most")]
+    handles = [Line2D([], [], marker="o", ls="", ms=18, color=style.SKY, mec=style.BLUE,
+                      label=texts.ONE_PERSONS_VIEW),
+               Line2D([], [], marker="^", ls="", ms=18, color=style.INK, label=texts.A_TEAMS_VIEW),
+               Line2D([], [], color=style.YELLOW, lw=14, alpha=0.6, label=texts.DIFFER_MOST)]
     fig.legend(handles=handles, loc="lower center", ncol=3, frameon=False, bbox_to_anchor=(0.5, 0.0),
                prop={"family": style.FONT_FAMILY, "size": style.SMALL_PX - 2}, columnspacing=1.2)
     return style.to_chart(fig, "network_levels", _levels_caption(overview, most))
 
 
 def _levels_caption(overview: NetworkOverview, most: list[ElementRow]) -> str:
-    lines = ["Individual and team views across all teams: each person's own view (no names) beside each "
-             "team's agreed view. Where they differ is a good question to talk about, not a fault."]
+    lines = [texts.LEVELS_INTRO]
     if most:
-        lines.append("Differ most: " + "; ".join(_level_words(e) for e in most) + ".")
+        lines.append(texts.differ_most([_level_words(e) for e in most]))
     hidden = sorted({v.team for e in overview.elements for v in e.views if v.individual_hidden}, key=str.casefold)
     if hidden:
-        lines.append("Some teams had fewer than 3 answers on an element; those individual views are not shown, "
-                     "to keep answers anonymous.")
+        lines.append(texts.SOME_HIDDEN)
     for e in overview.elements:
         if e.individual and e.element_id not in {m.element_id for m in most}:
             lines.append(_level_words(e) + ".")
@@ -270,8 +253,8 @@ def _levels_caption(overview: NetworkOverview, most: list[ElementRow]) -> str:
 
 def _level_words(e: ElementRow) -> str:
     ind = e.individual
-    return (f"{style.short(e.element_name)}: {len(ind)} people from {min(ind)} to {max(ind)}, middle "
-            f"{_num(statistics.median(ind))}; teams from {min(e.values)} to {max(e.values)}, middle {_num(e.middle)}")
+    return texts.level_words(style.short(e.element_name), len(ind), min(ind), max(ind), _num(statistics.median(ind)),
+                             min(e.values), max(e.values), _num(e.middle))
 
 
 # ---- responsiveness check-ins per team ----------------------------------------------------------------
@@ -280,9 +263,9 @@ def network_checkins(overview: NetworkOverview) -> Chart:
     """Per team, the middle answer of its latest check-ins on Responsiveness: older ones faint, the latest solid."""
     teams = [t for t in overview.checkins if t.answered_points]
     if not teams:
-        raise NothingToChart("No team has answered a check-in on Responsiveness yet, so there are no trends to show.")
+        raise NothingToChart(texts.NO_CHECKINS_ANSWERED)
     fig = style.new_figure()
-    style.title(fig, "Responsiveness check-ins", "Latest check-ins per team · " + _subtitle(overview))
+    style.title(fig, texts.CHECKINS_TITLE, texts.checkins_subtitle(_subtitle(overview)))
     left = 0.36
     _level_names(fig, overview, left)
     ax = drawing_axes(fig, TOP_PX, BOTTOM_PX, left)
@@ -308,8 +291,8 @@ def network_checkins(overview: NetworkOverview) -> Chart:
                                     "shrinkA": 0, "shrinkB": bead * 0.45}, zorder=2)
         ax.scatter([latest.middle], [y], s=bead**2, color=style.BLUE, edgecolors="white", linewidths=1.5, zorder=4)
     style.place_ticks(ax, ys)
-    handles = [Line2D([], [], marker="o", ls="", ms=18, color=style.BLUE, label="latest check-in"),
-               Line2D([], [], marker="o", ls="", ms=16, color=style.SKY, alpha=0.6, label="earlier ones")]
+    handles = [Line2D([], [], marker="o", ls="", ms=18, color=style.BLUE, label=texts.LATEST_CHECKIN),
+               Line2D([], [], marker="o", ls="", ms=16, color=style.SKY, alpha=0.6, label=texts.EARLIER_ONES)]
     fig.legend(handles=handles, loc="lower center", ncol=2, frameon=False, bbox_to_anchor=(0.5, 0.0),
                prop={"family": style.FONT_FAMILY, "size": style.SMALL_PX - 2})
     return style.to_chart(fig, "network_checkins", _checkins_caption(overview))
@@ -318,19 +301,17 @@ def network_checkins(overview: NetworkOverview) -> Chart:
 def checkin_words(team: TeamCheckIns) -> str:
     points = team.answered_points
     if not points:
-        return f"{team.team}: no answered check-in yet."
+        return texts.no_checkin_yet(team.team)
     latest, first = points[-1], points[0]
-    words = (f"{team.team}: latest middle {_num(latest.middle)} on {nice_date(latest.on)} "
-             f"({latest.answered} answered)")
+    since = ""
     if len(points) > 1:
         change = latest.middle - first.middle
-        how = "held" if change == 0 else f"{'up' if change > 0 else 'down'} {_num(abs(change))}"
-        words += f"; {how} since {nice_date(first.on)} over {len(points)} check-ins"
-    return words + "."
+        since = texts.checkins_since(change, _num(abs(change)), nice_date(first.on), len(points))
+    return texts.checkin_words(team.team, _num(latest.middle), nice_date(latest.on), latest.answered, since)
 
 
 def _checkins_caption(overview: NetworkOverview) -> str:
-    lines = ["Responsiveness check-ins: the middle answer of each team's latest check-ins on the 20-place scale."]
+    lines = [texts.CHECKINS_INTRO]
     lines += [checkin_words(t) for t in overview.checkins]
     return "\n".join(lines)
 

@@ -1,6 +1,6 @@
 """Plain inputs of the network overview: many teams' latest views side by side, in one shared language.
 
-Storage fills these (see `piebot.storage.networks.network_overview`); the charts and the PDF read them.
+Storage fills these (see `piebot.storage.network_overview`); the charts and the PDF read them.
 Teams appear only under their label: their name, or an alias like "Team K" when they chose to stay
 anonymous. Nothing here ever holds a member's name.
 """

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
+from conversations.texts import charts as texts
+from conversations.texts.charts import nice_date, round_name
+
 from . import style
 from .data import Chart, ElementResult, NothingToChart, RoundResult
-from .layout import (
-    Layout,
-    Row,
-    draw_labels,
-    drawing_plane,
-    fit_rows,
-    layout_key,
-    nice_date,
-    round_name,
-    theme_groups,
-    used_bottom,
-)
+from .layout import Layout, Row, draw_labels, drawing_plane, fit_rows, layout_key, theme_groups, used_bottom
 
 LABEL_FRACTION = 0.49  # the label column ends here; the thread fills the rest
 TOP_PX = 215  # title, subtitle and level names above
@@ -33,12 +25,9 @@ def team_profile(current: RoundResult, previous: RoundResult | None = None) -> C
     """Team view of every element as a bead on the 20-place thread, with last round's view as a hollow bead."""
     before = _previous_views(current, previous)
     if not current.elements:
-        raise NothingToChart("This round has no elements yet, so there is no team profile to show.")
+        raise NothingToChart(texts.NO_ELEMENTS_FOR_PROFILE)
     if all(e.team_view is None for e in current.elements) and all(v is None for v in before.values()):
-        raise NothingToChart(
-            "The team has not agreed a view on any element yet. The profile appears once the team "
-            "places its first bead."
-        )
+        raise NothingToChart(texts.NO_TEAM_VIEW_FOR_PROFILE)
 
     label_width = style.WIDTH_PX * (LABEL_FRACTION - 0.085)
     layout = fit_rows(theme_groups(current.elements), BOTTOM_PX - TOP_PX, label_width)
@@ -57,8 +46,8 @@ def team_profile(current: RoundResult, previous: RoundResult | None = None) -> C
         style.place_ticks(ax, middles)
         _legend(fig, with_previous, with_own, bottom + LEGEND_PX - BOTTOM_PX)
         style.background_done(fig)
-    style.title(fig, "Where our team is now", f"{style.short(current.team_name, 30)} · "
-                f"{round_name(current.closed_on)}")
+    style.title(fig, texts.PROFILE_TITLE,
+                texts.profile_subtitle(style.short(current.team_name, 30), round_name(current.closed_on)))
     _draw_profile_rows(ax, layout, before)
     return style.to_chart(fig, "team_profile", _profile_caption(current, before))
 
@@ -84,7 +73,7 @@ def _draw_profile_rows(ax, layout: Layout, before: dict[str, int | None]) -> Non
         if now is None:
             # Keep the words clear of last round's hollow bead.
             x = 15.5 if then is not None and then <= 10 else 5.5
-            style.text(ax, x, r.middle, "not rated", fontsize=layout.font_px * 0.85, style="italic",
+            style.text(ax, x, r.middle, texts.NOT_RATED, fontsize=layout.font_px * 0.85, style="italic",
                        color=style.GREY, ha="center", va="center",
                        bbox={"facecolor": "white", "edgecolor": "none", "pad": 2})
         elif then is not None and abs(now - then) >= 1:
@@ -96,42 +85,38 @@ def _draw_profile_rows(ax, layout: Layout, before: dict[str, int | None]) -> Non
 
 
 def _legend(fig, with_previous: bool, with_own: bool, y_px: float) -> None:
-    entries = [({"face": style.BLUE}, "team view now")]
+    entries = [({"face": style.BLUE}, texts.TEAM_VIEW_NOW)]
     if with_previous:
-        entries.append(({"face": "white", "edge": style.GREY, "width": 3}, "last round"))
+        entries.append(({"face": "white", "edge": style.GREY, "width": 3}, texts.LAST_ROUND))
     if with_own:
-        entries.append(({"marker": "D", "size": 20, "face": style.VERMILLION}, "our own"))
+        entries.append(({"marker": "D", "size": 20, "face": style.VERMILLION}, texts.OUR_OWN))
     style.legend_row(fig, entries, y_px)
 
 
 def _profile_caption(current: RoundResult, before: dict[str, int | None]) -> str:
-    lines = [(
-        f"Where {style.clean(current.team_name) or 'our team'} is now, {round_name(current.closed_on)}: "
-        f"team view of each element on the 20-place PIE scale (1 = start of the first level).")]
+    lines = [texts.profile_intro(style.clean(current.team_name), round_name(current.closed_on))]
     rated = [e for e in current.elements if e.team_view is not None]
     unrated = [e for e in current.elements if e.team_view is None]
     if rated:
         top = max(rated, key=lambda e: e.team_view)
         low = min(rated, key=lambda e: e.team_view)
-        lines.append(f"Furthest along: {_name(top)} at {top.team_view} ({current.label_for(top.team_view)}). "
-                     f"Earliest: {_name(low)} at {low.team_view}.")
+        lines.append(texts.furthest_and_earliest(_name(top), top.team_view, current.label_for(top.team_view),
+                                                 _name(low), low.team_view))
     moves = [(e, e.team_view - before[e.element_id]) for e in rated if before.get(e.element_id) is not None]
     if moves:
         up = sum(1 for _, d in moves if d > 0)
         down = sum(1 for _, d in moves if d < 0)
         held = sum(1 for _, d in moves if d == 0)
-        lines.append(f"Since last round: {up} moved up, {down} moved down, {held} held.")
+        lines.append(texts.since_last_round(up, down, held))
         big, d = max(moves, key=lambda m: (abs(m[1]), m[1]))
         if d:
-            lines.append(f"Biggest move: {_name(big)}, {'up' if d > 0 else 'down'} {abs(d)} "
-                         f"(from {before[big.element_id]} to {big.team_view}).")
+            lines.append(texts.biggest_move(_name(big), d, before[big.element_id], big.team_view))
     if unrated:
-        lines.append("Not rated: " + ", ".join(_name(e) for e in unrated) + ".")
+        lines.append(texts.not_rated([_name(e) for e in unrated]))
     own = [e for e in current.elements if e.written_in]
     if own:
-        lines.append(f"{len(own)} of the elements are our own, written in by the team.")
-    lines.append("Each: " + "; ".join(f"{_name(e)} {e.team_view if e.team_view else 'not rated'}"
-                                      for e in current.elements) + ".")
+        lines.append(texts.own_elements(len(own)))
+    lines.append(texts.each_view([(_name(e), e.team_view) for e in current.elements]))
     return "\n".join(lines)
 
 
@@ -147,13 +132,10 @@ def distance_travelled(before: RoundResult, after: RoundResult) -> Chart:
     elements = list(after.elements) + [e for e in before.elements
                                        if e.element_id not in {a.element_id for a in after.elements}]
     if not elements:
-        raise NothingToChart("There are no elements in either round yet, so there is no distance to show.")
+        raise NothingToChart(texts.NO_ELEMENTS_FOR_DISTANCE)
     changes = {e.element_id: _change(then.get(e.element_id), _now(e, after)) for e in elements}
     if all(c is None for c in changes.values()):
-        raise NothingToChart(
-            "No element has a team view in both rounds yet, so there is no distance travelled to show. "
-            "It appears after the team has rated the same element twice."
-        )
+        raise NothingToChart(texts.NO_DISTANCE_YET)
 
     left = 0.49
     top, bottom = 150, 1290
@@ -166,8 +148,7 @@ def distance_travelled(before: RoundResult, after: RoundResult) -> Chart:
         draw_labels(fig, ax, layout)
         ax.axvline(0, color=style.THREAD, lw=2, zorder=1)
         style.background_done(fig)
-    style.title(fig, "How far we have travelled",
-                f"Team view, {nice_date(before.closed_on)} to {nice_date(after.closed_on)}")
+    style.title(fig, texts.DISTANCE_TITLE, texts.distance_subtitle(nice_date(before.closed_on), nice_date(after.closed_on)))
     _draw_change_rows(ax, layout, changes, then, after, reach)
     return style.to_chart(fig, "distance_travelled", _distance_caption(before, after, elements, changes, then))
 
@@ -194,12 +175,11 @@ def _draw_change_rows(ax, layout: Layout, changes, then, after: RoundResult, rea
         change = changes[r.element.element_id]
         old, new = then.get(r.element.element_id), _now(r.element, after)
         if change is None:
-            words = "not rated both times"
-            style.text(ax, 0.3, r.middle, words, fontsize=font, style="italic", color=style.GREY,
+            style.text(ax, 0.3, r.middle, texts.NOT_RATED_BOTH, fontsize=font, style="italic", color=style.GREY,
                        va="center", ha="left")
         elif change == 0:
             ax.plot([0], [r.middle], marker="o", ms=height * 0.6, color=style.GREY, zorder=3)
-            style.text(ax, reach * 0.22, r.middle, f"held at {new}", fontsize=font, va="center", ha="left",
+            style.text(ax, reach * 0.22, r.middle, texts.held_at(new), fontsize=font, va="center", ha="left",
                        color=style.INK)
         else:
             words = f"{'+' if change > 0 else '−'}{abs(change)}  ({old}→{new})"
@@ -214,21 +194,18 @@ def _distance_caption(before, after, elements, changes, then) -> str:
     down = [(e, c) for e, c in known if c < 0]
     held = [e for e, c in known if c == 0]
     missing = [e for e in elements if changes[e.element_id] is None]
-    lines = [(
-        f"How far we have travelled: team view from {nice_date(before.closed_on)} to "
-        f"{nice_date(after.closed_on)}. {len(up)} moved up, {len(down)} moved down, {len(held)} held, "
-        f"{len(missing)} not rated both times.")]
+    lines = [texts.distance_intro(nice_date(before.closed_on), nice_date(after.closed_on), len(up), len(down),
+                                  len(held), len(missing))]
     if known:
         big, c = max(known, key=lambda k: (abs(k[1]), k[1]))
         if c:
-            lines.append(f"Biggest move: {_name(big)}, {'up' if c > 0 else 'down'} {abs(c)} "
-                         f"(from {then[big.element_id]} to {then[big.element_id] + c}).")
+            lines.append(texts.biggest_move(_name(big), c, then[big.element_id], then[big.element_id] + c))
     if up:
-        lines.append("Moved up: " + ", ".join(f"{_name(e)} +{c}" for e, c in up) + ".")
+        lines.append(texts.moved_up([(_name(e), c) for e, c in up]))
     if down:
-        lines.append("Moved down: " + ", ".join(f"{_name(e)} −{abs(c)}" for e, c in down) + ".")
+        lines.append(texts.moved_down([(_name(e), c) for e, c in down]))
     if held:
-        lines.append("Held: " + ", ".join(_name(e) for e in held) + ".")
+        lines.append(texts.held([_name(e) for e in held]))
     if missing:
-        lines.append("Not rated both times: " + ", ".join(_name(e) for e in missing) + ".")
+        lines.append(texts.not_rated_both([_name(e) for e in missing]))
     return "\n".join(lines)

@@ -16,11 +16,13 @@ from datetime import date
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from conversations.texts import reports as texts
+from conversations.texts.charts import TOO_FEW_LONG, nice_date
+
 from . import style
 from .data import ActionRow, ElementResult, NothingToChart, RoundResult
-from .layout import nice_date
 from .profile import team_profile
-from .spread import MIN_ANSWERS, TOO_FEW_LONG, spread
+from .spread import MIN_ANSWERS, spread
 
 FONT = "DejaVu"
 Block = Callable[["ReportPDF"], None]
@@ -46,7 +48,7 @@ class ReportPDF(FPDF):
         self.set_y(-12)
         self.set_font(FONT, "", 9)
         self.set_text_color(110)
-        self.cell(0, 6, f"{self.footer_text} · page {self.page_no()}", align="C")
+        self.cell(0, 6, texts.page_footer(self.footer_text, self.page_no()), align="C")
         self.set_text_color(0)
 
     def heading(self, text: str, size: float = 18) -> None:
@@ -58,7 +60,7 @@ class ReportPDF(FPDF):
         self.set_font(FONT, "B" if bold else "", size)
         self.multi_cell(0, size * 0.48, pdf_text(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
-    def bullets(self, title: str, items: list[str], empty: str = "Nothing recorded.") -> None:
+    def bullets(self, title: str, items: list[str], empty: str = texts.NOTHING_RECORDED) -> None:
         self.para(title, 12, bold=True)
         if not items:
             self.para(empty)
@@ -95,7 +97,7 @@ def round_report_pdf(round: RoundResult, previous: RoundResult | None = None,
     groups = _split(sections, lambda part: len(_build([cover, *part], round, None, compress)), max_bytes)
     parts = []
     for i, group in enumerate(groups, start=1):
-        label = f"part {i} of {len(groups)}"
+        label = texts.part_label(i, len(groups))
         data = _build([cover, *group], round, label, compress)
         if len(data) >= max_bytes:  # the part label can tip a part just over; never hand back an oversize one
             raise ReportTooLarge(f"Part {i} of the report is {len(data)} bytes, over the limit of {max_bytes}.")
@@ -124,9 +126,9 @@ def _split(sections: list[Block], size_of: Callable[[list[Block]], int], max_byt
 
 
 def _build(blocks: list[Block], round: RoundResult, part: str | None, compress: bool) -> bytes:
-    pdf = ReportPDF(f"{style.clean(round.team_name)} · round {round.round_id}" + (f" · {part}" if part else ""))
+    pdf = ReportPDF(texts.round_footer(style.clean(round.team_name), round.round_id, part))
     pdf.set_compression(compress)
-    pdf.set_title(f"PIE self-assessment: {style.clean(round.team_name)}")
+    pdf.set_title(texts.round_report_title(style.clean(round.team_name)))
     pdf.set_creator("piebot")
     pdf.part_label = part
     for block in blocks:
@@ -148,26 +150,18 @@ def _blocks(round: RoundResult, previous: RoundResult | None, owners: bool) -> t
     def cover(pdf: ReportPDF) -> None:
         pdf.add_page()
         pdf.ln(30)
-        pdf.heading("PIE self-assessment report", 24)
+        pdf.heading(texts.REPORT_HEADING, 24)
         if pdf.part_label:
             pdf.para(pdf.part_label.capitalize(), 14, bold=True)
         pdf.ln(4)
         rated = sum(1 for e in round.elements if e.team_view is not None)
-        lines = [
-            f"Team: {round.team_name}",
-            f"Round {round.round_id}, closed {nice_date(round.closed_on)}",
-            f"Elements: {len(round.elements)} ({rated} with a team view)",
-            f"Answered: {round.answered} {'person' if round.answered == 1 else 'people'}",
-            "Answers were anonymous: no names appear in this report." if round.anonymous
-            else "Answers were named.",
-            f"Scale: 20 places, 4 levels — {', '.join(round.level_labels)}.",
-        ]
+        lines = texts.cover_lines(round.team_name, round.round_id, nice_date(round.closed_on), len(round.elements),
+                                  rated, round.answered, round.anonymous, list(round.level_labels))
         for line in lines:
             pdf.para(line, 13)
             pdf.ln(1)
         pdf.ln(6)
-        pdf.para("Distance travelled, not pass or fail: what matters is how far the team has come and "
-                 "what it does next.", 11)
+        pdf.para(texts.NOT_PASS_OR_FAIL, 11)
         pdf.needs_new_page = True
 
     sections: list[Block] = list(pictures)
@@ -182,23 +176,22 @@ def _blocks(round: RoundResult, previous: RoundResult | None, owners: bool) -> t
     if leftover:
         def other_actions(pdf: ReportPDF) -> None:
             pdf.add_page()
-            pdf.heading("Other actions")
+            pdf.heading(texts.OTHER_ACTIONS)
             _actions(pdf, leftover, owners)
         sections.append(other_actions)
 
     def peer(pdf: ReportPDF) -> None:
         pdf.add_page()
-        pdf.heading("Peer reviewer's comments")
-        pdf.bullets("What our peer reviewer said", list(round.peer_comments),
-                    empty="No peer review comments yet.")
+        pdf.heading(texts.PEER_HEADING)
+        pdf.bullets(texts.PEER_SAID, list(round.peer_comments), empty=texts.NO_PEER_COMMENTS)
     sections.append(peer)
     return cover, sections
 
 
 def _pictures(round: RoundResult, previous: RoundResult | None) -> list[Block]:
     blocks: list[Block] = []
-    for heading, make in (("Where our team is now", lambda: team_profile(round, previous)),
-                          ("How far apart our views are", lambda: spread(round))):
+    for heading, make in ((texts.PROFILE_HEADING, lambda: team_profile(round, previous)),
+                          (texts.SPREAD_HEADING, lambda: spread(round))):
         try:
             chart = make()
         except NothingToChart as nothing:
@@ -239,50 +232,47 @@ def _element_block(round: RoundResult, element: ElementResult, actions: list[Act
             pdf.ln(5)
         pdf.needs_new_page = False
         if first_in_theme:
-            pdf.para(("Theme: " + element.theme_name) + (" (our own)" if element.written_in else ""), 12)
-        pdf.heading(element.element_name + (" (our own)" if element.written_in else ""))
+            pdf.para(texts.theme_line(element.theme_name) + (texts.OUR_OWN_SUFFIX if element.written_in else ""), 12)
+        pdf.heading(element.element_name + (texts.OUR_OWN_SUFFIX if element.written_in else ""))
         if element.team_view is None:
-            pdf.para("Team view: not rated", 12, bold=True)
+            pdf.para(texts.TEAM_VIEW_NOT_RATED, 12, bold=True)
         else:
-            pdf.para(f"Team view: {element.team_view} of 20 — {round.label_for(element.team_view)}", 12, bold=True)
+            pdf.para(texts.team_view_line(element.team_view, round.label_for(element.team_view)), 12, bold=True)
         if element.previous_team_view is not None and element.team_view is not None:
-            change = element.team_view - element.previous_team_view
-            moved = "held" if change == 0 else f"moved {'up' if change > 0 else 'down'} {abs(change)}"
-            pdf.para(f"Last round: {element.previous_team_view} ({moved}).")
+            pdf.para(texts.last_round_line(element.previous_team_view,
+                                           element.team_view - element.previous_team_view))
         values = sorted(v for _, v in element.ratings)
         if len(values) >= MIN_ANSWERS:
-            pdf.para(f"Individual answers: {len(values)}, from {values[0]} to {values[-1]}, "
-                     f"middle {statistics.median(values):g}.")
+            pdf.para(texts.individual_answers(len(values), values[0], values[-1], statistics.median(values)))
         elif values:
-            pdf.para(f"Individual answers: {TOO_FEW_LONG}.")
+            pdf.para(texts.individual_answers_hidden(TOO_FEW_LONG))
         pdf.ln(3)
         if element.evidence or element.hinders or element.helps:
-            pdf.bullets("What is actually happening (evidence)", list(element.evidence))
-            pdf.bullets("What gets in the way", list(element.hinders))
-            pdf.bullets("What we have going for us", list(element.helps))
+            pdf.bullets(texts.EVIDENCE, list(element.evidence))
+            pdf.bullets(texts.HINDERS, list(element.hinders))
+            pdf.bullets(texts.HELPS, list(element.helps))
         else:
-            pdf.para("Evidence, what gets in the way, what we have going for us: nothing recorded.")
+            pdf.para(texts.NOTHING_SAID)
             pdf.ln(2)
-        pdf.para("What we will do", 12, bold=True)
+        pdf.para(texts.WHAT_WE_WILL_DO, 12, bold=True)
         _actions(pdf, actions, owners)
         if theme_actions:
-            pdf.para(f"Actions for the whole theme: {element.theme_name}", 12, bold=True)
+            pdf.para(texts.theme_actions(element.theme_name), 12, bold=True)
             _actions(pdf, theme_actions, owners)
     return block
 
 
 def _actions(pdf: ReportPDF, actions: list[ActionRow], owners: bool) -> None:
     if not actions:
-        pdf.para("No actions agreed yet.")
+        pdf.para(texts.NO_ACTIONS)
         pdf.ln(2)
         return
     for action in actions:
         pdf.set_x(pdf.l_margin + 4)
         pdf.set_font(FONT, "B", 11)
         pdf.multi_cell(0, 5.3, "• " + pdf_text(action.text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        who = (action.owner or "not decided") if owners else "not shown (anonymous round)"
-        details = [f"Who: {who}", f"By: {_due(action.due)}", f"Status: {action.status}",
-                   f"How we'll know: {action.success_measure or 'not decided yet'}"]
+        who = (action.owner or texts.OWNER_NOT_DECIDED) if owners else texts.OWNER_HIDDEN
+        details = texts.action_details(who, _due(action.due), action.status, action.success_measure)
         pdf.set_x(pdf.l_margin + 8)
         pdf.set_font(FONT, "", 10)
         pdf.multi_cell(0, 5, pdf_text("   ".join(details[:3]) + "\n" + details[3]),
@@ -292,4 +282,4 @@ def _actions(pdf: ReportPDF, actions: list[ActionRow], owners: bool) -> None:
 
 
 def _due(day: date | None) -> str:
-    return nice_date(day) if day is not None else "no date set"
+    return nice_date(day) if day is not None else texts.NO_DUE_DATE

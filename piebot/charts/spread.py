@@ -9,13 +9,14 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 
+from conversations.texts import charts as texts
+from conversations.texts.charts import round_name
+
 from . import style
 from .data import Chart, ElementResult, NothingToChart, RoundResult
-from .layout import Layout, Row, draw_labels, drawing_plane, fit_rows, layout_key, round_name, used_bottom
+from .layout import Layout, Row, draw_labels, drawing_plane, fit_rows, layout_key, used_bottom
 
 MIN_ANSWERS = 3
-TOO_FEW = "fewer than 3 answers — not shown"
-TOO_FEW_LONG = "fewer than 3 answers — not shown, to keep answers anonymous"
 LABEL_FRACTION = 0.44
 TOP_PX = 215
 BOTTOM_PX = 1270
@@ -36,9 +37,8 @@ def spread(round: RoundResult) -> Chart:
     hidden = [e for e in round.elements if 0 < len(e.ratings) < MIN_ANSWERS]
     if not shown:
         if hidden:
-            raise NothingToChart(f"Fewer than {MIN_ANSWERS} people answered each element, so the spread is "
-                                 "not shown, to keep answers anonymous.")
-        raise NothingToChart("Nobody has placed a bead in this round yet, so there is no spread to show.")
+            raise NothingToChart(texts.spread_too_few(MIN_ANSWERS))
+        raise NothingToChart(texts.NO_BEADS_FOR_SPREAD)
     shown.sort(key=lambda e: (-disagreement(e)[0], -disagreement(e)[1], e.element_name))
 
     most = max(len(e.ratings) for e in shown)
@@ -61,7 +61,7 @@ def spread(round: RoundResult) -> Chart:
         style.place_ticks(ax, bases)
         _legend(fig, bottom + LEGEND_PX - BOTTOM_PX)
         style.background_done(fig)
-    style.title(fig, "How far apart our views are", f"Most different first · {round_name(round.closed_on)}")
+    style.title(fig, texts.SPREAD_TITLE, texts.spread_subtitle(round_name(round.closed_on)))
     _draw_rows(ax, layout, bead)
     return style.to_chart(fig, "spread", _caption(round, shown, hidden))
 
@@ -81,7 +81,7 @@ def _draw_rows(ax, layout: Layout, bead: float) -> None:
         element = r.element
         base = _thread_y(r, bead)
         if len(element.ratings) < MIN_ANSWERS:
-            style.text(ax, 10.5, base + layout.font_px * 0.6, TOO_FEW, fontsize=style.SMALL_PX - 4,
+            style.text(ax, 10.5, base + layout.font_px * 0.6, texts.TOO_FEW, fontsize=style.SMALL_PX - 4,
                        style="italic", color=style.GREY, ha="center", va="center")
             continue
         counts = Counter(v for _, v in element.ratings)
@@ -110,31 +110,22 @@ def _draw_rows(ax, layout: Layout, bead: float) -> None:
 
 
 def _legend(fig, y_px: float) -> None:
-    style.legend_row(fig, [({"face": style.SKY, "edge": style.BLUE, "width": 1.5}, "one answer"),
-                           ({"marker": "^", "face": style.INK}, "team view")], y_px, gap_px=56)
+    style.legend_row(fig, [({"face": style.SKY, "edge": style.BLUE, "width": 1.5}, texts.ONE_ANSWER),
+                           ({"marker": "^", "face": style.INK}, texts.TEAM_VIEW)], y_px, gap_px=56)
 
 
 def _caption(round: RoundResult, shown: list[ElementResult], hidden: list[ElementResult]) -> str:
-    lines = [(
-        f"How far apart our views are, {round_name(round.closed_on)}: each answer is a bead on the "
-        f"20-place scale, most different views first. {round.answered} people answered.")]
+    lines = [texts.spread_intro(round_name(round.closed_on), round.answered)]
     # The anonymity note goes before the per-element figures, which may be cut to fit Telegram's limit.
     if hidden:
-        lines.append(f"{TOO_FEW_LONG[0].upper()}{TOO_FEW_LONG[1:]}: "
-                     + ", ".join(style.short(e.element_name) for e in hidden) + ".")
+        lines.append(texts.too_few_for([style.short(e.element_name) for e in hidden]))
     unrated = [e for e in round.elements if not e.ratings]
     if unrated:
-        lines.append("Not rated: " + ", ".join(style.short(e.element_name) for e in unrated) + ".")
+        lines.append(texts.not_rated([style.short(e.element_name) for e in unrated]))
     for e in shown:
         values = sorted(v for _, v in e.ratings)
-        low, high = values[0], values[-1]
-        middle = statistics.median(values)
-        view = f", team view {e.team_view}" if e.team_view is not None else ", no team view yet"
-        if low == high:
-            lines.append(f"{style.short(e.element_name)}: all {len(values)} answers at {low}{view}.")
-        else:
-            lines.append(f"{style.short(e.element_name)}: {len(values)} answers from {low} to {high} "
-                         f"({high - low} apart), middle {_num(middle)}{view}.")
+        lines.append(texts.spread_line(style.short(e.element_name), len(values), values[0], values[-1],
+                                       _num(statistics.median(values)), e.team_view))
     return "\n".join(lines)
 
 

@@ -27,6 +27,8 @@ from matplotlib.markers import MarkerStyle
 from matplotlib.transforms import IdentityTransform
 from PIL import Image, ImageDraw, ImageFont, features
 
+from conversations.texts import charts as texts
+
 from .data import SCALE_PLACES, Chart
 
 WIDTH_PX = 1080
@@ -270,7 +272,7 @@ def draw_level_bands(ax: Axes, labels: list[str] | None, label_y: float | None, 
         ax.axvspan(left, left + 5, ymin=0, ymax=1, facecolor=BAND_A if level % 2 == 0 else BAND_B,
                    edgecolor="none", zorder=0)
         if labels is not None and label_y is not None:
-            name = labels[level] if level < len(labels) else f"Level {level + 1}"
+            name = labels[level] if level < len(labels) else texts.level_fallback(level + 1)
             text(ax, left + 2.5, label_y, wrap(name, band_width_px, font_px, 3), fontsize=font_px,
                  ha="center", va="bottom", color=GREY, linespacing=1.0)
 

@@ -8,9 +8,12 @@ import matplotlib.dates as mdates
 from matplotlib.collections import LineCollection
 from matplotlib.transforms import IdentityTransform
 
+from conversations.texts import charts as texts
+from conversations.texts.charts import nice_date
+
 from . import style
 from .data import Chart, CheckInPoint, NothingToChart
-from .layout import drawing_plane, nice_date
+from .layout import drawing_plane
 from .spread import _num
 
 
@@ -21,15 +24,14 @@ def _answered(point: CheckInPoint) -> bool:
 def responsiveness_trend(points: list[CheckInPoint], element_name: str = "Responsiveness",
                          level_labels: list[str] | None = None) -> Chart:
     """Middle answer per check-in as a line, lowest-to-highest as a band, a break wherever one was missed."""
-    name = style.clean(element_name) or "this element"
+    name = style.clean(element_name) or texts.THIS_ELEMENT
     points = sorted(points, key=lambda p: p.on)
     if not any(_answered(p) for p in points):
-        raise NothingToChart(f"No check-in answers on {name} yet, so there is no trend to show. "
-                             "It appears after the first check-in.")
+        raise NothingToChart(texts.no_trend(name))
 
     fig = style.new_figure()
-    style.title(fig, f"{style.short(name, 30)} over time",
-                f"Check-ins, {nice_date(points[0].on)} to {nice_date(points[-1].on)}")
+    style.title(fig, texts.trend_title(style.short(name, 30)),
+                texts.trend_subtitle(nice_date(points[0].on), nice_date(points[-1].on)))
     dates = [mdates.date2num(p.on) for p in points]
     span = (dates[-1] - dates[0]) or 1
     xlim = (dates[0] - span * 0.06 - 1, dates[-1] + span * 0.06 + 1)
@@ -63,24 +65,24 @@ def responsiveness_trend(points: list[CheckInPoint], element_name: str = "Respon
     bars.barh_up(dates, counts, width=width, color=style.GREY, zorder=2)
     if len(points) <= 4 or span < 14:
         # Few points: label each one; the automatic locator cannot pick a sensible interval for a day or two.
-        ticks, labels = dates, [f"{p.on.day} {p.on:%b}" for p in points]
+        ticks, labels = dates, [texts.day_and_month(p.on) for p in points]
     else:
         locator = mdates.AutoDateLocator(minticks=3, maxticks=5)
         locator.create_dummy_axis()
         locator.axis.set_view_interval(*xlim)
         ticks = [t for t in locator() if xlim[0] <= t <= xlim[1]]
         labels = mdates.ConciseDateFormatter(locator, show_offset=False).format_ticks(ticks)
-    _frame(ax, [1, 5, 10, 15, 20], [str(v) for v in (1, 5, 10, 15, 20)], ticks, None, "place on the scale")
-    _frame(bars, [0, most], ["0", str(most)], ticks, labels, "answered")
+    _frame(ax, [1, 5, 10, 15, 20], [str(v) for v in (1, 5, 10, 15, 20)], ticks, None, texts.PLACE_ON_SCALE)
+    _frame(bars, [0, most], ["0", str(most)], ticks, labels, texts.ANSWERED)
     if len(points) <= 12:
         for d, c, p in zip(dates, counts, points, strict=True):
-            style.text(bars, d, c + most * 0.02, "missed" if p.missed else str(c), fontsize=style.SMALL_PX - 4,
+            style.text(bars, d, c + most * 0.02, texts.MISSED if p.missed else str(c), fontsize=style.SMALL_PX - 4,
                        ha="center", va="bottom", color=style.VERMILLION if p.missed else style.INK)
 
-    entries = [({"line": style.BLUE, "lw": 5, "size": 44, "marker_size": 14}, "middle answer"),
-               ({"marker": "s", "size": 30, "face": style.SKY, "alpha": 0.45}, "lowest to highest")]
+    entries = [({"line": style.BLUE, "lw": 5, "size": 44, "marker_size": 14}, texts.MIDDLE_ANSWER),
+               ({"marker": "s", "size": 30, "face": style.SKY, "alpha": 0.45}, texts.LOWEST_TO_HIGHEST)]
     if missed:
-        entries.append(({"marker": "X", "size": 24, "face": style.VERMILLION}, "missed"))
+        entries.append(({"marker": "X", "size": 24, "face": style.VERMILLION}, texts.MISSED))
     style.legend_row(fig, entries, LEGEND_PX, left_px=0.045 * style.WIDTH_PX, gap_px=style.SMALL_PX * 1.6)
     return style.to_chart(fig, "responsiveness_trend", _caption(points, name))
 
@@ -140,22 +142,15 @@ def _frame(plane, yticks, ylabels, xticks, xlabels, title: str) -> None:
 def _caption(points: list[CheckInPoint], name: str) -> str:
     answered = [p for p in points if _answered(p)]
     last, first = answered[-1], answered[0]
-    lines = [(
-        f"{name} over time: {len(points)} check-in{'s' if len(points) != 1 else ''} from {nice_date(points[0].on)} to "
-        f"{nice_date(points[-1].on)} on the 20-place scale.")]
-    lines.append(f"Latest answered, {nice_date(last.on)}: middle answer {_num(last.median)}"
-                 + (f", answers from {last.low} to {last.high}" if last.low is not None and last.high is not None
-                    else "")
-                 + f", {last.answered} answered.")
+    lines = [texts.trend_intro(name, len(points), nice_date(points[0].on), nice_date(points[-1].on))]
+    lines.append(texts.trend_latest(nice_date(last.on), _num(last.median), last.low, last.high, last.answered))
     if len(answered) > 1:
         change = last.median - first.median
-        how = "held" if change == 0 else f"moved {'up' if change > 0 else 'down'} {_num(abs(change))}"
-        lines.append(f"First, {nice_date(first.on)}: middle answer {_num(first.median)}, "
-                     f"{first.answered} answered. Since then it has {how}.")
+        lines.append(texts.trend_first(nice_date(first.on), _num(first.median), first.answered, change,
+                                       _num(abs(change))))
     missed = [p for p in points if not _answered(p)]
     if missed:
-        lines.append(f"Missed check-ins ({len(missed)}): " + ", ".join(nice_date(p.on) for p in missed) + ".")
-    lines.append("Each: " + "; ".join(
-        f"{nice_date(p.on)} " + (f"{_num(p.median)} ({p.answered} answered)" if _answered(p) else "missed")
-        for p in points) + ".")
+        lines.append(texts.missed_checkins([nice_date(p.on) for p in missed]))
+    lines.append(texts.each_checkin([(nice_date(p.on), _num(p.median) if _answered(p) else None, p.answered)
+                                     for p in points]))
     return "\n".join(lines)

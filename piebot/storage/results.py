@@ -1,4 +1,5 @@
-"""From database rows to the charts' plain dataclasses, for one team.
+"""From database rows to the charts' plain dataclasses, for one team, and what a team has to chart (the
+facts /chart, /report and /export decide on).
 
 Names leave the database only for named rounds: an anonymous round's ratings carry no member to
 begin with, and its action owners are dropped here too, so no chart, report or export built on these
@@ -15,16 +16,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
 
+from conversations.texts import charts as texts
 from framework import Framework, shared_framework
 from piebot.charts.data import (
-    DEFAULT_LEVEL_LABELS,
     ActionRow,
     CheckInPoint,
     CheckInSeries,
     ElementResult,
     RoundResult,
 )
-from piebot.storage import rounds
+from piebot.storage import rounds, teams
 from piebot.storage.models import (
     Action,
     CheckIn,
@@ -42,11 +43,6 @@ from piebot.storage.models import (
 
 # Evidence.stage -> the ElementResult list it feeds.
 STAGE_LISTS = {"evidence": "evidence", "hindering": "hinders", "helping": "helps"}
-# What a file without words shows as, so a photo of the noticeboard still counts as evidence.
-FILE_WORDS = {"photo": "(a photo)", "voice": "(a voice note)", "document": "(a document)"}
-# Elements a team has since hidden or that its framework no longer knows.
-OTHER_THEME = "No longer in our framework"
-NO_THEME = "Whole round"
 
 
 def team_framework(team: Team) -> Framework:
@@ -84,24 +80,24 @@ class Names:
             for element in theme.elements:
                 if element.id == element_id:
                     return element.name, theme.name, element.written_in or theme.written_in
-        return element_id, OTHER_THEME, False
+        return element_id, texts.OTHER_THEME, False
 
     def theme_of_action(self, ref: str | None) -> tuple[str, str | None]:
         """(theme name, element name or None) for an action's element id, which may name a theme."""
         if not ref:
-            return NO_THEME, None
+            return texts.NO_THEME, None
         for theme in self.framework.themes:
             if theme.id == ref:
                 return theme.name, None
             for element in theme.elements:
                 if element.id == ref:
                     return theme.name, element.name
-        return OTHER_THEME, ref
+        return texts.OTHER_THEME, ref
 
     @property
     def level_labels(self) -> list[str]:
         labels = [level.label for level in self.framework.scale.levels]
-        return labels or list(DEFAULT_LEVEL_LABELS)
+        return labels or list(texts.DEFAULT_LEVEL_LABELS)
 
 
 def names_for(team: Team, framework: Framework | None = None) -> Names:
@@ -181,7 +177,7 @@ def round_result(session: Session, round_id: int, framework: Framework | None = 
         if evidence.private and not include_private:
             held_back[evidence.element_id] = held_back.get(evidence.element_id, 0) + 1
             continue
-        words = evidence.text.strip() or FILE_WORDS.get(evidence.kind, "")
+        words = evidence.text.strip() or texts.FILE_WORDS.get(evidence.kind, "")
         if words:
             said.setdefault((evidence.element_id, target), []).append(words)
 
@@ -190,8 +186,7 @@ def round_result(session: Session, round_id: int, framework: Framework | None = 
         name, theme, own = names.element(row.element_id)
         evidence = list(said.get((row.element_id, "evidence"), []))
         if held_back.get(row.element_id):
-            count = held_back[row.element_id]
-            evidence.append(f"({count} note{'s' if count != 1 else ''} given privately, kept within the team)")
+            evidence.append(texts.held_back(held_back[row.element_id]))
         elements.append(ElementResult(
             element_id=row.element_id,
             element_name=name,
@@ -365,3 +360,114 @@ def export_rows(session: Session, team_id: int, today: date | None = None) -> Ex
         for element_id, _ in checkin_elements(session, team_id)
     ]
     return ExportRows(rounds, [s for s in series if s.points], action_rows(session, team_id, today, framework))
+
+
+# ---- what a team has to chart, for /chart, /report and /export -------------------------------------
+
+# The rounds offered to chart or report on; older ones are in the export.
+RECENT_ROUNDS = 8
+
+
+@dataclass(frozen=True)
+class RoundInfo:
+    id: int
+    closed_on: date | None  # in the team's time zone
+    anonymous: bool
+
+
+@dataclass(frozen=True)
+class TeamFacts:
+    team_id: int
+    chat_id: int
+    name: str
+    set_up: bool
+    joined: bool
+    lead: bool  # the presser is the team's facilitator (Telegram admins are checked separately)
+    private_chat: bool
+    rounds: list[RoundInfo]  # closed staff rounds, newest first
+    checkin_elements: list[tuple[str, str, int]]  # (element id, name, latest check-in id)
+    has_actions: bool
+
+
+def _facts(session: Session, team: Team | None, user_id: int | None) -> TeamFacts | None:
+    if team is None:
+        return None
+    member = teams.member_of(session, team.id, user_id) if user_id is not None else None
+    zone = team_zone(team)
+    found = [RoundInfo(r.id, local_date(r.closed_at, zone), r.anonymous)
+             for r in latest_rounds(session, team.id, RECENT_ROUNDS)]
+    names = names_for(team)
+    elements = [(element_id, names.element(element_id)[0], newest)
+                for element_id, newest in checkin_elements(session, team.id)]
+    has_actions = session.exec(select(Action.id).where(Action.team_id == team.id)).first() is not None
+    return TeamFacts(
+        team_id=team.id, chat_id=team.chat_id, name=team.name or team.chat_title, set_up=team.set_up,
+        joined=member is not None and member.active, lead=member is not None and member.active and member.facilitator,
+        private_chat=member is not None and member.private_chat, rounds=found, checkin_elements=elements,
+        has_actions=has_actions,
+    )
+
+
+def facts_for_chat(session: Session, chat_id: int, user_id: int | None) -> TeamFacts | None:
+    """What the chat's team has to chart, and who `user_id` is in it."""
+    return _facts(session, teams.team_for_chat(session, chat_id), user_id)
+
+
+def facts_for_team(session: Session, team_id: int, user_id: int | None) -> TeamFacts | None:
+    return _facts(session, session.get(Team, team_id), user_id)
+
+
+def checkin_element(session: Session, checkin_id: int, team_id: int) -> str | None:
+    """The element of the team's check-in; None if the check-in is gone or another team's."""
+    checkin = session.get(CheckIn, checkin_id)
+    return checkin.element_id if checkin is not None and checkin.team_id == team_id else None
+
+
+@dataclass(frozen=True)
+class RoundResults:
+    team: Team
+    audience: str
+    current: RoundResult
+    previous: RoundResult | None  # the previous closed round of the same audience, if any
+
+
+def round_results(session: Session, round_id: int) -> RoundResults:
+    """This round's results and the previous closed round's, in the team's framework."""
+    round_ = session.get(Round, round_id)
+    team = session.get(Team, round_.team_id)
+    framework = team_framework(team)
+    current = round_result(session, round_id, framework)
+    earlier = rounds.previous_closed_round(session, round_)
+    previous = round_result(session, earlier.id, framework) if earlier is not None else None
+    return RoundResults(team, round_.audience, current, previous)
+
+
+def two_rounds(session: Session, team_id: int, before_id: int, after_id: int) -> tuple[RoundResult, RoundResult]:
+    """Two of the team's rounds, read in the team's framework, for the distance travelled between them."""
+    framework = team_framework(session.get(Team, team_id))
+    return round_result(session, before_id, framework), round_result(session, after_id, framework)
+
+
+@dataclass(frozen=True)
+class Trend:
+    chat_id: int
+    points: list[CheckInPoint]
+    element_name: str
+    level_labels: list[str]
+
+
+def trend(session: Session, team_id: int, element_id: str) -> Trend:
+    """The team's check-ins on the element, for its trend chart."""
+    team = session.get(Team, team_id)
+    names = names_for(team)
+    return Trend(team.chat_id, checkin_points(session, team_id, element_id), names.element(element_id)[0],
+                 names.level_labels)
+
+
+def closed_checkin(session: Session, checkin_id: int) -> tuple[int, str] | None:
+    """(team id, element id) of a check-in whose trend may be posted: None if it is gone or its team paused."""
+    checkin = session.get(CheckIn, checkin_id)
+    if checkin is None:
+        return None
+    team = session.get(Team, checkin.team_id)
+    return None if team.paused else (team.id, checkin.element_id)

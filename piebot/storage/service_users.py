@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from piebot.storage import rounds
-from piebot.storage.models import Evidence, Rating, Round, RoundElement, Team
+from conversations.texts import service_users as texts
+from piebot.storage import rounds, teams
+from piebot.storage.models import Dialog, Evidence, Member, Rating, Round, RoundElement, Team
 
 AUDIENCE = "service_users"
 VARIANT = "pies2-street"
+# The scribe's place in a round ({"round", "person", "step"}), kept in their Dialog row under this key.
+DIALOG_KEY = "sv"
 
 
 class ServiceUsersRefused(Exception):
@@ -53,16 +56,16 @@ def start(session: Session, team_id: int, element_id: str, opened_by: int | None
 def _open_round(session: Session, round_id: int) -> Round:
     round_ = session.get(Round, round_id)
     if round_ is None or round_.audience != AUDIENCE:
-        raise ServiceUsersRefused("That round isn't there any more.")
+        raise ServiceUsersRefused(texts.ROUND_GONE)
     if round_.status == "closed":
-        raise ServiceUsersRefused("That round has finished. Start another with /serviceusers.")
+        raise ServiceUsersRefused(texts.ROUND_FINISHED)
     return round_
 
 
 def add_view(session: Session, round_id: int, value: int) -> int:
     """One person's view; returns how many people have given theirs in this round."""
     if not 1 <= value <= 20:
-        raise ServiceUsersRefused("That isn't a place on the scale.")
+        raise ServiceUsersRefused(texts.NOT_A_PLACE)
     round_ = _open_round(session, round_id)
     element_id = round_.element_ids[0]
     session.add(
@@ -160,3 +163,72 @@ def latest_views(session: Session, team_id: int) -> dict[str, list[int]]:
         if latest.get(element_id) == round_id:
             found[element_id].append(value)
     return {k: v for k, v in found.items() if v}
+
+
+# --- the scribe, one transaction per step ------------------------------------------------------------
+
+
+def team_and_member(session: Session, team_id: int, user_id: int) -> tuple[Team | None, Member | None]:
+    return session.get(Team, team_id), teams.member_of(session, team_id, user_id)
+
+
+def scribe_arrives(session: Session, team_id: int, user_id: int, name: str) -> tuple[Team | None, Member | None]:
+    """The scribe opened the private chat from the group's link: they join the team if they had not."""
+    team = session.get(Team, team_id)
+    if team is None:
+        return None, None
+    member, _ = teams.join(session, team, user_id, name)
+    member.private_chat = True
+    return team, member
+
+
+def _dialog(session: Session, chat_id: int, user_id: int) -> Dialog | None:
+    return session.exec(select(Dialog).where(Dialog.chat_id == chat_id, Dialog.telegram_user_id == user_id)).first()
+
+
+def place_of(session: Session, chat_id: int, user_id: int) -> dict:
+    """Where the scribe is in a round; empty if nowhere."""
+    dialog = _dialog(session, chat_id, user_id)
+    return dict((dialog.state or {}).get(DIALOG_KEY) or {}) if dialog else {}
+
+
+def remember_place(session: Session, chat_id: int, user_id: int, place: dict | None) -> None:
+    """Keep the scribe's place (None forgets it). Other features keep their own keys in the same row."""
+    dialog = _dialog(session, chat_id, user_id)
+    if dialog is None:
+        dialog = Dialog(chat_id=chat_id, telegram_user_id=user_id, state={})
+        session.add(dialog)
+    state = {k: v for k, v in (dialog.state or {}).items() if k != DIALOG_KEY}
+    if place:
+        state[DIALOG_KEY] = place
+    dialog.state = state
+
+
+def begin(session: Session, team_id: int, element_id: str, member_id: int, chat_id: int, user_id: int) -> int:
+    """A new round on the element, the scribe placed at its first person; the round's id."""
+    round_ = start(session, team_id, element_id, member_id)
+    remember_place(session, chat_id, user_id, {"round": round_.id, "person": 1, "step": "rate"})
+    return round_.id
+
+
+def record_view(session: Session, round_id: int, value: int, chat_id: int, user_id: int, place: dict) -> None:
+    """One person's view; the scribe moves on to their words."""
+    add_view(session, round_id, value)
+    remember_place(session, chat_id, user_id, {**place, "step": "words"})
+
+
+def finish_round(session: Session, round_id: int, chat_id: int, user_id: int) -> Finished:
+    """Close the round and forget the scribe's place in it."""
+    done = finish(session, round_id)
+    remember_place(session, chat_id, user_id, None)
+    return done
+
+
+def element_of(session: Session, round_id: int) -> str:
+    """The one element a service users' round is about."""
+    return session.get(Round, round_id).element_ids[0]
+
+
+def views_beside_staff(session: Session, team_id: int) -> tuple[dict[str, list[int]], dict[str, int]]:
+    """(the people's latest views, the team's latest agreed staff views), element by element."""
+    return latest_views(session, team_id), latest_staff_views(session, team_id)

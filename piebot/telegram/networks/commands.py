@@ -16,7 +16,6 @@ import html
 import logging
 import secrets
 
-from sqlmodel import select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
@@ -25,9 +24,8 @@ from conversations.texts import networks as texts
 from piebot.charts import NothingToChart, render
 from piebot.charts.network import OVERVIEW_CHARTS
 from piebot.charts.network_report import network_report_pdf
-from piebot.storage import networks, teams
+from piebot.storage import network_overview, networks
 from piebot.storage.db import AlreadyDone
-from piebot.storage.models import Dialog
 from piebot.telegram import callbacks, links
 from piebot.telegram.guards import in_group, is_admin
 from piebot.telegram.runtime import runtime_of
@@ -52,9 +50,8 @@ def _private(update: Update) -> bool:
 def _lead_keyboard(led: list) -> InlineKeyboardMarkup:
     rows = []
     for network, _count in led:
-        name = network.name[:28]
-        rows.append([_button(f"📊 Overview · {name}", "nw", network.id, "ov")])
-        rows.append([_button(f"✉️ Invite a team · {name}", "nw", network.id, "inv")])
+        rows.append([_button(texts.overview_button(network.name), "nw", network.id, "ov")])
+        rows.append([_button(texts.invite_button(network.name), "nw", network.id, "inv")])
     return InlineKeyboardMarkup(rows)
 
 
@@ -109,18 +106,18 @@ async def on_lead_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await query.answer()
         await query.message.reply_html(texts.invitation(network.name, _new_code(rt, network.id)))
     elif press.arg == "ov":
-        await query.answer("Putting the overview together…")
+        await query.answer(texts.PUTTING_TOGETHER)
         await send_overview(context, update.effective_chat.id, network.id)
     else:
         log.warning("network button refused: unknown choice")
-        await query.answer("That button doesn't work any more.", show_alert=True)
+        await query.answer(texts.BUTTON_GONE, show_alert=True)
 
 
 async def send_overview(context: ContextTypes.DEFAULT_TYPE, chat_id: int, network_id: int) -> None:
     """The charts with their figures in words, the gaps and barriers as text, then the PDF."""
     rt = runtime_of(context)
     secret = rt.settings.secret_bytes()
-    overview = await rt.read(lambda s: networks.network_overview(s, network_id, secret))
+    overview = await rt.read(lambda s: network_overview.network_overview(s, network_id, secret))
     bot = context.bot
     await bot.send_message(chat_id, texts.overview_intro(overview.network_name, overview.teams,
                                                          overview.anonymous_teams, overview.other_templates,
@@ -142,18 +139,10 @@ async def send_overview(context: ContextTypes.DEFAULT_TYPE, chat_id: int, networ
     ))
     name, pdf = await asyncio.to_thread(network_report_pdf, overview, charts)
     await bot.send_document(chat_id, InputFile(pdf, filename=name),
-                            caption=f"The overview of <b>{html.escape(overview.network_name)}</b> as a PDF.")
+                            caption=texts.overview_pdf_caption(overview.network_name))
 
 
 # --- a team's admins, in its group ------------------------------------------------------------
-
-
-def _dialog(session, chat_id: int, user_id: int) -> Dialog:
-    dialog = session.exec(select(Dialog).where(Dialog.chat_id == chat_id, Dialog.telegram_user_id == user_id)).first()
-    if dialog is None:
-        dialog = Dialog(chat_id=chat_id, telegram_user_id=user_id, state={})
-        session.add(dialog)
-    return dialog
 
 
 async def accept_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -162,7 +151,7 @@ async def accept_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await message.reply_html(texts.GROUP_ONLY)
         return
     if not await is_admin(update, context):
-        await message.reply_html("Only a group admin can accept an invitation. Ask one of your admins.")
+        await message.reply_html(texts.ONLY_ADMIN_ACCEPTS)
         return
     if not context.args:
         await message.reply_html(texts.CODE_NEEDED)
@@ -180,36 +169,20 @@ async def accept_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     chat_id = update.effective_chat.id
     user_id = update.effective_user.id
-
-    def work(session):
-        team = teams.team_for_chat(session, chat_id)
-        if team is None or not team.set_up:
-            return texts.NOT_SET_UP, None
-        network = session.get(networks.Network, grant.ref)
-        if network is None:
-            return texts.BAD_CODE, None
-        if networks.invite_spent(session, network.id, grant.user_id):
-            return "That invitation has been used already. Ask the network lead for a new one.", None
-        if networks.membership(session, network.id, team.id) is not None:
-            return f"This team is already in <b>{html.escape(network.name)}</b>. See /networks.", None
-        # Remember the code for this admin only: the buttons carry no secret, so a press is checked here.
-        dialog = _dialog(session, chat_id, user_id)
-        # Other features keep their own keys in the same row; only ours is touched.
-        dialog.state = {**(dialog.state or {}), "nw": {"network": network.id, "nonce": grant.user_id}}
-        return texts.accept_question(network.name, team.name), network.id
-
     try:
-        text, network_id = await rt.apply(update, work)
+        # The invitation's nonce travels in the signed code's user field.
+        invited = await rt.apply(update, lambda s: networks.hold_invitation(s, chat_id, user_id, grant.ref,
+                                                                              grant.user_id))
     except AlreadyDone:
         return
-    if network_id is None:
-        await message.reply_html(text)
+    if isinstance(invited, str):
+        await message.reply_html(invited)
         return
     keyboard = InlineKeyboardMarkup([
-        [_button("Show our name", "nwa", network_id, "name")],
-        [_button("Stay anonymous", "nwa", network_id, "anon")],
+        [_button(texts.SHOW_NAME, "nwa", invited.network_id, "name")],
+        [_button(texts.STAY_ANONYMOUS, "nwa", invited.network_id, "anon")],
     ])
-    await message.reply_html(text, reply_markup=keyboard)
+    await message.reply_html(texts.accept_question(invited.network_name, invited.team_name), reply_markup=keyboard)
 
 
 async def on_accept_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -218,56 +191,42 @@ async def on_accept_press(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if press is None:
         return
     if press.arg not in ("name", "anon") or not in_group(update):
-        await query.answer("That button doesn't work any more.", show_alert=True)
+        await query.answer(texts.BUTTON_GONE, show_alert=True)
         return
     if not await is_admin(update, context):
-        await query.answer("Only a group admin can choose.", show_alert=True)
+        await query.answer(texts.ONLY_ADMIN_CHOOSES, show_alert=True)
         return
     rt = runtime_of(context)
     chat_id, user_id = update.effective_chat.id, query.from_user.id
     secret = rt.settings.secret_bytes()
-
-    def work(session):
-        dialog = session.exec(
-            select(Dialog).where(Dialog.chat_id == chat_id, Dialog.telegram_user_id == user_id)
-        ).first()
-        state = dict((dialog.state or {}).get("nw") or {}) if dialog else {}
-        if state.get("network") != press.ref or "nonce" not in state:
-            return None
-        team = teams.team_for_chat(session, chat_id)
-        if team is None:
-            return None
-        joined = networks.accept_invite(session, network_id=press.ref, nonce=int(state["nonce"]), team_id=team.id,
-                                        anonymous=press.arg == "anon")
-        dialog.state = {k: v for k, v in dialog.state.items() if k != "nw"}
-        session.flush()
-        network = session.get(networks.Network, press.ref)
-        label = networks.labels_of(session, network.id, secret)[team.id]
-        return network.name, label, joined.anonymous, joined.share_service_user_views, joined.share_evidence
-
     try:
-        done = await rt.apply(update, work)
+        joined = await rt.apply(update, lambda s: networks.join_network(s, chat_id, user_id, press.ref,
+                                                                          press.arg == "anon", secret))
     except AlreadyDone:
         return
     except networks.NetworkRefused as refused:
         await query.answer(str(refused), show_alert=True)
         return
-    if done is None:
+    if joined is None:
         log.warning("network accept refused: no matching invitation for this admin")
         await query.answer(texts.ONLY_STARTER, show_alert=True)
         return
-    name, label, anonymous, share_su, share_ev = done
-    await query.answer("Done")
-    await query.edit_message_text(texts.joined(name, label, anonymous))
-    await query.message.reply_html(texts.sharing(name, label, anonymous, share_su, share_ev),
-                                   reply_markup=_sharing_keyboard(press.ref, anonymous, share_su, share_ev))
+    await query.answer(texts.DONE)
+    await query.edit_message_text(texts.joined(joined.network_name, joined.label, joined.anonymous))
+    await query.message.reply_html(_sharing_text(joined), reply_markup=_sharing_keyboard(joined))
 
 
-def _sharing_keyboard(network_id: int, anonymous: bool, share_su: bool, share_ev: bool) -> InlineKeyboardMarkup:
+def _sharing_text(sharing: networks.Sharing) -> str:
+    return texts.sharing(sharing.network_name, sharing.label, sharing.anonymous, sharing.share_service_user_views,
+                         sharing.share_evidence)
+
+
+def _sharing_keyboard(sharing: networks.Sharing) -> InlineKeyboardMarkup:
+    network_id = sharing.network_id
     return InlineKeyboardMarkup([
-        [_button("Show our name" if anonymous else "Hide our name", "nws", network_id, "a")],
-        [_button(("Stop sharing" if share_su else "Share") + " service users' views", "nws", network_id, "s")],
-        [_button(("Stop sharing" if share_ev else "Share") + " private answers", "nws", network_id, "e")],
+        [_button(texts.name_button(sharing.anonymous), "nws", network_id, "a")],
+        [_button(texts.service_users_button(sharing.share_service_user_views), "nws", network_id, "s")],
+        [_button(texts.private_answers_button(sharing.share_evidence), "nws", network_id, "e")],
     ])
 
 
@@ -280,25 +239,12 @@ async def networks_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     rt = runtime_of(context)
     chat_id = update.effective_chat.id
     secret = rt.settings.secret_bytes()
-
-    def read(session):
-        team = teams.team_for_chat(session, chat_id)
-        if team is None:
-            return []
-        found = []
-        for row, network in networks.networks_of_team(session, team.id):
-            label = networks.labels_of(session, network.id, secret)[team.id]
-            found.append((network.id, network.name, label, row.anonymous, row.share_service_user_views,
-                          row.share_evidence))
-        return found
-
-    found = await rt.read(read)
+    found = await rt.read(lambda s: networks.sharing_of_chat(s, chat_id, secret))
     if not found:
         await message.reply_html(texts.NO_MEMBERSHIPS)
         return
-    for network_id, name, label, anonymous, share_su, share_ev in found:
-        await message.reply_html(texts.sharing(name, label, anonymous, share_su, share_ev),
-                                 reply_markup=_sharing_keyboard(network_id, anonymous, share_su, share_ev))
+    for sharing in found:
+        await message.reply_html(_sharing_text(sharing), reply_markup=_sharing_keyboard(sharing))
 
 
 async def on_sharing_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -307,35 +253,23 @@ async def on_sharing_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if press is None:
         return
     if press.arg not in networks.SHARING or not in_group(update):
-        await query.answer("That button doesn't work any more.", show_alert=True)
+        await query.answer(texts.BUTTON_GONE, show_alert=True)
         return
     if not await is_admin(update, context):
-        await query.answer("Only a group admin can change what the team shares.", show_alert=True)
+        await query.answer(texts.ONLY_ADMIN_SHARES, show_alert=True)
         return
     rt = runtime_of(context)
     chat_id = update.effective_chat.id
     secret = rt.settings.secret_bytes()
-
-    def work(session):
-        team = teams.team_for_chat(session, chat_id)
-        if team is None:
-            raise networks.NetworkRefused("This team isn't in that network any more.")
-        row = networks.toggle(session, press.ref, team.id, press.arg)
-        session.flush()
-        network = session.get(networks.Network, press.ref)
-        label = networks.labels_of(session, network.id, secret)[team.id]
-        return network.name, label, row.anonymous, row.share_service_user_views, row.share_evidence
-
     try:
-        name, label, anonymous, share_su, share_ev = await rt.apply(update, work)
+        sharing = await rt.apply(update, lambda s: networks.change_sharing(s, chat_id, press.ref, press.arg, secret))
     except AlreadyDone:
         return
     except networks.NetworkRefused as refused:
         await query.answer(str(refused), show_alert=True)
         return
-    await query.answer("Changed")
-    await query.edit_message_text(texts.sharing(name, label, anonymous, share_su, share_ev),
-                                  reply_markup=_sharing_keyboard(press.ref, anonymous, share_su, share_ev))
+    await query.answer(texts.CHANGED)
+    await query.edit_message_text(_sharing_text(sharing), reply_markup=_sharing_keyboard(sharing))
 
 
 async def leave_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -344,20 +278,15 @@ async def leave_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await message.reply_html(texts.GROUP_ONLY)
         return
     if not await is_admin(update, context):
-        await message.reply_html("Only a group admin can take the team out of a network.")
+        await message.reply_html(texts.ONLY_ADMIN_LEAVES)
         return
     rt = runtime_of(context)
     chat_id = update.effective_chat.id
-
-    def read(session):
-        team = teams.team_for_chat(session, chat_id)
-        return [] if team is None else [(n.id, n.name) for _, n in networks.networks_of_team(session, team.id)]
-
-    found = await rt.read(read)
+    found = await rt.read(lambda s: networks.networks_of_chat(s, chat_id))
     if not found:
         await message.reply_html(texts.NO_MEMBERSHIPS)
         return
-    rows = [[_button(f"Leave {name[:40]}", "nwl", network_id, "go")] for network_id, name in found]
+    rows = [[_button(texts.leave_button(name), "nwl", network_id, "go")] for network_id, name in found]
     await message.reply_html(texts.LEAVE_WHICH, reply_markup=InlineKeyboardMarkup(rows))
 
 
@@ -367,29 +296,21 @@ async def on_leave_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if press is None:
         return
     if press.arg != "go" or not in_group(update):
-        await query.answer("That button doesn't work any more.", show_alert=True)
+        await query.answer(texts.BUTTON_GONE, show_alert=True)
         return
     if not await is_admin(update, context):
-        await query.answer("Only a group admin can take the team out of a network.", show_alert=True)
+        await query.answer(texts.ONLY_ADMIN_LEAVES, show_alert=True)
         return
     rt = runtime_of(context)
     chat_id = update.effective_chat.id
-
-    def work(session):
-        team = teams.team_for_chat(session, chat_id)
-        network = session.get(networks.Network, press.ref)
-        if team is None or network is None or not networks.leave(session, network.id, team.id):
-            return None
-        return network.name
-
     try:
-        name = await rt.apply(update, work)
+        name = await rt.apply(update, lambda s: networks.leave_from_chat(s, chat_id, press.ref))
     except AlreadyDone:
         return
     if name is None:
-        await query.answer("This team isn't in that network any more.", show_alert=True)
+        await query.answer(texts.NOT_IN_NETWORK, show_alert=True)
         return
-    await query.answer("Left")
+    await query.answer(texts.LEFT)
     await query.message.reply_html(texts.left(name))
 
 

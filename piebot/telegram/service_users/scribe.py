@@ -5,7 +5,7 @@ an admin toggles the team's permission with `/serviceusers permission`. In priva
 element (in street language, the `pies2-street` variant) and enters each person's view, one after another.
 
 Button kinds: "sv" (pick the team or the element; ref = team id), "svr" (a person's view and the flow of
-the round; ref = round id). The scribe's place in the round is kept in Dialog under the key "sv".
+the round; ref = round id). The scribe's place in the round is kept by piebot.storage.service_users.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import html
 import logging
 import statistics
 
-from sqlmodel import select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
@@ -26,7 +25,7 @@ from framework import shared_framework
 from piebot.charts.spread import _num
 from piebot.storage import service_users, teams
 from piebot.storage.db import AlreadyDone
-from piebot.storage.models import Dialog, Member, Round, Team
+from piebot.storage.models import Member, Team
 from piebot.telegram import callbacks, links, replies
 from piebot.telegram.guards import chat_admin_ids, in_group, is_admin
 from piebot.telegram.people import onboarding
@@ -35,7 +34,6 @@ from piebot.telegram.runtime import runtime_of
 log = logging.getLogger(__name__)
 
 LINK = "v"
-KEY = "sv"
 
 
 def _street():
@@ -93,16 +91,16 @@ async def service_users_command(update: Update, context: ContextTypes.DEFAULT_TY
     if not admin and not (member is not None and member.facilitator):
         await message.reply_html(texts.NOT_ALLOWED)
         return
-    comparison = await rt.read(lambda s: _comparison(s, team.id)) if team.service_user_permission else []
+    comparison = []
+    if team.service_user_permission:
+        comparison = _comparison(*await rt.read(lambda s: service_users.views_beside_staff(s, team.id)))
     payload = links.sign(rt.settings.secret_bytes(), LINK, team.id, user.id)
     url = f"https://t.me/{context.bot.username}?start={payload}"
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(texts.OPEN_PRIVATE, url=url)]])
     await message.reply_html(texts.intro(team.name, team.service_user_permission, comparison), reply_markup=keyboard)
 
 
-def _comparison(session, team_id: int) -> list[str]:
-    theirs = service_users.latest_views(session, team_id)
-    ours = service_users.latest_staff_views(session, team_id)
+def _comparison(theirs: dict[str, list[int]], ours: dict[str, int]) -> list[str]:
     lines = []
     for element in shared_framework("pies2").elements:
         values = theirs.get(element.id)
@@ -133,17 +131,9 @@ async def _private_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def _from_link(update: Update, context: ContextTypes.DEFAULT_TYPE, grant: links.Grant) -> None:
     rt = runtime_of(context)
     user = update.effective_user
-
-    def work(session):
-        team = session.get(Team, grant.ref)
-        if team is None:
-            return None, None
-        member, _ = teams.join(session, team, user.id, user.first_name)
-        member.private_chat = True
-        return team, member
-
     try:
-        team, member = await rt.apply(update, work)
+        team, member = await rt.apply(update, lambda s: service_users.scribe_arrives(s, grant.ref, user.id,
+                                                                                     user.first_name))
     except AlreadyDone:
         return
     if team is None or not await _may_scribe(context, team, member, user.id):
@@ -157,40 +147,17 @@ async def _pick_element(message, team_id: int) -> None:
     await message.reply_html(texts.PICK_ELEMENT, reply_markup=InlineKeyboardMarkup(rows))
 
 
-def _dialog(session, chat_id: int, user_id: int) -> Dialog:
-    dialog = session.exec(select(Dialog).where(Dialog.chat_id == chat_id, Dialog.telegram_user_id == user_id)).first()
-    if dialog is None:
-        dialog = Dialog(chat_id=chat_id, telegram_user_id=user_id, state={})
-        session.add(dialog)
-    return dialog
-
-
-def _place(session, chat_id: int, user_id: int) -> dict:
-    dialog = session.exec(select(Dialog).where(Dialog.chat_id == chat_id, Dialog.telegram_user_id == user_id)).first()
-    return dict((dialog.state or {}).get(KEY) or {}) if dialog else {}
-
-
-def _remember(session, chat_id: int, user_id: int, place: dict | None) -> None:
-    # Other features keep their own keys in the same row; only ours is touched.
-    dialog = _dialog(session, chat_id, user_id)
-    state = {k: v for k, v in (dialog.state or {}).items() if k != KEY}
-    if place:
-        state[KEY] = place
-    dialog.state = state
-
-
 async def on_team_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     press = await callbacks.press_of(query, "service users")
     if press is None:
         return
     if update.effective_chat.type != ChatType.PRIVATE:
-        await query.answer("That works in a private chat.", show_alert=True)
+        await query.answer(texts.PRIVATE_ONLY, show_alert=True)
         return
     rt = runtime_of(context)
     user = query.from_user
-    found = await rt.read(lambda s: (s.get(Team, press.ref), teams.member_of(s, press.ref, user.id)))
-    team, member = found
+    team, member = await rt.read(lambda s: service_users.team_and_member(s, press.ref, user.id))
     if team is None or member is None or not await _may_scribe(context, team, member, user.id):
         log.warning("service users button refused: not a scribe of this team")
         await query.answer(texts.NOT_ALLOWED, show_alert=True)
@@ -202,18 +169,13 @@ async def on_team_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     step, _, index = press.arg.partition(".")
     elements = _street().elements
     if step != "e" or not index.isdigit() or int(index) >= len(elements):
-        await query.answer("That button doesn't work any more.", show_alert=True)
+        await query.answer(texts.BUTTON_GONE, show_alert=True)
         return
     element = elements[int(index)]
     chat_id = update.effective_chat.id
-
-    def work(session):
-        round_ = service_users.start(session, team.id, element.id, member.id)
-        _remember(session, chat_id, user.id, {"round": round_.id, "person": 1, "step": "rate"})
-        return round_.id
-
     try:
-        round_id = await rt.apply(update, work)
+        round_id = await rt.apply(update, lambda s: service_users.begin(s, team.id, element.id, member.id, chat_id,
+                                                                        user.id))
     except AlreadyDone:
         return
     await query.answer(element.name[:60])
@@ -235,18 +197,17 @@ async def on_round_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if press is None:
         return
     if update.effective_chat.type != ChatType.PRIVATE:
-        await query.answer("That works in a private chat.", show_alert=True)
+        await query.answer(texts.PRIVATE_ONLY, show_alert=True)
         return
     rt = runtime_of(context)
     chat_id, user_id = update.effective_chat.id, query.from_user.id
-    place = await rt.read(lambda s: _place(s, chat_id, user_id))
+    place = await rt.read(lambda s: service_users.place_of(s, chat_id, user_id))
     if place.get("round") != press.ref:
         log.warning("service users button refused: not this scribe's round")
-        await query.answer("That round isn't open here any more. Start again with /serviceusers.", show_alert=True)
+        await query.answer(texts.NOT_THIS_SCRIBES_ROUND, show_alert=True)
         return
     street = _street()
-    round_ = await rt.read(lambda s: s.get(Round, press.ref))
-    element = street.element(round_.element_ids[0])
+    element = street.element(await rt.read(lambda s: service_users.element_of(s, press.ref)))
     n = int(place.get("person", 1))
     chosen = keyboards.read_press(press.arg, street.scale)
     if isinstance(chosen, keyboards.LevelChosen) and not chosen.team and place.get("step") == "rate":
@@ -260,37 +221,29 @@ async def on_round_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await _edit(query, texts.ask_person(n, element.name, list(element.questions["assessment"])), keyboard)
     elif isinstance(chosen, keyboards.PlaceChosen) and not chosen.team and place.get("step") == "rate":
         value = chosen.index(street.scale)
-
-        def work(session):
-            service_users.add_view(session, press.ref, value)
-            _remember(session, chat_id, user_id, {**place, "step": "words"})
-
-        if not await _apply(context, update, query, work):
+        if not await _apply(context, update, query,
+                            lambda s: service_users.record_view(s, press.ref, value, chat_id, user_id, place)):
             return
-        await query.answer("Saved")
+        await query.answer(texts.SAVED)
         await _edit(query, texts.rated(n, html.escape(street.scale.describe(value))), _after_keyboard(press.ref))
     elif chosen == keyboards.Command.NEXT and place.get("step") == "words":
-        if not await _apply(context, update, query, lambda s: _remember(s, chat_id, user_id,
-                                                                {**place, "person": n + 1, "step": "rate"})):
+        if not await _apply(context, update, query, lambda s: service_users.remember_place(
+                s, chat_id, user_id, {**place, "person": n + 1, "step": "rate"})):
             return
         await query.answer()
         await _ask_person(query.message, press.ref, n + 1, element)
     elif chosen == keyboards.Command.CLOSE:
-        def work(session):
-            done = service_users.finish(session, press.ref)
-            _remember(session, chat_id, user_id, None)
-            return done
-
-        done = await _apply(context, update, query, work)
+        done = await _apply(context, update, query,
+                            lambda s: service_users.finish_round(s, press.ref, chat_id, user_id))
         if not done:
             return
-        await query.answer("Finished")
+        await query.answer(texts.FINISHED)
         await query.message.reply_html(texts.finished(element.name, done.people))
         middle = _num(done.middle) if done.middle is not None else None
         await context.bot.send_message(done.chat_id, texts.group_news(
             _canonical_name(done.element_id), done.people, middle, done.staff_view, done.permission))
     else:
-        await query.answer("That button doesn't work any more.", show_alert=True)
+        await query.answer(texts.BUTTON_GONE, show_alert=True)
 
 
 async def _apply(context: ContextTypes.DEFAULT_TYPE, update: Update, query, work):
@@ -324,7 +277,7 @@ async def on_words(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         return False
     rt = runtime_of(context)
     chat_id, user_id = update.effective_chat.id, update.effective_user.id
-    place = await rt.read(lambda s: _place(s, chat_id, user_id))
+    place = await rt.read(lambda s: service_users.place_of(s, chat_id, user_id))
     if place.get("step") != "words" or not (message.text or "").strip():
         return False
     text = message.text.strip()[:2000]

@@ -1,0 +1,127 @@
+"""Telegram's message budgets as sliding windows, and the per-chat queue that waits for them.
+
+A `Window` allows `count` messages in any `seconds`. It never lets more through in any window of that
+length, as a leaky bucket does after a burst: a message counts from the moment it leaves until it is
+answered, and then from the moment it was answered, so whatever moment Telegram saw it, our count of
+that window is at least Telegram's.
+
+A `Lane` is one chat's queue: calls wait there in priority order (then first come, first served) until
+the chat's window, any 429 hold on the chat, and the overall window all allow them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(eq=False)
+class Slot:
+    """One message's place in the windows: in flight until `at` is set (when Telegram answered)."""
+
+    at: float | None = None
+
+
+@dataclass
+class Window:
+    count: int
+    seconds: float
+    slots: list[Slot] = field(default_factory=list)
+
+    def wait(self, now: float, need: int = 1) -> float:
+        """Seconds until `need` more messages fit (an estimate while some are in flight), 0 if now."""
+        self.slots = [s for s in self.slots if s.at is None or s.at > now - self.seconds]
+        expire = len(self.slots) + need - self.count
+        if expire <= 0:
+            return 0.0
+        # A message still in flight leaves the window no sooner than `seconds` from now.
+        ends = sorted(self.seconds if s.at is None else s.at + self.seconds - now for s in self.slots)
+        return ends[expire - 1] if expire <= len(ends) else self.seconds
+
+    def used(self, now: float) -> int:
+        self.wait(now)
+        return len(self.slots)
+
+    def idle(self, now: float) -> bool:
+        return self.used(now) == 0
+
+
+class Hold:
+    """A time before which nothing may go (Telegram said "retry after"), and a way to wait for change."""
+
+    def __init__(self) -> None:
+        self.until = 0.0
+        self.changed = asyncio.Event()
+
+    def hold(self, until: float) -> None:
+        self.until = max(self.until, until)
+
+    def poke(self) -> None:
+        self.changed.set()
+
+    async def nap(self, seconds: float) -> None:
+        """Sleep up to `seconds`, waking early when poked (a slot freed, a new call queued)."""
+        self.changed.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.changed.wait(), max(seconds, 0.001))
+
+
+_order = itertools.count()
+
+
+@dataclass(order=True)
+class Waiter:
+    priority: int
+    order: int
+    need: int = field(compare=False)
+    granted: asyncio.Future = field(compare=False)
+
+
+class Lane(Hold):
+    """One chat's calls, waiting in priority order for the chat's budget and the overall one."""
+
+    def __init__(self, window: Window) -> None:
+        super().__init__()
+        self.window = window
+        self.queue: list[Waiter] = []
+        self.pump: asyncio.Task | None = None
+
+    def enqueue(self, priority: int, need: int) -> asyncio.Future:
+        granted = asyncio.get_running_loop().create_future()
+        heapq.heappush(self.queue, Waiter(priority, next(_order), need, granted))
+        self.poke()
+        return granted
+
+    def head(self) -> Waiter | None:
+        while self.queue and self.queue[0].granted.done():  # its caller gave up (cancelled)
+            heapq.heappop(self.queue)
+        return self.queue[0] if self.queue else None
+
+    def idle(self, now: float) -> bool:
+        return not self.queue and (self.pump is None or self.pump.done()) and self.until <= now \
+            and self.window.idle(now)
+
+
+async def run_lane(lane: Lane, overall: Window, overall_hold: Hold, clock: Callable[[], float]) -> None:
+    """Grant the lane's waiters their slots, one at a time, best priority first, as the budgets allow."""
+    while (waiter := lane.head()) is not None:
+        now = clock()
+        wait = max(lane.until - now, lane.window.wait(now, waiter.need))
+        if wait > 0:
+            await lane.nap(wait)
+            continue
+        wait = max(overall_hold.until - now, overall.wait(now, waiter.need))
+        if wait > 0:
+            # The chat has room but the bot as a whole has none: wait for the overall budget only.
+            await overall_hold.nap(min(wait, 0.05))
+            continue
+        # No await since the checks above: the budgets still allow it.
+        heapq.heappop(lane.queue)
+        slots = [Slot() for _ in range(waiter.need)]
+        lane.window.slots.extend(slots)
+        overall.slots.extend(slots)
+        waiter.granted.set_result(slots)

@@ -23,6 +23,11 @@ class Outage:
     until: float  # time.monotonic()
     error: ApiError | None  # the answer while it lasts, or None to hold each call for `hold` seconds
     hold: float = 0.0
+    chat_id: int | None = None  # only calls for this chat, or every call
+
+
+def _for_chat(chat_id: int | None, params: dict[str, Any]) -> bool:
+    return chat_id is None or params.get("chat_id") == chat_id
 
 
 class FaultInjection:
@@ -39,12 +44,14 @@ class FaultInjection:
         retry_after: int | None = None,
         migrate_to_chat_id: int | None = None,
         times: int = 1,
+        chat_id: int | None = None,
     ) -> None:
-        """Answer the next ``times`` calls of ``method`` with this error instead of running them."""
+        """Answer the next ``times`` calls of ``method`` (for ``chat_id``, if given) with this error
+        instead of running them."""
         queue = self._faults.setdefault(method.lower(), deque())
         error = _error(code, description, retry_after, migrate_to_chat_id)
         for _ in range(times):
-            queue.append(_again(error))
+            queue.append((chat_id, _again(error)))
 
     def delay_next(self, method: str, seconds: float, *, times: int = 1) -> None:
         """Hold the next calls before running them.
@@ -58,11 +65,12 @@ class FaultInjection:
 
     def fail_for(
         self, method: str, seconds: float, *, code: int = 500, description: str = "Internal Server Error",
-        retry_after: int | None = None,
+        retry_after: int | None = None, chat_id: int | None = None,
     ) -> None:
-        """Answer every call of ``method`` with this error for the next ``seconds`` (a Telegram outage)."""
+        """Answer every call of ``method`` (for ``chat_id``, if given) with this error for the next
+        ``seconds`` (a Telegram outage)."""
         self._outages[method.lower()] = Outage(time.monotonic() + seconds,
-                                               _error(code, description, retry_after, None))
+                                               _error(code, description, retry_after, None), chat_id=chat_id)
 
     def hang_for(self, method: str, seconds: float, *, hold: float = 30.0) -> None:
         """For the next ``seconds``, hold each call of ``method`` for ``hold`` seconds before running it,
@@ -72,12 +80,14 @@ class FaultInjection:
     def end_outages(self) -> None:
         self._outages.clear()
 
-    async def _misbehave(self, method: str) -> None:
+    async def _misbehave(self, method: str, params: dict[str, Any]) -> None:
         """Called before a method runs: waits or raises as the test asked."""
         outage = self._outages.get(method)
         if outage is not None:
             if time.monotonic() >= outage.until:
                 del self._outages[method]
+            elif not _for_chat(outage.chat_id, params):
+                pass
             elif outage.error is not None:
                 raise _again(outage.error)
             else:
@@ -86,8 +96,8 @@ class FaultInjection:
         if delays:
             await asyncio.sleep(delays.popleft())
         faults = self._faults.get(method)
-        if faults:
-            raise faults.popleft()
+        if faults and _for_chat(faults[0][0], params):
+            raise faults.popleft()[1]
 
     # ------------------------------------------------------------------------------ updates
 
@@ -111,6 +121,12 @@ class FaultInjection:
         self._updates.append({"update_id": update_id, **copy.deepcopy(body)})
         self._notify()
         return update_id
+
+    def redeliver(self, update: dict[str, Any]) -> None:
+        """Queue an update again under its own id, as Telegram does when its confirmation was lost."""
+        self._updates.append(copy.deepcopy(update))
+        self._updates.sort(key=lambda u: u["update_id"])
+        self._notify()
 
     # ------------------------------------------------------------------------------ time
 

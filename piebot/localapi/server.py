@@ -104,7 +104,7 @@ class LocalBotApi(BotApiMethods, FaultInjection, Simulation):
         self._poll_generation = 0
         self._webhook: dict[str, Any] | None = None
 
-        self._faults: dict[str, deque[ApiError]] = {}
+        self._faults: dict[str, deque[tuple[int | None, ApiError]]] = {}
         self._delays: dict[str, deque[float]] = {}
         self._outages: dict[str, Outage] = {}
         self._paused = False
@@ -224,7 +224,7 @@ class LocalBotApi(BotApiMethods, FaultInjection, Simulation):
             raise ApiError(401, "Unauthorized")
         call.params = await read_params(request)
         key = method.lower()
-        await self._misbehave(key)
+        await self._misbehave(key, call.params)
         handler = self._method_table.get(key)
         if handler is None:
             raise ApiError(404, "Not Found")

@@ -36,9 +36,9 @@ def reserve_edit(session: Session, key: str, interval: float, *, now: float | No
     turn_ends = session.execute(take_turn).scalar_one_or_none()
     if turn_ends is None:
         insert = postgres_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        first = insert(EditPace).values(key=key, next_edit_at=now + interval).on_conflict_do_nothing(
-            index_elements=["key"])
-        if session.execute(first).rowcount == 1:
+        first = insert(EditPace.__table__).values(key=key, next_edit_at=now + interval).on_conflict_do_nothing(
+            index_elements=["key"]).returning(EditPace.__table__.c.key)
+        if session.execute(first).first() is not None:
             return 0.0
         turn_ends = session.execute(take_turn).scalar_one()  # another worker made the row a moment ago
     return max(0.0, turn_ends - interval - now)

@@ -13,21 +13,9 @@ from sqlmodel import func, select
 
 from piebot.demo.people import add_bot_and_set_up, bot_reply, say
 from piebot.storage.models import Rating
-from piebot.telegram.delivery import ratelimit
 from tests.rounds_helpers import grid_data, start_round, wait_card
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
-
-
-@pytest.fixture
-def roomy_group_limit(monkeypatch):
-    # Twenty people joining answer twenty times in the group: more than a minute's budget.
-    monkeypatch.setattr(ratelimit, "GROUP_PER_MINUTE", 1000)
-
-
-@pytest.fixture
-def harness(roomy_group_limit, harness):
-    return harness
 
 
 def errors(caplog) -> list[str]:

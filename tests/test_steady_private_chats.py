@@ -4,10 +4,25 @@ about one message a second per private chat (three in any three seconds, the rul
 
 from __future__ import annotations
 
+import pytest
+
 from piebot.demo.people import add_bot_and_set_up, say
 from piebot.localapi import Limits
+from tests.conftest import Harness
 from tests.test_charts_bot import FIRST, documents, play_round
 from tests.test_networks import accept, code_in, fresh_code, new_network, overview, run_round
+
+
+@pytest.fixture
+async def harness(api, sqlite_url):
+    """The bot against a server that enforces Telegram's limits, with the rate limiter that keeps them."""
+    api.enforce_limits = True
+    harness = Harness(api=api, database_url=sqlite_url)
+    await harness.start()
+    try:
+        yield harness
+    finally:
+        await harness.stop()
 
 
 def most_in_any_window(times: list[float], seconds: float) -> int:
@@ -20,7 +35,6 @@ def paced(api, chat) -> bool:
 
 
 async def test_the_network_overview_to_a_private_chat_draws_no_429(api, harness):
-    api.enforce_limits = True
     lead = api.create_user("Lin")
     card = await new_network(api, lead)
     ash = await add_bot_and_set_up(api, title="Ash House", members=3)
@@ -38,7 +52,6 @@ async def test_the_network_overview_to_a_private_chat_draws_no_429(api, harness)
 
 
 async def test_an_export_to_a_private_chat_draws_no_429(api, harness):
-    api.enforce_limits = True
     team = await add_bot_and_set_up(api, members=3)
     play_round(harness.db, team.group.id, FIRST, {"empathy": 7, "training": 6, "responsiveness": 11})
     await say(api, team.admin, team.group, "/report")

@@ -89,6 +89,18 @@ async def test_one_chats_waiting_calls_go_in_priority_order():
     assert [c[4] for c in recorder.calls[1:]] == ["card", "late", "prompt", "chart", "report"]
 
 
+async def test_a_call_that_waited_long_goes_before_newer_better_ones():
+    limiter = PatientRateLimiter(private_chat=(1, 0.8), aging=0.3)
+    recorder = Recorder()
+    await call(limiter, recorder, "sendMessage", {"chat_id": 5, "n": "first"})
+    chart = asyncio.create_task(call(limiter, recorder, "sendPhoto", {"chat_id": 5, "n": "chart"}))
+    await asyncio.sleep(0.65)
+    edits = [asyncio.create_task(call(limiter, recorder, "editMessageText", {"chat_id": 5, "n": f"edit {n}"}))
+             for n in range(2)]
+    await asyncio.gather(chart, *edits)
+    assert [c[4] for c in recorder.calls] == ["first", "chart", "edit 0", "edit 1"]
+
+
 def test_priority_is_read_from_the_call():
     keyboard = {"inline_keyboard": [[{"text": "A", "callback_data": "a"}]]}
     assert priority_of("editMessageText", {}) == Priority.ANSWER

@@ -6,14 +6,15 @@ answered, and then from the moment it was answered, so whatever moment Telegram 
 that window is at least Telegram's.
 
 A `Lane` is one chat's queue: calls wait there in priority order (then first come, first served) until
-the chat's window, any 429 hold on the chat, and the overall window all allow them.
+the chat's window, any 429 hold on the chat, and the overall window all allow them. A call that has
+waited long rises a priority every AGING_SECONDS, so a steady stream of card edits cannot keep a
+prompt or a chart waiting for ever.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import heapq
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -70,36 +71,42 @@ class Hold:
             await asyncio.wait_for(self.changed.wait(), max(seconds, 0.001))
 
 
+AGING_SECONDS = 10.0
 _order = itertools.count()
 
 
-@dataclass(order=True)
+@dataclass
 class Waiter:
     priority: int
     order: int
-    need: int = field(compare=False)
-    granted: asyncio.Future = field(compare=False)
+    need: int
+    since: float
+    granted: asyncio.Future
+
+    def rank(self, now: float, aging: float) -> tuple[float, int]:
+        return (self.priority - (now - self.since) // aging, self.order)
 
 
 class Lane(Hold):
     """One chat's calls, waiting in priority order for the chat's budget and the overall one."""
 
-    def __init__(self, window: Window) -> None:
+    def __init__(self, window: Window, aging: float = AGING_SECONDS) -> None:
         super().__init__()
         self.window = window
+        self.aging = aging
         self.queue: list[Waiter] = []
         self.pump: asyncio.Task | None = None
 
-    def enqueue(self, priority: int, need: int) -> asyncio.Future:
+    def enqueue(self, priority: int, need: int, now: float) -> asyncio.Future:
         granted = asyncio.get_running_loop().create_future()
-        heapq.heappush(self.queue, Waiter(priority, next(_order), need, granted))
+        self.queue.append(Waiter(priority, next(_order), need, now, granted))
         self.poke()
         return granted
 
-    def head(self) -> Waiter | None:
-        while self.queue and self.queue[0].granted.done():  # its caller gave up (cancelled)
-            heapq.heappop(self.queue)
-        return self.queue[0] if self.queue else None
+    def head(self, now: float) -> Waiter | None:
+        """The waiter to go next (a few wait at most, so a scan is cheap)."""
+        self.queue = [w for w in self.queue if not w.granted.done()]  # done: its caller gave up
+        return min(self.queue, key=lambda w: w.rank(now, self.aging)) if self.queue else None
 
     def idle(self, now: float) -> bool:
         return not self.queue and (self.pump is None or self.pump.done()) and self.until <= now \
@@ -108,7 +115,7 @@ class Lane(Hold):
 
 async def run_lane(lane: Lane, overall: Window, overall_hold: Hold, clock: Callable[[], float]) -> None:
     """Grant the lane's waiters their slots, one at a time, best priority first, as the budgets allow."""
-    while (waiter := lane.head()) is not None:
+    while (waiter := lane.head(clock())) is not None:
         now = clock()
         wait = max(lane.until - now, lane.window.wait(now, waiter.need))
         if wait > 0:
@@ -120,7 +127,7 @@ async def run_lane(lane: Lane, overall: Window, overall_hold: Hold, clock: Calla
             await overall_hold.nap(min(wait, 0.05))
             continue
         # No await since the checks above: the budgets still allow it.
-        heapq.heappop(lane.queue)
+        lane.queue.remove(waiter)
         slots = [Slot() for _ in range(waiter.need)]
         lane.window.slots.extend(slots)
         overall.slots.extend(slots)

@@ -13,7 +13,8 @@ Here:
   A button answer, a getChatMember, a chat action or a command menu is never queued or held.
 - A chat's calls wait in one queue in priority order: answers to presses and edits of cards and
   wizards (edits and messages with buttons) first, prompts and plain messages next, photos, albums
-  and documents last. A call can name its own with PTB's ``rate_limit_args=Priority.FILE``.
+  and documents last; a call that has waited long rises (budget.AGING_SECONDS). A call can name its
+  own with PTB's ``rate_limit_args=Priority.FILE``.
 - A 429 holds back the chat it was for. The overall budget is held only when the overall limit was
   what was hit: the call had no chat, our own count says the bot had just spent its overall budget,
   or several chats drew 429s at once.
@@ -36,7 +37,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from telegram.ext import BaseRateLimiter
 
 from piebot import metrics
-from piebot.telegram.delivery.budget import Hold, Lane, Slot, Window, run_lane
+from piebot.telegram.delivery.budget import AGING_SECONDS, Hold, Lane, Slot, Window, run_lane
 
 log = logging.getLogger(__name__)
 
@@ -71,20 +72,13 @@ def priority_of(endpoint: str, data: dict[str, Any], explicit: Any = None) -> Pr
     if endpoint in FILE_METHODS:
         return Priority.FILE
     markup = data.get("reply_markup")
-    if markup is not None and "inline_keyboard" in _as_dict(markup):
+    if getattr(markup, "inline_keyboard", None) or (isinstance(markup, dict) and markup.get("inline_keyboard")):
         return Priority.ANSWER
     return Priority.MESSAGE
 
 
 def counts_as_message(endpoint: str) -> bool:
     return endpoint.startswith(("send", "edit", "copy", "forward")) and endpoint != "sendChatAction"
-
-
-def _as_dict(markup: Any) -> dict:
-    if isinstance(markup, dict):
-        return markup
-    to_dict = getattr(markup, "to_dict", None)
-    return to_dict() if to_dict is not None else {}
 
 
 def _messages_in(endpoint: str, data: dict[str, Any]) -> int:
@@ -114,7 +108,7 @@ class PatientRateLimiter(BaseRateLimiter[int]):
     def __init__(self, *, network_retries: int = 5, first_backoff: float = 0.5, max_retries: int = 8,
                  group_max_rate: int | None = None, group: tuple[int, float] | None = None,
                  private_chat: tuple[int, float] | None = None, overall: tuple[int, float] | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 aging: float = AGING_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
         self.network_retries = network_retries
         self.first_backoff = first_backoff
         self.max_retries = max_retries
@@ -123,6 +117,7 @@ class PatientRateLimiter(BaseRateLimiter[int]):
         self.private_chat = private_chat or PRIVATE_CHAT
         self.overall_limit = overall or (OVERALL_PER_SECOND, 1.0)
         self.clock = clock
+        self.aging = aging
         self.overall = Window(*self.overall_limit)
         self.overall_hold = Hold()
         self.lanes: dict[int | str | None, Lane] = {}
@@ -218,7 +213,7 @@ class PatientRateLimiter(BaseRateLimiter[int]):
         if lane is None:
             if len(self.lanes) > _MAX_LANES:
                 self._forget_idle_lanes()
-            lane = self.lanes[chat_id] = Lane(Window(*self._limit_of(chat_id)))
+            lane = self.lanes[chat_id] = Lane(Window(*self._limit_of(chat_id)), self.aging)
         return lane
 
     def _limit_of(self, chat_id) -> tuple[int, float]:
@@ -238,7 +233,7 @@ class PatientRateLimiter(BaseRateLimiter[int]):
 
     async def _take(self, chat_id, priority: Priority, need: int) -> list[Slot]:
         lane = self._lane(chat_id)
-        granted = lane.enqueue(priority, need)
+        granted = lane.enqueue(priority, need, self.clock())
         if lane.pump is None or lane.pump.done():
             lane.pump = asyncio.create_task(run_lane(lane, self.overall, self.overall_hold, self.clock),
                                             name=f"piebot-rate-lane-{chat_id}")

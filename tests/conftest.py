@@ -105,11 +105,11 @@ class Harness:
         return self.bot
 
     def rate_limiter(self):
-        """Telegram's limits when the local server enforces them (and so keeps count); when it does not,
-        no group budget to keep, as in the demo: a feature's test need not wait out a group's minute."""
+        """Telegram's limits when the local server enforces them; when it does not, no chat budgets to
+        keep, as in the demo: a feature's test need not wait out a group's minute."""
         if self.api.enforce_limits:
             return None
-        return PatientRateLimiter(group_max_rate=1000)
+        return PatientRateLimiter.without_chat_limits()
 
     async def stop(self) -> None:
         if self.bot is not None:

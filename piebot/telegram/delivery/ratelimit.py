@@ -125,6 +125,12 @@ class PatientRateLimiter(BaseRateLimiter[int]):
         # async fn(old_chat_id, new_chat_id), told when a call met a group that became a supergroup.
         self.on_chat_migrated: list = []
 
+    @classmethod
+    def without_chat_limits(cls, **kwargs) -> PatientRateLimiter:
+        """For the demo and tests, against a local Bot API server that keeps no per-chat limits: only the
+        overall budget, 429s and retries as usual."""
+        return cls(group=(100_000, 60.0), private_chat=(100_000, 1.0), **kwargs)
+
     async def initialize(self) -> None:
         """Nothing to set up: lanes are made as chats are met."""
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -113,22 +114,68 @@ class Lane(Hold):
             and self.window.idle(now)
 
 
-async def run_lane(lane: Lane, overall: Window, overall_hold: Hold, clock: Callable[[], float]) -> None:
-    """Grant the lane's waiters their slots, one at a time, best priority first, as the budgets allow."""
+class Gate(Hold):
+    """The overall budget, handed out first come, first served to the lanes whose chat has room.
+
+    One queue and one pump for the whole bot, so thousands of chats waiting for the overall budget
+    (a fan-out of check-ins) cost one timer, not one each.
+    """
+
+    def __init__(self, window: Window, clock: Callable[[], float]) -> None:
+        super().__init__()
+        self.window = window
+        self.clock = clock
+        self.queue: deque[tuple[int, asyncio.Future]] = deque()
+        self.pump: asyncio.Task | None = None
+
+    async def take(self, need: int) -> list[Slot]:
+        granted = asyncio.get_running_loop().create_future()
+        self.queue.append((need, granted))
+        if self.pump is None or self.pump.done():
+            self.pump = asyncio.get_running_loop().create_task(self._run(), name="piebot-rate-overall")
+        else:
+            self.poke()
+        return await granted
+
+    async def _run(self) -> None:
+        while self.queue:
+            need, granted = self.queue[0]
+            if granted.done():  # its lane gave up
+                self.queue.popleft()
+                continue
+            now = self.clock()
+            wait = max(self.until - now, self.window.wait(now, need))
+            if wait > 0:
+                await self.nap(wait)
+                continue
+            self.queue.popleft()
+            slots = [Slot() for _ in range(need)]
+            self.window.slots.extend(slots)
+            granted.set_result(slots)
+
+    def cancel(self) -> None:
+        if self.pump is not None:
+            self.pump.cancel()
+        for _, granted in self.queue:
+            granted.cancel()
+
+
+async def run_lane(lane: Lane, gate: Gate, clock: Callable[[], float]) -> None:
+    """Grant the lane's waiters their slots, one at a time, best first, as the chat's budget and then
+    the overall one allow."""
     while (waiter := lane.head(clock())) is not None:
         now = clock()
         wait = max(lane.until - now, lane.window.wait(now, waiter.need))
         if wait > 0:
             await lane.nap(wait)
             continue
-        wait = max(overall_hold.until - now, overall.wait(now, waiter.need))
-        if wait > 0:
-            # The chat has room but the bot as a whole has none: wait for the overall budget only.
-            await overall_hold.nap(min(wait, 0.05))
+        slots = await gate.take(waiter.need)
+        chosen = waiter if not waiter.granted.done() else lane.head(clock())
+        if chosen is None or chosen.need != waiter.need or lane.until > clock():
+            # Its caller gave up, or Telegram held the chat meanwhile: the overall slots go unused.
+            for slot in slots:
+                slot.at = clock()
             continue
-        # No await since the checks above: the budgets still allow it.
-        lane.queue.remove(waiter)
-        slots = [Slot() for _ in range(waiter.need)]
+        lane.queue.remove(chosen)
         lane.window.slots.extend(slots)
-        overall.slots.extend(slots)
-        waiter.granted.set_result(slots)
+        chosen.granted.set_result(slots)

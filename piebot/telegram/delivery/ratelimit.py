@@ -37,7 +37,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from telegram.ext import BaseRateLimiter
 
 from piebot import metrics
-from piebot.telegram.delivery.budget import AGING_SECONDS, Hold, Lane, Slot, Window, run_lane
+from piebot.telegram.delivery.budget import AGING_SECONDS, Gate, Lane, Slot, Window, run_lane
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,16 @@ def _messages_in(endpoint: str, data: dict[str, Any]) -> int:
     return 1
 
 
+def _chat_key(chat_id: Any) -> int | str | None:
+    """One lane per chat, whether its id came as a number or as a string of digits."""
+    if isinstance(chat_id, str):
+        try:
+            return int(chat_id)
+        except ValueError:
+            return chat_id.lower()  # @channelusername
+    return chat_id
+
+
 def retry_after_seconds(exc: RetryAfter) -> float:
     # PTB 22.2+ keeps a timedelta and warns when the public attribute is read as a number.
     value = getattr(exc, "_retry_after", None)
@@ -118,8 +128,7 @@ class PatientRateLimiter(BaseRateLimiter[int]):
         self.overall_limit = overall or (OVERALL_PER_SECOND, 1.0)
         self.clock = clock
         self.aging = aging
-        self.overall = Window(*self.overall_limit)
-        self.overall_hold = Hold()
+        self.gate = Gate(Window(*self.overall_limit), clock)
         self.lanes: dict[int | str | None, Lane] = {}
         self._recent_429s: dict[int | str | None, float] = {}
         # async fn(old_chat_id, new_chat_id), told when a call met a group that became a supergroup.
@@ -135,6 +144,7 @@ class PatientRateLimiter(BaseRateLimiter[int]):
         """Nothing to set up: lanes are made as chats are met."""
 
     async def shutdown(self) -> None:
+        self.gate.cancel()
         for lane in self.lanes.values():
             if lane.pump is not None:
                 lane.pump.cancel()
@@ -188,7 +198,7 @@ class PatientRateLimiter(BaseRateLimiter[int]):
                 if not retry_429 or too_many > self.max_retries:
                     raise
                 wait = retry_after_seconds(exc)
-                self._held(endpoint, data.get("chat_id"), wait)
+                self._held(endpoint, _chat_key(data.get("chat_id")), wait)
                 if not counts_as_message(endpoint):
                     await asyncio.sleep(wait)  # only this call waits; nothing else is held
             except (BadRequest, Forbidden):
@@ -205,12 +215,12 @@ class PatientRateLimiter(BaseRateLimiter[int]):
     async def _once(self, callback, args, kwargs, endpoint, data, rate_limit_args):
         if not counts_as_message(endpoint):
             return await callback(*args, **kwargs)
-        slots = await self._take(data.get("chat_id"), priority_of(endpoint, data, rate_limit_args),
-                                 _messages_in(endpoint, data))
+        chat = _chat_key(data.get("chat_id"))
+        slots = await self._take(chat, priority_of(endpoint, data, rate_limit_args), _messages_in(endpoint, data))
         try:
             return await callback(*args, **kwargs)
         finally:
-            self._release(slots, data.get("chat_id"))
+            self._release(slots, chat)
 
     # ------------------------------------------------------------------------------------ budgets
 
@@ -224,12 +234,9 @@ class PatientRateLimiter(BaseRateLimiter[int]):
 
     def _limit_of(self, chat_id) -> tuple[int, float]:
         if chat_id is None:
-            return (self.overall_limit[0], self.overall_limit[1])  # no chat: the overall budget only
+            return self.overall_limit  # no chat: the overall budget only
         if isinstance(chat_id, str):
-            try:
-                chat_id = int(chat_id)
-            except ValueError:
-                return self.group  # @channelusername
+            return self.group  # @channelusername
         return self.private_chat if chat_id > 0 else self.group
 
     def _forget_idle_lanes(self) -> None:
@@ -241,8 +248,7 @@ class PatientRateLimiter(BaseRateLimiter[int]):
         lane = self._lane(chat_id)
         granted = lane.enqueue(priority, need, self.clock())
         if lane.pump is None or lane.pump.done():
-            lane.pump = asyncio.create_task(run_lane(lane, self.overall, self.overall_hold, self.clock),
-                                            name=f"piebot-rate-lane-{chat_id}")
+            lane.pump = asyncio.create_task(run_lane(lane, self.gate, self.clock), name=f"piebot-rate-lane-{chat_id}")
         try:
             return await granted
         except asyncio.CancelledError:
@@ -259,12 +265,12 @@ class PatientRateLimiter(BaseRateLimiter[int]):
         lane = self.lanes.get(chat_id)
         if lane is not None:
             lane.poke()
-        self.overall_hold.poke()
+        self.gate.poke()
 
     def _held(self, endpoint: str, chat_id, seconds: float) -> None:
         now = self.clock()
         until = now + seconds
-        overall = chat_id is None or self.overall.used(now) >= self.overall.count - 1 or any(
+        overall = chat_id is None or self.gate.window.used(now) >= self.gate.window.count - 1 or any(
             other != chat_id and at > now - OVERALL_SUSPICION_SECONDS for other, at in self._recent_429s.items())
         self._recent_429s = {k: at for k, at in self._recent_429s.items() if at > now - OVERALL_SUSPICION_SECONDS}
         self._recent_429s[chat_id] = now
@@ -275,4 +281,4 @@ class PatientRateLimiter(BaseRateLimiter[int]):
             return
         self._lane(chat_id).hold(until)
         if overall:
-            self.overall_hold.hold(until)
+            self.gate.hold(until)

@@ -130,6 +130,17 @@ def was_processed(db: Database, update_id: int) -> bool:
         return session.get(ProcessedUpdate, update_id) is not None
 
 
+def newest_processed(db: Database) -> int | None:
+    """The highest update id whose effect is committed (None if none): the poller's start line."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from piebot.storage.models import ProcessedUpdate
+
+    with db.session() as session:
+        return session.exec(select(func.max(ProcessedUpdate.update_id))).one()
+
+
 def apply_once(db: Database, update_id: int | None, chat_id: int | None, work,
                on_commit: Callable[[Session], None] | None = None):
     """Run `work(session)` and record `update_id` in the same transaction.

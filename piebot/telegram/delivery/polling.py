@@ -31,7 +31,7 @@ from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError, Ti
 from telegram.ext import Application, ContextTypes
 
 from piebot import metrics
-from piebot.storage.db import AlreadyDone, was_processed
+from piebot.storage.db import AlreadyDone, newest_processed, was_processed
 from piebot.telegram.delivery.ratelimit import retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -103,13 +103,14 @@ async def already_done(app: Application, update_id: int) -> bool:
         return False
 
 
-async def process_update(app: Application, update: Update) -> BaseException | None:
+async def process_update(app: Application, update: Update, *, maybe_repeat: bool = True) -> BaseException | None:
     """Run one update through the handlers; the error if a handler failed on it, else None.
 
     A repeat of an update whose effect is committed is not run again: answering a press twice is
-    refused by Telegram, and the first run did everything there was to do.
+    refused by Telegram, and the first run did everything there was to do. Only an update that
+    `maybe_repeat` is looked up (the poller knows which are new; see Pipeline.may_have_run).
     """
-    if await already_done(app, update.update_id):
+    if maybe_repeat and await already_done(app, update.update_id):
         metrics.UPDATES_REPEATED.inc()
         return None
     failures: dict[int, BaseException] = app.bot_data[_FAILED]
@@ -142,14 +143,16 @@ def patience(error: BaseException | None, attempts: int, waited: float) -> bool:
     return attempts < ATTEMPTS
 
 
-async def process_with_retries(app: Application, update: Update, stop: asyncio.Event) -> bool:
+async def process_with_retries(app: Application, update: Update, stop: asyncio.Event, *,
+                               maybe_repeat: bool = True) -> bool:
     """Process one update, retrying while it deserves it; False if stopped first (it must not be confirmed)."""
     loop = asyncio.get_running_loop()
     delay = FIRST_RETRY_SECONDS
     attempts = 0
     first_failed = loop.time()
     while not stop.is_set():
-        error = await process_update(app, update)
+        # A retry may follow a failure after the commit: it is looked up whatever the poller knew.
+        error = await process_update(app, update, maybe_repeat=maybe_repeat or attempts > 0)
         if error is None:
             return True
         attempts += 1
@@ -171,9 +174,11 @@ async def process_with_retries(app: Application, update: Update, stop: asyncio.E
 class Pipeline:
     """Updates in flight: chained per chat, and the offset that confirms only finished ones."""
 
-    def __init__(self, app: Application, stop: asyncio.Event) -> None:
+    def __init__(self, app: Application, stop: asyncio.Event, newest_done: int | None = None) -> None:
         self.app = app
         self.stop = stop
+        # The newest update committed before this poller began; None: unknown, so every update is looked up.
+        self.newest_done = newest_done
         self.unfinished: set[int] = set()
         self.newest: int | None = None
         self.tasks: set[asyncio.Task] = set()
@@ -221,7 +226,13 @@ class Pipeline:
                 return False  # the chat's earlier update was left for the next run; so is this one
         if self.stop.is_set():
             return False
-        return await process_with_retries(self.app, update, self.stop)
+        return await process_with_retries(self.app, update, self.stop, maybe_repeat=self.may_have_run(update))
+
+    def may_have_run(self, update: Update) -> bool:
+        """Whether an earlier life may have committed this update. Telegram numbers updates in order and
+        only one poller takes them, so an update newer than any committed at start is new: the hot path
+        skips the look-up. (Should one slip through, apply_once still refuses it a second effect.)"""
+        return self.newest_done is None or update.update_id <= self.newest_done
 
     def _finished(self, task: asyncio.Task, update_id: int, key: int) -> None:
         self.tasks.discard(task)
@@ -309,7 +320,7 @@ async def poll(app: Application, stop: asyncio.Event, *, timeout: int = LONG_POL
                grace: float = STOP_GRACE_SECONDS) -> None:
     """Fetch, process and then confirm, until `stop` is set; then finish or cancel what is in flight."""
     watch_failures(app)
-    pipeline = Pipeline(app, stop)
+    pipeline = Pipeline(app, stop, await _newest_done(app))
     await forget_webhook(app, stop)
     backoff = 1.0
     last_ask = 0.0
@@ -347,6 +358,17 @@ async def poll(app: Application, stop: asyncio.Event, *, timeout: int = LONG_POL
             await asyncio.wait_for(fetch_raw(app, pipeline.offset, 0, limit=1), CONFIRM_SECONDS)
         except (TelegramError, TimeoutError):
             pass
+
+
+async def _newest_done(app: Application) -> int | None:
+    runtime = app.bot_data.get("runtime")
+    if runtime is None:
+        return None
+    try:
+        newest = await asyncio.to_thread(newest_processed, runtime.db)
+    except Exception:  # noqa: BLE001 - unknown: every update is looked up
+        return None
+    return -1 if newest is None else newest
 
 
 async def _fetch_unless_stopped(app: Application, pipeline: Pipeline, stop: asyncio.Event,

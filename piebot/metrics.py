@@ -1,4 +1,5 @@
-"""What a running piebot tells Prometheus: updates handled and failed, how long handling takes, who leads.
+"""What a running piebot tells Prometheus: updates handled, failed, repeated and unreadable, how long handling
+takes, Telegram's 429s and lost button answers, the outbox, and who leads the scheduler.
 
 Served at /metrics by the webhook server. Counts only; nothing a member wrote ever becomes a label.
 """
@@ -28,6 +29,31 @@ WEBHOOK_REFUSED = Counter(
     "piebot_webhook_refused_total",
     "Webhook requests refused before any handler ran, by reason.",
     ["reason"],
+)
+UPDATES_REPEATED = Counter(
+    "piebot_updates_repeated_total",
+    "Updates delivered again after their effect was committed: confirmed without running the handlers.",
+)
+UPDATES_UNREADABLE = Counter(
+    "piebot_updates_unreadable_total",
+    "Updates that could not be parsed (unknown shapes): logged, confirmed and skipped.",
+)
+TOO_MANY_REQUESTS = Counter(
+    "piebot_telegram_too_many_requests_total",
+    "429 answers from Telegram, by the budget they were held against (chat or overall).",
+    ["scope"],
+)
+BUTTON_ANSWERS_LOST = Counter(
+    "piebot_button_answers_lost_total",
+    "Button answers Telegram refused or never got (too old, answered already, unreachable); the work went on.",
+)
+OUTBOX_SENT = Counter(
+    "piebot_outbox_sent_total",
+    "Messages sent from the outbox (after the transaction that queued them committed).",
+)
+OUTBOX_DROPPED = Counter(
+    "piebot_outbox_dropped_total",
+    "Outbox messages given up: refused by Telegram, or failing every try.",
 )
 SCHEDULER_LEADER = Gauge(
     "piebot_scheduler_leader",

@@ -13,6 +13,7 @@ from piebot.localapi import LocalBotApi
 from piebot.runner import Bot
 from piebot.settings import Settings
 from piebot.storage.db import Database
+from piebot.telegram.delivery.ratelimit import PatientRateLimiter
 
 TOKEN = "123456:TEST-token-for-the-local-server"
 POSTGRES_URL = os.environ.get("PIEBOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -99,9 +100,16 @@ class Harness:
     extra: dict = field(default_factory=dict)
 
     async def start(self) -> Bot:
-        self.bot = Bot(make_settings(self.api, self.database_url, **self.extra))
+        self.bot = Bot(make_settings(self.api, self.database_url, **self.extra), rate_limiter=self.rate_limiter())
         await self.bot.start()
         return self.bot
+
+    def rate_limiter(self):
+        """Telegram's limits when the local server enforces them; when it does not, no chat budgets to
+        keep, as in the demo: a feature's test need not wait out a group's minute."""
+        if self.api.enforce_limits:
+            return None
+        return PatientRateLimiter.without_chat_limits()
 
     async def stop(self) -> None:
         if self.bot is not None:

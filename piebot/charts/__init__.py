@@ -21,6 +21,7 @@ import multiprocessing
 import os
 import pickle
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -93,13 +94,28 @@ def _get_pool() -> Executor:
         return _pool
 
 
-def close_pool() -> None:
-    """Stop the render workers (call on shutdown; `render` starts them again when needed)."""
+def close_pool(timeout: float | None = None) -> None:
+    """Stop the render workers (call on shutdown; `render` starts them again when needed).
+
+    With a `timeout`, renders still running after it are cut off: the workers are terminated, so a
+    stop never waits on a slow chart.
+    """
     global _pool
     with _pool_lock:
         pool, _pool = _pool, None
-    if pool is not None:
+    if pool is None:
+        return
+    if timeout is None:
         pool.shutdown(wait=True, cancel_futures=True)
+        return
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + timeout
+    for worker in workers:
+        worker.join(max(0.0, deadline - time.monotonic()))
+    for worker in workers:
+        if worker.is_alive():
+            worker.terminate()
 
 
 atexit.register(close_pool)

@@ -14,7 +14,8 @@ class Limits:
 
     Telegram documents "about one message per second" in a private chat but lets short bursts
     through; three in three seconds keeps that average without punishing a bot that answers /start
-    with two messages in a row.
+    with two messages in a row. piebot's rate limiter keeps the same three rules
+    (piebot.telegram.delivery.ratelimit), so against this server it never draws a 429.
     """
 
     overall: tuple[int, float] = (30, 1.0)
@@ -29,14 +30,14 @@ class FloodControl:
         self._overall: deque[float] = deque()
         self._per_chat: dict[int, deque[float]] = {}
 
-    def retry_after(self, chat_id: int, *, is_group: bool) -> int | None:
-        """Seconds until one more message to ``chat_id`` would be allowed, or None if it is now."""
+    def retry_after(self, chat_id: int, *, is_group: bool, count: int = 1) -> int | None:
+        """Seconds until ``count`` more messages to ``chat_id`` would be allowed, or None if they are now."""
         now = self._clock()
-        waits = [self._wait(self._overall, *self.limits.overall, now)]
+        waits = [self._wait(self._overall, *self.limits.overall, now, count)]
         window = self._per_chat.get(chat_id)
         if window is not None:
             limit = self.limits.per_group if is_group else self.limits.per_private_chat
-            waits.append(self._wait(window, *limit, now))
+            waits.append(self._wait(window, *limit, now, count))
         longest = max(waits)
         if longest <= 0:
             return None
@@ -49,9 +50,12 @@ class FloodControl:
         self._per_chat.setdefault(chat_id, deque()).append(now)
 
     @staticmethod
-    def _wait(window: deque[float], count: int, seconds: float, now: float) -> float:
+    def _wait(window: deque[float], limit: int, seconds: float, now: float, count: int = 1) -> float:
         while window and window[0] <= now - seconds:
             window.popleft()
-        if len(window) < count:
+        expire = len(window) + count - limit  # how many of the oldest must leave the window first
+        if expire <= 0:
             return 0.0
-        return window[len(window) - count] + seconds - now
+        if expire > len(window):
+            return seconds
+        return window[expire - 1] + seconds - now

@@ -17,6 +17,7 @@ from typing import Any, Self
 import aiohttp
 from aiohttp import web
 
+from piebot.localapi.faults import FaultInjection, Outage
 from piebot.localapi.limits import FloodControl, Limits
 from piebot.localapi.methods import BotApiMethods, Described
 from piebot.localapi.model import ApiError, Call, Chat, SentMessage, Stats, StoredFile, User
@@ -34,11 +35,11 @@ _CONFLICT_POLLER = (
 )
 
 
-class LocalBotApi(BotApiMethods, Simulation):
+class LocalBotApi(BotApiMethods, FaultInjection, Simulation):
     """A Telegram Bot API server on 127.0.0.1 plus the people and groups that talk to the bot.
 
     ``clock`` drives rate limits, message dates and callback-query expiry so tests can move time on
-    without sleeping; it defaults to ``time.time``.
+    without sleeping; it defaults to ``time.time``, and ``move_clock`` moves either on.
     """
 
     def __init__(
@@ -59,7 +60,8 @@ class LocalBotApi(BotApiMethods, Simulation):
         self.privacy_mode = privacy_mode
         self.strict_html = strict_html
         self.callback_query_ttl = callback_query_ttl
-        self._clock = clock or time.time
+        self._base_clock = clock or time.time
+        self._clock_shift = 0.0
         self._wall_offset = time.time() - self._clock()
         head = token.split(":", 1)[0]
         bot_id = int(head) if head.isdigit() else zlib.crc32(token.encode()) % 10**9 + 10**9
@@ -102,8 +104,10 @@ class LocalBotApi(BotApiMethods, Simulation):
         self._poll_generation = 0
         self._webhook: dict[str, Any] | None = None
 
-        self._faults: dict[str, deque[ApiError]] = {}
+        self._faults: dict[str, deque[tuple[int | None, ApiError]]] = {}
         self._delays: dict[str, deque[float]] = {}
+        self._outages: dict[str, Outage] = {}
+        self._paused = False
         self._in_flight = 0
         self._last_activity = 0.0
         self._stopping = False
@@ -116,6 +120,9 @@ class LocalBotApi(BotApiMethods, Simulation):
         }
 
     # ----------------------------------------------------------------------------------- lifecycle
+
+    def _clock(self) -> float:
+        return self._base_clock() + self._clock_shift
 
     @property
     def base_url(self) -> str:
@@ -160,34 +167,6 @@ class LocalBotApi(BotApiMethods, Simulation):
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
-
-    # ------------------------------------------------------------------------------ fault injection
-
-    def fail_next(
-        self,
-        method: str,
-        *,
-        code: int = 500,
-        description: str = "Internal Server Error",
-        retry_after: int | None = None,
-        migrate_to_chat_id: int | None = None,
-        times: int = 1,
-    ) -> None:
-        """Answer the next ``times`` calls of ``method`` with this error instead of running them."""
-        if retry_after is not None and code == 429 and description == "Internal Server Error":
-            description = f"Too Many Requests: retry after {retry_after}"
-        queue = self._faults.setdefault(method.lower(), deque())
-        for _ in range(times):
-            queue.append(ApiError(code, description, retry_after=retry_after,
-                                  migrate_to_chat_id=migrate_to_chat_id))
-
-    def delay_next(self, method: str, seconds: float, *, times: int = 1) -> None:
-        """Hold the next calls before running them.
-
-        The call still takes effect after the delay, as on Telegram: a client that timed out
-        cannot know whether its message was sent.
-        """
-        self._delays.setdefault(method.lower(), deque()).extend([seconds] * times)
 
     # ---------------------------------------------------------------------------------------- HTTP
 
@@ -245,12 +224,7 @@ class LocalBotApi(BotApiMethods, Simulation):
             raise ApiError(401, "Unauthorized")
         call.params = await read_params(request)
         key = method.lower()
-        delays = self._delays.get(key)
-        if delays:
-            await asyncio.sleep(delays.popleft())
-        faults = self._faults.get(key)
-        if faults:
-            raise faults.popleft()
+        await self._misbehave(key, call.params)
         handler = self._method_table.get(key)
         if handler is None:
             raise ApiError(404, "Not Found")
@@ -320,7 +294,7 @@ class LocalBotApi(BotApiMethods, Simulation):
                 raise ApiError(409, _CONFLICT_POLLER)
             if self._webhook is not None:
                 raise ApiError(409, _CONFLICT_WEBHOOK)
-            batch = self._updates[:limit]
+            batch = [] if self._paused else self._updates[:limit]
             remaining = deadline - loop.time()
             if batch or remaining <= 0 or self._stopping:
                 return copy.deepcopy(batch)
@@ -333,7 +307,7 @@ class LocalBotApi(BotApiMethods, Simulation):
         backoff = 0.02
         while True:
             hook = self._webhook
-            if hook is None or not self._updates:
+            if hook is None or not self._updates or self._paused:
                 await self._update_event.wait()
                 continue
             update = self._updates[0]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -122,11 +122,32 @@ def _lock_chat(session: Session, chat_id: int) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": chat_id})
 
 
-def apply_once(db: Database, update_id: int | None, chat_id: int | None, work):
+def was_processed(db: Database, update_id: int) -> bool:
+    """Whether an update's effect is committed (one look-up by primary key): a repeat need not run."""
+    from piebot.storage.models import ProcessedUpdate
+
+    with db.session() as session:
+        return session.get(ProcessedUpdate, update_id) is not None
+
+
+def newest_processed(db: Database) -> int | None:
+    """The highest update id whose effect is committed (None if none): the poller's start line."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from piebot.storage.models import ProcessedUpdate
+
+    with db.session() as session:
+        return session.exec(select(func.max(ProcessedUpdate.update_id))).one()
+
+
+def apply_once(db: Database, update_id: int | None, chat_id: int | None, work,
+               on_commit: Callable[[Session], None] | None = None):
     """Run `work(session)` and record `update_id` in the same transaction.
 
     A repeated update (a redelivery after a crash, a retried webhook) raises AlreadyDone
-    instead of taking effect twice.
+    instead of taking effect twice. `on_commit(session)` runs once the transaction is committed
+    (the outbox uses it to send what `work` queued).
     """
     from sqlalchemy.exc import IntegrityError
 
@@ -141,7 +162,10 @@ def apply_once(db: Database, update_id: int | None, chat_id: int | None, work):
                     raise AlreadyDone(update_id)
                 session.add(ProcessedUpdate(update_id=update_id))
                 session.flush()
-            return work(session)
+            result = work(session)
+        if on_commit is not None:
+            on_commit(session)
+        return result
     except IntegrityError:
         if update_id is not None:
             with db.session() as session:

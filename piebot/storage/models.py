@@ -299,3 +299,29 @@ class NetworkMembership(SQLModel, table=True):
 Index("ix_rating_round_element", Rating.round_id, Rating.element_id)
 # Every scheduler tick looks for open actions falling due, across all teams.
 Index("ix_action_open_due", Action.status, Action.due)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A Bot API call queued in the transaction whose effect it reports, sent after that commits.
+
+    Deleted once Telegram has taken it. A row names its chat: a private receipt must never carry an
+    anonymous answer, nor be queued in the transaction that stores one (see piebot.storage.outbox).
+    """
+
+    __tablename__ = "outbox"
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=big(nullable=False))
+    method: str
+    payload: dict = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utcnow)
+    attempts: int = 0
+    # Seconds since the epoch until which one worker holds the row; a lapsed claim is anyone's again.
+    claimed_until: float | None = None
+
+
+class EditPace(SQLModel, table=True):
+    """When a message (a live card) may next be edited, shared by every worker that edits it."""
+
+    key: str = Field(primary_key=True)
+    # Seconds since the epoch: the next free turn to edit.
+    next_edit_at: float

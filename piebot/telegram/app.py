@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import traceback
 
@@ -13,6 +14,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
@@ -21,12 +23,12 @@ from piebot.logs import keep_content_out_of_logs
 from piebot.settings import Settings
 from piebot.storage.db import AlreadyDone, Database
 from piebot.telegram import gatekeeper, replies
+from piebot.telegram.delivery import outbox
 from piebot.telegram.delivery.ratelimit import PatientRateLimiter
 from piebot.telegram.people import onboarding
 from piebot.telegram.runtime import Runtime
 
 log = logging.getLogger(__name__)
-
 
 
 def build_application(settings: Settings, db: Database, *, rate_limiter=None) -> Application:
@@ -86,10 +88,25 @@ def _features() -> list:
 async def _on_start(app: Application) -> None:
     runtime: Runtime = app.bot_data["runtime"]
     runtime.bot_username = app.bot.username
-    for menu, scope in ((menus.PRIVATE_COMMANDS, BotCommandScopeAllPrivateChats()),
-                        (menus.GROUP_COMMANDS, BotCommandScopeAllGroupChats()),
-                        (menus.ADMIN_COMMANDS, BotCommandScopeAllChatAdministrators())):
-        await app.bot.set_my_commands([BotCommand(name, about) for name, about in menu], scope=scope)
+    # Command menus are a nicety: a Telegram hiccup while they are set must not keep the bot from
+    # answering, so they are set aside, tried again until they are in place.
+    app.bot_data["command_menus"] = asyncio.create_task(_set_command_menus(app), name="piebot-command-menus")
+    await outbox.start_sending(app)
+
+
+async def _set_command_menus(app: Application) -> None:
+    delay = 1.0
+    while True:
+        try:
+            for menu, scope in ((menus.PRIVATE_COMMANDS, BotCommandScopeAllPrivateChats()),
+                                (menus.GROUP_COMMANDS, BotCommandScopeAllGroupChats()),
+                                (menus.ADMIN_COMMANDS, BotCommandScopeAllChatAdministrators())):
+                await app.bot.set_my_commands([BotCommand(name, about) for name, about in menu], scope=scope)
+            return
+        except TelegramError as exc:
+            log.warning("setting the command menus failed (%s); trying again in %.0fs", type(exc).__name__, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 300)
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

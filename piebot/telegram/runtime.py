@@ -1,9 +1,14 @@
-"""What every handler needs, built once by the composition root and kept in bot_data."""
+"""What every handler needs, built once by the composition root and kept in bot_data.
+
+`apply` commits a handler's effect together with its update's id; messages the work queued in the
+outbox (piebot.storage.outbox) are committed with it and sent right after, by `after_commit` (set by
+piebot.telegram.delivery.outbox at start), before `apply` returns.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -12,6 +17,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from piebot.settings import Settings
+from piebot.storage import outbox
 from piebot.storage.db import Database, apply_once, session_scope
 
 T = TypeVar("T")
@@ -24,12 +30,19 @@ class Runtime:
     bot_username: str = ""
     # Short-lived cache of chat admin ids: (chat_id) -> (fetched_at, ids).
     admin_cache: dict[int, tuple[float, frozenset[int]]] = field(default_factory=dict)
+    # Sends what a committed transaction queued in the outbox.
+    after_commit: Callable[[list[outbox.Queued]], Awaitable[None]] | None = None
 
     async def apply(self, update: Update | None, work: Callable[[Session], T]) -> T:
-        """Commit `work` together with the update's id, off the event loop."""
+        """Commit `work` together with the update's id, off the event loop; then send what it queued."""
         update_id = update.update_id if update is not None else None
         chat = update.effective_chat if update is not None else None
-        return await asyncio.to_thread(apply_once, self.db, update_id, chat.id if chat else None, work)
+        queued: list[outbox.Queued] = []
+        result = await asyncio.to_thread(apply_once, self.db, update_id, chat.id if chat else None, work,
+                                         lambda session: queued.extend(outbox.queued_in(session)))
+        if queued and self.after_commit is not None:
+            await self.after_commit(queued)
+        return result
 
     async def read(self, work: Callable[[Session], T]) -> T:
         def run() -> T:

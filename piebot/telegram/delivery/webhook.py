@@ -7,6 +7,12 @@ or another; the processed-update rows make the repeat harmless).
 
 Several workers can serve one bot behind a load balancer: PostgreSQL takes a chat's updates in
 turn (advisory transaction locks in apply_once) and one elected worker runs the scheduler.
+
+Some updates are answered 200 without a handler's success, so that Telegram does not send them
+for ever: one whose effect is already committed (delivered twice, to two workers, say), one PTB
+cannot read (logged by id and kind), and one whose handler failed ATTEMPTS times. A stop answers
+new deliveries 503 (Telegram takes them elsewhere or later), lets those in progress finish for a
+short grace, then cancels them: no 200, so they come again.
 """
 
 from __future__ import annotations
@@ -18,12 +24,19 @@ import logging
 from collections import OrderedDict
 
 from aiohttp import web
-from telegram import Update
 from telegram.ext import Application
 
 from piebot import metrics
 from piebot.storage.db import Database
-from piebot.telegram.delivery.polling import database_unreachable, process_update, watch_failures
+from piebot.telegram.delivery.polling import (
+    CANCEL_SECONDS,
+    STOP_GRACE_SECONDS,
+    database_unreachable,
+    kind_of,
+    process_update,
+    read_update,
+    watch_failures,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +64,8 @@ class WebhookServer:
         self.path = path
         self._attempts: OrderedDict[int, int] = OrderedDict()
         self._runner: web.AppRunner | None = None
+        self._deliveries: set[asyncio.Task] = set()
+        self._closing = False
 
     def web_app(self) -> web.Application:
         web_app = web.Application()
@@ -61,8 +76,9 @@ class WebhookServer:
 
     async def start(self) -> None:
         # No handler cancellation: a delivery Telegram gave up waiting for is still worth finishing.
+        # (A stop cancels deliveries itself, after its grace: see stop.)
         self._runner = web.AppRunner(self.web_app(), access_log=None, handler_cancellation=False,
-                                     shutdown_timeout=30)
+                                     shutdown_timeout=CANCEL_SECONDS)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.listen, self.port)
         await site.start()
@@ -70,11 +86,24 @@ class WebhookServer:
             self.port = self._runner.addresses[0][1]
         log.info("webhook server listening on %s:%d%s", self.listen, self.port, self.path)
 
-    async def stop(self) -> None:
-        # Stops listening, then lets deliveries in progress finish before the application stops.
+    async def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """Refuse new deliveries, let those in progress finish for `grace` seconds, cancel the rest."""
+        self._closing = True
+        if self._deliveries:
+            await asyncio.wait(set(self._deliveries), timeout=max(grace, 0))
+        left = set(self._deliveries)
+        if left:
+            log.info("stopping: %d delivery(ies) still in progress are cancelled; Telegram sends them again",
+                     len(left))
+            for task in left:
+                task.cancel()
+            await asyncio.wait(left, timeout=CANCEL_SECONDS)
         if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+            runner, self._runner = self._runner, None
+            try:
+                await asyncio.wait_for(runner.cleanup(), CANCEL_SECONDS * 4)
+            except TimeoutError:
+                log.warning("the webhook server took too long to close; left behind")
 
     async def _receive(self, request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "").encode()
@@ -82,16 +111,23 @@ class WebhookServer:
             metrics.WEBHOOK_REFUSED.labels("secret").inc()
             log.warning("webhook request refused: wrong or missing secret token")
             return web.Response(status=403)
+        if self._closing:
+            return web.Response(status=503, text="stopping")
         try:
-            update = Update.de_json(await request.json(), self.app.bot)
-        except (ValueError, TypeError, KeyError, AttributeError, json.JSONDecodeError):
+            body = await request.json()
+        except (ValueError, json.JSONDecodeError):
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("update_id"), int):
             metrics.WEBHOOK_REFUSED.labels("malformed").inc()
             log.warning("webhook request refused: not an update")
             return web.Response(status=400)
+        update = read_update(self.app, body)
         if update is None:
-            metrics.WEBHOOK_REFUSED.labels("malformed").inc()
-            return web.Response(status=400)
-        error = await process_update(self.app, update)
+            return web.Response(text="unreadable; skipped")
+        delivery = asyncio.ensure_future(process_update(self.app, update))
+        self._deliveries.add(delivery)
+        delivery.add_done_callback(self._deliveries.discard)
+        error = await delivery
         if error is None:
             self._attempts.pop(update.update_id, None)
             return web.Response(text="ok")
@@ -99,7 +135,8 @@ class WebhookServer:
         if not database_unreachable(error) and attempts >= ATTEMPTS:
             self._attempts.pop(update.update_id, None)
             metrics.UPDATES_GIVEN_UP.inc()
-            log.error("gave up on update %d after %d attempts: %s", update.update_id, attempts, type(error).__name__)
+            log.error("gave up on update %d (%s) after %d attempts: %s", update.update_id, kind_of(update), attempts,
+                      type(error).__name__)
             return web.Response(text="given up")
         return web.Response(status=500, text="retry")
 

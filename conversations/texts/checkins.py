@@ -44,8 +44,9 @@ def bead_saved(level_label: str, moved: bool) -> str:
     return f"{'Moved' if moved else 'Saved'}: {level_label}. Thank you!"
 
 
-def bead_saved_private(level_label: str, position: int, moved: bool) -> str:
-    return f"{'Moved' if moved else 'Saved'}: {level_label}, place {position}. Thank you!"
+def bead_saved_private(place: str, moved: bool) -> str:
+    """`place` in words, like 'Getting there — near the top' (a press answer is plain text)."""
+    return f"{'Moved' if moved else 'Saved'}: {place}. Thank you!"
 
 
 def action_noted(owner_found: bool) -> str:
@@ -55,6 +56,34 @@ def action_noted(owner_found: bool) -> str:
         "Thank you — that's now an action. I couldn't match the name to anyone who has joined, "
         "so no one is named yet: add them when you talk it through."
     )
+
+
+# ---------------------------------------------------------------- the summary when a check-in closes
+
+
+def summary_head(element: str, answered: int, members: int) -> str:
+    """`element` is escaped by the caller."""
+    return f"<b>Check-in closed: {element}</b>\n{answered} of {members} answered."
+
+
+TOO_FEW_TO_SHOW = "Too few answers to show the views without giving people away."
+VIEWS_DIFFER = "💬 Views differ a lot — worth talking about why."
+NEW_ACTIONS = "<b>New actions</b>"
+PAST_THEIR_DATE = "<b>Past their date — still on?</b>"
+
+
+def said(count: int, what: str) -> str:
+    """'3 said <b>Getting there</b>': `what` is a level or a place, already in words and escaped."""
+    return f"• {count} said <b>{what}</b>"
+
+
+def middle_view(what: str) -> str:
+    return f"Middle view: <b>{what}</b>"
+
+
+def since_last(move: str) -> str:
+    return f"Since the last check-in: {move}"
+
 
 
 # ---------------------------------------------------------------- /schedule and its wizard
@@ -197,7 +226,7 @@ def overdue_block(actions: list[Action]) -> str:
     """Under the check-in post: actions past their date, so they're talked about while people are here."""
     lines = "\n".join(f"• {action_line(a)}" for a in actions[:8])
     more = f"\n…and {len(actions) - 8} more" if len(actions) > 8 else ""
-    return f"<b>Past their date — still on?</b>\n{lines}{more}"
+    return f"{PAST_THEIR_DATE}\n{lines}{more}"
 
 
 # ---------------------------------------------------------------- /away

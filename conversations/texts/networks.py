@@ -316,6 +316,7 @@ NO_CHECKINS_ANSWERED = "No team has answered a check-in on Responsiveness yet, s
 CHECKINS_TITLE = "Responsiveness check-ins"
 LATEST_CHECKIN = "latest check-in"
 EARLIER_ONES = "earlier ones"
+MIDDLE_LEVEL = "middle level, when some named a level only"
 
 
 def checkins_subtitle(subtitle: str) -> str:
@@ -329,6 +330,20 @@ def no_checkin_yet(team: str) -> str:
 def checkin_words(team: str, middle: str, day: str, answered: int, since: str = "") -> str:
     """The team's latest answered check-in; `since` (from checkins_since) when it has more than one."""
     return f"{team}: latest middle {middle} on {day} ({answered} answered){since}."
+
+
+def checkin_level_words(team: str, level: str, day: str, answered: int, since: str = "") -> str:
+    """The latest check-in when some named a level only: its middle is a level, never a place."""
+    return f"{team}: latest middle {level} (a level) on {day} ({answered} answered){since}."
+
+
+_LEVELS_MOVED = {1: "a level", 2: "two levels", 3: "three levels"}
+
+
+def checkins_since_in_levels(levels: int, first_day: str, points: int) -> str:
+    how = "held at the same level" if levels == 0 else (
+        f"{'up' if levels > 0 else 'down'} {_LEVELS_MOVED.get(abs(levels), f'{abs(levels)} levels')}")
+    return f"; {how} since {first_day} over {points} check-ins"
 
 
 def checkins_since(change: float, amount: str, first_day: str, points: int) -> str:

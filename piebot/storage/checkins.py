@@ -96,8 +96,13 @@ def _participated(session: Session, member_id: int, checkin: CheckIn, part: str)
     )
 
 
-def record_checkin_rating(session: Session, checkin: CheckIn, member: Member, value: int, now: datetime) -> bool:
-    """Place (or, when named, move) the member's bead. Returns whether an earlier bead was moved."""
+def record_checkin_rating(session: Session, checkin: CheckIn, member: Member, value: int, now: datetime,
+                          *, level_only: bool = False) -> bool:
+    """Place (or, when named, move) the member's bead. Returns whether an earlier bead was moved.
+
+    `level_only`: the bead names a level, not a place (a tap in the group); `value` is then the level's
+    first place, and the answer stands for the whole level.
+    """
     _check_open(checkin, now)
     if not 1 <= value <= 20:
         raise CheckInRefused(texts.NOT_A_PLACE)
@@ -108,6 +113,7 @@ def record_checkin_rating(session: Session, checkin: CheckIn, member: Member, va
             select(Rating).where(Rating.checkin_id == checkin.id, Rating.member_id == member.id)
         ).one()
         rating.value = value
+        rating.level_only = level_only
         rating.updated_at = now
         return True
     session.add(Participation(member_id=member.id, subject=subject(checkin.id), element_id=checkin.element_id,
@@ -116,7 +122,8 @@ def record_checkin_rating(session: Session, checkin: CheckIn, member: Member, va
     session.add(
         Rating(
             team_id=checkin.team_id, checkin_id=checkin.id, element_id=checkin.element_id,
-            member_id=None if checkin.anonymous else member.id, value=value, created_at=stamp, updated_at=stamp,
+            member_id=None if checkin.anonymous else member.id, value=value, level_only=level_only,
+            created_at=stamp, updated_at=stamp,
         )
     )
     session.flush()
@@ -183,10 +190,12 @@ def answered(session: Session, checkin_id: int) -> set[int]:
     )
 
 
-def place_bead(session: Session, checkin_id: int, member_id: int, value: int, now: datetime) -> bool:
+def place_bead(session: Session, checkin_id: int, member_id: int, value: int, now: datetime,
+               *, level_only: bool = False) -> bool:
     """A member's bead on a check-in's scale (see record_checkin_rating). Returns whether it was moved."""
     checkin, _ = checkin_and_team(session, checkin_id)
-    return record_checkin_rating(session, checkin, session.get(Member, member_id), value, now)
+    return record_checkin_rating(session, checkin, session.get(Member, member_id), value, now,
+                                 level_only=level_only)
 
 
 def answer_question(

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from conversations.actions import Action as ActionView
 from conversations.checkin import CheckInResult, Example, Question
+from conversations.checkin_figures import Answer
 from conversations.schedule import defer_for_quiet_hours
 from piebot.storage.models import Action, CheckIn, Evidence, Member, Rating, Schedule, Team
 from piebot.storage.schedules import quiet_of, zone
@@ -28,8 +29,11 @@ class Closing:
     result: CheckInResult
 
 
-def _ratings(session: Session, checkin_id: int) -> list[int]:
-    return list(session.exec(select(Rating.value).where(Rating.checkin_id == checkin_id).order_by(Rating.value)))
+def _ratings(session: Session, checkin_id: int) -> list[Answer]:
+    rows = session.exec(
+        select(Rating.value, Rating.level_only).where(Rating.checkin_id == checkin_id).order_by(Rating.value)
+    )
+    return [Answer.kept(value, level_only) for value, level_only in rows]
 
 
 def action_view(action: Action, names: dict[int, str]) -> ActionView:

@@ -37,6 +37,7 @@ from conversations.keyboards import (
 )
 from conversations.texts import checkins as texts
 from conversations.texts import refusals
+from conversations.texts.scale import place_plain
 from piebot import clock, scheduling
 from piebot.storage import checkins as store
 from piebot.storage import reminders, schedules, teams
@@ -104,13 +105,12 @@ async def on_checkin_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             await _edit_markup(query, markup(rating_positions(scale, choice.level), checkin.id),
                                positions_caption(scale, choice.level))
             return
-        middle = (scale.positions + 1) // 2
-        await _rate(update, context, checkin.id, member.id, scale.index(choice.level, middle),
-                    texts.bead_saved, scale.levels[choice.level - 1].label)
+        # A tap in the group names a level, nothing finer: it is kept as that level, not as a place in it.
+        await _rate(update, context, checkin.id, member.id, scale.index(choice.level, 1),
+                    texts.bead_saved, scale.levels[choice.level - 1].label, level_only=True)
     elif isinstance(choice, PlaceChosen) and not choice.team and private:
-        label = scale.levels[choice.level - 1].label
         saved = await _rate(update, context, checkin.id, member.id, choice.index(scale),
-                            lambda lab, moved: texts.bead_saved_private(lab, choice.position, moved), label)
+                            texts.bead_saved_private, place_plain(scale, choice.index(scale)))
         if saved:
             await _back_to_card(query, framework, checkin, team.timezone)
     elif choice is Command.BACK and private:
@@ -137,12 +137,14 @@ async def _private_card(update, context, team, checkin, member, framework, now) 
     await query.answer(texts.CARD_SENT)
 
 
-async def _rate(update, context, checkin_id: int, member_id: int, value: int, saying, label: str) -> bool:
+async def _rate(update, context, checkin_id: int, member_id: int, value: int, saying, label: str,
+                *, level_only: bool = False) -> bool:
     rt = runtime_of(context)
     query = update.callback_query
     now = clock.now()
     try:
-        moved = await rt.apply(update, lambda s: store.place_bead(s, checkin_id, member_id, value, now))
+        moved = await rt.apply(update, lambda s: store.place_bead(s, checkin_id, member_id, value, now,
+                                                                  level_only=level_only))
     except AlreadyDone:
         return False
     except store.CheckInRefused as refused:

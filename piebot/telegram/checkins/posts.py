@@ -20,8 +20,8 @@ from conversations.checkin import (
     checkin_keyboard,
     checkin_nudge,
     checkin_post,
-    checkin_summary,
 )
+from conversations.checkin_summary import checkin_summary
 from conversations.keyboards import Button, Keyboard
 from conversations.texts.checkins import (
     ANSWER_PRIVATELY,

@@ -30,6 +30,9 @@ ASKED_PRIVATELY = "I've asked you in our private chat, so your answer stays anon
 REPLY_THANKS = "Thank you — noted."
 REPLY_THANKS_ANONYMOUS = "Thank you — noted, without your name."
 CHECKIN_CLOSED = "This check-in has closed. Thank you — there'll be another soon."
+CLOSE_NOW = "⏹ Close now"
+CLOSED_NOW = "Closed — the summary is on its way."
+ONLY_LEADS_CLOSE = "Only the team's facilitator or a group admin can close a check-in early."
 NOT_A_PLACE = "That isn't a place on the scale."
 ANONYMOUS_ANSWER_KEPT = (
     "You've already answered. Anonymous answers can't be changed, because I don't keep who gave them."

@@ -65,7 +65,8 @@ def responsiveness_trend(points: list[CheckInPoint], element_name: str = "Respon
     for d, p in zip(dates, points, strict=True):
         if _shown(p):
             _draw_answers(ax, d, p, x_per_px, gap_px)
-    for run in _exact_runs(points):
+    runs = _exact_runs(points)
+    for run in runs:
         xs, ys = [dates[i] for i in run], [points[i].figures.middle_place for i in run]
         ax.plot(xs, ys, color=style.BLUE, lw=4, zorder=3, solid_capstyle="round")
         ax.scatter(xs, ys, s=MIDDLE_PX_SIZE**2, facecolors="white", edgecolors=style.BLUE, linewidths=3, zorder=5)
@@ -97,13 +98,14 @@ def responsiveness_trend(points: list[CheckInPoint], element_name: str = "Respon
                   texts.NAMED_A_LEVEL),
                  ({"marker": "o", "size": 22, "face": style.BLUE}, texts.CHOSE_A_PLACE)]
     second_row = [({"line": style.BLUE, "lw": 4, "size": 44, "marker_size": MIDDLE_PX_SIZE, "face": "white",
-                    "edge": style.BLUE, "width": 3}, texts.MIDDLE_PLACE)]
+                    "edge": style.BLUE, "width": 3}, texts.MIDDLE_PLACE)] if runs else []
     if missed:
         second_row.append(({"marker": "X", "size": 24, "face": style.VERMILLION}, texts.MISSED))
     style.legend_row(fig, first_row, LEGEND_PX, font_px=LEGEND_FONT_PX, left_px=LEFT * style.WIDTH_PX,
                      gap_px=LEGEND_FONT_PX * 1.6)
-    style.legend_row(fig, second_row, LEGEND_PX + LEGEND_FONT_PX * 1.5, font_px=LEGEND_FONT_PX,
-                     left_px=LEFT * style.WIDTH_PX, gap_px=LEGEND_FONT_PX * 1.6)
+    if second_row:
+        style.legend_row(fig, second_row, LEGEND_PX + LEGEND_FONT_PX * 1.5, font_px=LEGEND_FONT_PX,
+                         left_px=LEFT * style.WIDTH_PX, gap_px=LEGEND_FONT_PX * 1.6)
     return style.to_chart(fig, "responsiveness_trend", _caption(points, name, labels))
 
 

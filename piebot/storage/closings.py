@@ -146,6 +146,17 @@ def claim_closing(session: Session, checkin_id: int, now: datetime) -> Closing |
                    checkin_result(session, checkin, team, today))
 
 
+def close_now(session: Session, checkin_id: int, now: datetime) -> Closing | None:
+    """The facilitator closes the check-in early (one done in a meeting): claimed like a window running out,
+    so its summary goes out once, whoever tries. The window is shortened to now as well, so if posting the
+    summary fails and the claim is given back, the scheduler posts it at its next sweep."""
+    closing = claim_closing(session, checkin_id, now)
+    if closing is not None:
+        session.execute(update(CheckIn).where(CheckIn.id == checkin_id, CheckIn.closes_at > now)
+                        .values(closes_at=now))
+    return closing
+
+
 def claim_closings(session: Session, checkin_ids: list[int], now: datetime) -> list[Closing]:
     return [c for c in (claim_closing(session, i, now) for i in checkin_ids) if c is not None]
 

@@ -43,7 +43,7 @@ from piebot.storage import checkins as store
 from piebot.storage import reminders, schedules, teams
 from piebot.storage.db import AlreadyDone
 from piebot.telegram import callbacks, replies
-from piebot.telegram.checkins import schedule, support
+from piebot.telegram.checkins import closing, schedule, support
 from piebot.telegram.checkins.posts import (
     KIND,
     PRIVATE_CARD,
@@ -85,6 +85,9 @@ async def on_checkin_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     if press.arg == Command.SUPPORT:
         await _support(update, context, team.id, member)
+        return
+    if press.arg == Command.CLOSE and chat.id == team.chat_id:
+        await closing.close_now(update, context, checkin, member)
         return
     if member is None or not member.active:
         await query.answer(texts.NOT_MEMBER, show_alert=True)

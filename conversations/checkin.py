@@ -100,18 +100,6 @@ class Contact:
     how: str  # phone, email, "ask at the office"…
 
 
-def support_reply(contacts: Sequence[Contact]) -> str:
-    """Sent privately to whoever tapped the support button. The work is heavy; asking is right."""
-    lines = ["Thank you for saying. You don't have to carry this on your own."]
-    if contacts:
-        lines.append("You can talk to:")
-        lines += [f"• <b>{html.escape(c.name)}</b> — {html.escape(c.how)}" for c in contacts]
-    else:
-        lines.append("Your line manager or supervisor is a good place to start.")
-    lines.append("If you're in danger or can't keep yourself safe, call 999.")
-    return "\n".join(lines)
-
-
 def checkin_nudge(
     framework: Framework, element_id: str, closes_at: datetime, tz: ZoneInfo, now: datetime
 ) -> str:

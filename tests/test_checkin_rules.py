@@ -16,7 +16,6 @@ from conversations.checkin import (
     change_to_action,
     checkin_keyboard,
     checkin_post,
-    support_reply,
 )
 from conversations.checkin_figures import Answer, Change
 from conversations.checkin_summary import checkin_summary, figures
@@ -25,6 +24,7 @@ from conversations.pizazz import (
     Scope,
     element_ids,
 )
+from conversations.support import country_of, lines_for, support_reply
 from conversations.texts.live import element_card
 from framework import Framework
 from tests.conversation_helpers import LONDON, NOW, all_buttons, small_framework
@@ -126,6 +126,26 @@ def test_checkin_with_too_few_answers_shows_no_spread_and_no_comparison(framewor
     assert figures(checkin_result(previous_ratings=places(3, 4))).change is None
 
 
+def test_support_reply_puts_the_teams_contacts_first_then_the_countrys_lines():
+    contacts = [Contact("Dr <Lee>", "07700 900123 & ext 4"), Contact("EAP", "0800 000 111")]
+    uk = support_reply(contacts, lines_for("Europe/London"), ["Ada"])
+    assert "Dr &lt;Lee&gt;" in uk and "&amp; ext 4" in uk
+    assert uk.index("Dr &lt;Lee&gt;") < uk.index("EAP") < uk.index("Samaritans") < uk.index("116 123") < uk.index("999")
+    assert "Would you like <b>Ada</b> to know?" in uk and "Only if you tap" in uk
+    ireland = support_reply([], lines_for("Europe/Dublin"), [])
+    assert "line manager" in ireland and "116 123" in ireland and "112 or 999" in ireland
+    assert "Would you like" not in ireland and "keep only a count" in ireland
+    sydney = support_reply([], lines_for("Australia/Sydney"), [])
+    assert "Lifeline" in sydney and "13 11 14" in sydney and "000" in sydney
+    for elsewhere in ("America/New_York", "America/Toronto", "Pacific/Auckland", "Europe/Berlin"):
+        text = support_reply([], lines_for(elsewhere), [])
+        assert "116 123" not in text and "999" not in text, elsewhere
+    unknown = support_reply(contacts, lines_for("Asia/Kolkata"), [])
+    assert "116 123" not in unknown and "999" not in unknown and "Samaritans" not in unknown
+    assert "local emergency number" in unknown and "EAP" in unknown
+    assert country_of("America/Indiana/Indianapolis") == "US" and country_of("Europe/Paris") is None
+
+
 def test_checkin_post_support_and_small_change(framework):
     post = checkin_post(
         framework, "support", datetime(2025, 6, 3, 13, 0, tzinfo=UTC), LONDON, NOW, anonymous=True
@@ -133,9 +153,6 @@ def test_checkin_post_support_and_small_change(framework):
     assert "bent a rule" in post and "One small change" in post and "anonymous" in post
     assert "Tue 14:00" in post
     assert "support" in [b.data for b in all_buttons(checkin_keyboard(framework))]
-    reply = support_reply([Contact("Dr <Lee>", "07700 900123 & ext 4")])
-    assert "Dr &lt;Lee&gt;" in reply and "&amp; ext 4" in reply
-    assert "line manager" in support_reply([])
     action = change_to_action("Review the visitor rule\nJo\n30/6", date(2025, 6, 9))
     assert action == Action("Review the visitor rule", "Jo", date(2025, 6, 30), element_id="responsiveness")
     assert change_to_action("Just an idea", date(2025, 6, 9)) is None

@@ -349,7 +349,8 @@ def support_contacts_card(contacts: list[Contact]) -> str:
     else:
         listed = "None yet — people who ask are pointed to their line manager or supervisor."
     return (
-        "<b>Support contacts</b>\nSent privately to anyone who taps “I'd like some support” in a check-in. "
+        "<b>Support contacts</b>\nSent privately, first, to anyone who taps “I'd like some support” in a "
+        "check-in, before a listening line and the emergency numbers for your time zone's country. "
         "I never tell the group, and I keep only a count of how often it's used.\n\n"
         f"{listed}\n\n"
         "↩️ <b>Reply to this message</b> to replace them: one per line, like\n"

@@ -1,4 +1,4 @@
-"""Answering a check-in: beads, written answers, the support button; /away; the scheduler's start and stop.
+"""Answering a check-in: beads, written answers; /away; the scheduler's start and stop.
 
 Button kind "ci" (ref = check-in id). In the group a level is one tap (the bead goes in the middle
 of that level); the private card (a nudge) goes on to the five places within it. Written answers
@@ -24,7 +24,6 @@ from conversations.checkin import (
     checkin_nudge,
     question_of,
     question_prompt,
-    support_reply,
 )
 from conversations.keyboards import (
     Command,
@@ -49,7 +48,6 @@ from piebot.telegram.checkins.posts import (
     PRIVATE_CARD,
     framework_of,
     markup,
-    read_contacts,
     send_private_card,
 )
 from piebot.telegram.runtime import runtime_of
@@ -84,7 +82,7 @@ async def on_checkin_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await query.answer(texts.ELSEWHERE, show_alert=True)
         return
     if press.arg == Command.SUPPORT:
-        await _support(update, context, team.id, member)
+        await support.ask_for_support(update, context, team.id, member)
         return
     if press.arg == Command.CLOSE and chat.id == team.chat_id:
         await closing.close_now(update, context, checkin, member)
@@ -199,27 +197,6 @@ async def _ask(update, context, team, checkin, member, question: Question, priva
         ))
     except AlreadyDone:
         pass
-
-
-async def _support(update: Update, context: ContextTypes.DEFAULT_TYPE, team_id: int, member) -> None:
-    """Support, privately. The group sees nothing; the database keeps only a count; no log names anyone."""
-    query = update.callback_query
-    if member is None or not member.private_chat:
-        await query.answer(texts.OPEN_PRIVATE_FIRST, show_alert=True)
-        return
-    rt = runtime_of(context)
-    try:
-        # Counted without the update id: a ProcessedUpdate row would be harmless, but "nothing
-        # beyond a count" is easier to keep when there is nothing at all.
-        contacts = await rt.apply(None, lambda s: store.count_support_request(s, team_id))
-    except AlreadyDone:
-        return
-    try:
-        await context.bot.send_message(query.from_user.id, support_reply(read_contacts(contacts)))
-    except Forbidden:
-        await query.answer(texts.OPEN_PRIVATE_FIRST, show_alert=True)
-        return
-    await query.answer(texts.SUPPORT_SENT)
 
 
 # --- written answers ------------------------------------------------------------------------

@@ -37,11 +37,15 @@ def created(name: str) -> str:
             "Next, invite teams: I'll give you an invitation for each.")
 
 
-def invitation(name: str, code: str) -> str:
+def invitation(name: str, code: str, link: str | None = None) -> str:
+    """`link` opens Telegram's group picker and brings the invitation to the chosen group (t.me/…?startgroup=…)."""
+    tap = (
+        "Forward this to an admin of the team's group chat. They tap this link, pick their team's group, and "
+        f"confirm there:\n{escape(link)}\n\nOr they send this in their group:\n"
+    ) if link else "Forward this to an admin of the team's group chat. They send this in their group:\n"
     return (
         f"✉️ <b>Invitation to {escape(name)}</b> — for one team.\n\n"
-        "Forward this to an admin of the team's group chat. They send this in their group:\n"
-        f"<code>/acceptnetwork {escape(code)}</code>\n\n"
+        f"{tap}<code>/acceptnetwork {escape(code)}</code>\n\n"
         "It works once, for one team, so a forwarded copy can't bring in anyone else. For the next team, tap "
         "<b>Invite a team</b> again. The team chooses whether you see its name."
     )

@@ -320,7 +320,7 @@ NO_CHECKINS_ANSWERED = "No team has answered a check-in on Responsiveness yet, s
 CHECKINS_TITLE = "Responsiveness check-ins"
 LATEST_CHECKIN = "latest check-in"
 EARLIER_ONES = "earlier ones"
-MIDDLE_LEVEL = "middle level, when some named a level only"
+MIDDLE_LEVEL = "middle is a level"
 
 
 def checkins_subtitle(subtitle: str) -> str:

@@ -292,9 +292,11 @@ def network_checkins(overview: NetworkOverview) -> Chart:
         _checkin_mark(ax, latest, y, bead, style.BLUE, 1.0, 4)
     style.place_ticks(ax, ys)
     handles = [Line2D([], [], marker="o", ls="", ms=18, color=style.BLUE, label=texts.LATEST_CHECKIN),
-               Line2D([], [], marker="o", ls="", ms=16, color=style.SKY, alpha=0.6, label=texts.EARLIER_ONES),
-               Line2D([], [], marker="s", ls="", ms=16, color=style.BLUE, alpha=0.35, label=texts.MIDDLE_LEVEL)]
-    fig.legend(handles=handles, loc="lower center", ncol=3, frameon=False, bbox_to_anchor=(0.5, 0.0),
+               Line2D([], [], marker="o", ls="", ms=16, color=style.SKY, alpha=0.6, label=texts.EARLIER_ONES)]
+    if any(p.middle is None for t in teams for p in t.answered_points):
+        handles.append(Line2D([], [], ls="-", lw=12, color=style.BLUE, alpha=0.45, solid_capstyle="round",
+                              label=texts.MIDDLE_LEVEL))
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False, bbox_to_anchor=(0.5, 0.0),
                prop={"family": style.FONT_FAMILY, "size": style.SMALL_PX - 2})
     return style.to_chart(fig, "network_checkins", _checkins_caption(overview))
 

@@ -269,7 +269,9 @@ async def test_report_and_export_are_for_admins_and_facilitators(api, harness):
     assert {(r["element"], r["member"], r["rating index"]) for r in rows if r["member"] == "Bea"} == {
         ("Empathy and emotional intelligence", "Bea", "7"), ("Training", "Bea", "4"), ("Responsiveness", "Bea", "11")}
     assert list(csv.reader(io.StringIO(checkins.file.decode("utf-8-sig")))) == [
-        ["date", "element", "answered", "median", "low", "high", "missed"]]
+        ["date", "element", "answered", "chose a place", "named a level only", "middle view", "middle place (1-20)",
+         "lowest place (1-20)", "highest place (1-20)", "in Just starting", "in Getting there",
+         "in Well on the way", "in Embedded", "missed"]]
     action_rows = list(csv.DictReader(io.StringIO(actions.file.decode("utf-8-sig"))))
     assert [(a["text"], a["owner"], a["status"]) for a in action_rows] == [
         ("Talk it through at handover", "Cal", "open")]

@@ -175,10 +175,10 @@ def wizard_card(step_number: int, steps: int, question: str, draft_lines: list[s
 WIZARD_MORE_OPTIONS = "More options…"
 
 
-def quick_day(element: str, anonymous: bool) -> str:
+def quick_day(element: str, anonymous: bool, window_minutes: int) -> str:
     """`element` is escaped by the caller."""
     who = "anonymous" if anonymous else "named"
-    return (f"<b>Weekly check-in</b> on {element}, {who} answers, open for a day.\n"
+    return (f"<b>Weekly check-in</b> on {element}, {who} answers, open for {duration_words(window_minutes)}.\n"
             "Which day? (Everything else is under “More options”.)")
 
 

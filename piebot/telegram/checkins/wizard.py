@@ -207,7 +207,8 @@ def quick_card(stage: str, draft: dict, team: Team, intro: str = "") -> tuple[st
     weekly = draft["cadence"] == Cadence.WEEKLY
     more = [b(texts.WIZARD_MORE_OPTIONS, "o"), b(texts.WIZARD_CANCEL, "s.cancel")]
     if stage == "day":
-        text = intro + texts.quick_day(escape(element_name(framework, draft["element"])), bool(draft["anonymous"]))
+        text = intro + texts.quick_day(escape(element_name(framework, draft["element"])), bool(draft["anonymous"]),
+                                       int(draft["window"]))
         days = [b(DAYS[n], f"D.{n}", weekly and int(draft["day"]) == n) for n in range(7)]
         return text, InlineKeyboardMarkup([days[:4], days[4:], more])
     if stage == "time":

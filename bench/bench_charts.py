@@ -31,6 +31,7 @@ if __package__ in (None, ""):  # run as a script from the repository root or fro
 from fpdf import FPDF
 from matplotlib.figure import Figure
 
+from conversations.checkin_figures import Answer
 from piebot.charts import (
     ActionRow,
     CheckInPoint,
@@ -83,8 +84,12 @@ def sample_round(members: int = 20, evidence: int = 100, seed: int = 1, round_id
 
 
 def sample_checkins(n: int = 12) -> list[CheckInPoint]:
-    return [CheckInPoint(date(2025, 1, 6) + timedelta(weeks=i), None if i == 4 else 8 + i * 0.5, 5, 15, 8,
-                         missed=i == 4) for i in range(n)]
+    """Eight answers a week, some placed in private and some levels tapped in the group; one week missed."""
+    def answers(i: int) -> tuple[Answer, ...]:
+        return (*(Answer.at(min(20, 5 + i + k * 2)) for k in range(4)), *(Answer.in_level(2 + k % 2) for k in range(4)))
+
+    return [CheckInPoint(date(2025, 1, 6) + timedelta(weeks=i), () if i == 4 else answers(i), missed=i == 4)
+            for i in range(n)]
 
 
 def floor_render() -> bytes:

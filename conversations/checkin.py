@@ -13,11 +13,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from conversations import beads
-from conversations.actions import Action, action_line, read_due_date
+from conversations.actions import Action, read_due_date
+from conversations.checkin_figures import Answer
 from conversations.keyboards import Button, Keyboard, rating_levels
-from conversations.pizazz import Distance
-from conversations.spread import Spread
 from conversations.when import moment
 from framework import Framework
 
@@ -102,18 +100,6 @@ class Contact:
     how: str  # phone, email, "ask at the office"…
 
 
-def support_reply(contacts: Sequence[Contact]) -> str:
-    """Sent privately to whoever tapped the support button. The work is heavy; asking is right."""
-    lines = ["Thank you for saying. You don't have to carry this on your own."]
-    if contacts:
-        lines.append("You can talk to:")
-        lines += [f"• <b>{html.escape(c.name)}</b> — {html.escape(c.how)}" for c in contacts]
-    else:
-        lines.append("Your line manager or supervisor is a good place to start.")
-    lines.append("If you're in danger or can't keep yourself safe, call 999.")
-    return "\n".join(lines)
-
-
 def checkin_nudge(
     framework: Framework, element_id: str, closes_at: datetime, tz: ZoneInfo, now: datetime
 ) -> str:
@@ -135,67 +121,11 @@ class Example:
 class CheckInResult:
     element_id: str
     members: int
-    ratings: Sequence[int]
+    # Each bead as it was given: a level tapped in the group, or a place chosen in private.
+    ratings: Sequence[Answer]
     today: date
     anonymous: bool = False
-    previous_ratings: Sequence[int] = ()  # from the last check-in, if any
+    previous_ratings: Sequence[Answer] = ()  # from the last check-in, if any
     examples: Sequence[Example] = ()
     new_actions: Sequence[Action] = ()
     open_actions: Sequence[Action] = field(default_factory=tuple)  # checked for anything overdue
-
-
-@dataclass(frozen=True)
-class CheckInFigures:
-    answered: int
-    spread: Spread | None  # None when too few answered to show it
-    change: Distance | None  # None without a comparable last check-in
-
-
-def figures(result: CheckInResult, positions_per_level: int = 5) -> CheckInFigures:
-    spread = Spread.of(result.ratings, positions_per_level) if result.ratings else None
-    if spread is not None and not spread.showable:
-        spread = None
-    previous = Spread.of(result.previous_ratings, positions_per_level) if result.previous_ratings else None
-    change = None
-    # Both sides need enough answers: a middle view of one or two people would give them away.
-    if spread is not None and previous is not None and previous.showable:
-        change = Distance(previous.median, spread.median)
-    return CheckInFigures(len(result.ratings), spread, change)
-
-
-def checkin_summary(framework: Framework, result: CheckInResult) -> str:
-    scale = framework.scale
-    numbers = figures(result, scale.positions)
-    name = html.escape(framework.element(result.element_id).name)
-    lines = [f"<b>Check-in closed: {name}</b>", f"{numbers.answered} of {result.members} answered."]
-    if numbers.spread is None:
-        if numbers.answered:
-            lines.append("Too few answers to show the views without giving people away.")
-    else:
-        spread = numbers.spread
-        lines += [
-            beads.thread(scale, result.ratings),
-            f"Middle view: <b>{beads.describe(scale, spread.median)}</b>",
-        ]
-        if spread.low != spread.high:
-            lines.append(f"From {beads.describe(scale, spread.low)} to {beads.describe(scale, spread.high)}")
-        if numbers.change is not None:
-            lines.append(f"Since the last check-in: {numbers.change.text()}")
-        if spread.wide:
-            lines.append("💬 Views differ a lot — worth talking about why.")
-
-    for question in Question:
-        given = [e for e in result.examples if e.question is question]
-        if not given:
-            continue
-        lines += ["", f"<b>{QUESTIONS[question]}</b>"]
-        for example in given:
-            who = "" if result.anonymous or not example.name else f" — {html.escape(example.name)}"
-            lines.append(f"• {html.escape(example.text)}{who}")
-
-    if result.new_actions:
-        lines += ["", "<b>New actions</b>", *(f"• {action_line(a)}" for a in result.new_actions)]
-    overdue = [a for a in result.open_actions if a.overdue(result.today)]
-    if overdue:
-        lines += ["", "<b>Past their date — still on?</b>", *(f"• {action_line(a)}" for a in overdue)]
-    return "\n".join(lines)

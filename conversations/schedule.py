@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from conversations.texts import checkins as texts
 from conversations.when import DAY_NAMES, day, day_with_year, moment
 
 
@@ -46,6 +47,10 @@ class QuietHours:
     end: str = "08:00"
 
 
+# The shortest answer window: long enough for a check-in done together in a meeting.
+SHORTEST_WINDOW_MINUTES = 15
+
+
 @dataclass(frozen=True)
 class ScheduleRule:
     cadence: Cadence = Cadence.WEEKLY
@@ -54,10 +59,21 @@ class ScheduleRule:
     day: int = 1
     time: str = "14:00"
     window_hours: int = 24
+    # The window to the minute, when it isn't whole hours (a 15-minute check-in in a meeting); wins over hours.
+    window_minutes: int | None = None
     quiet: QuietHours | None = field(default_factory=QuietHours)
     starts_on: date | None = None  # no slot before this; also fixes which weeks a fortnight falls on
     review_on: date | None = None  # the next full reassessment, set in the action plan
     remind_days_before: int = 2  # action reminders
+
+    @property
+    def minutes(self) -> int:
+        """How long answers stay open, in minutes."""
+        return self.window_minutes if self.window_minutes is not None else self.window_hours * 60
+
+    @property
+    def window(self) -> timedelta:
+        return timedelta(minutes=self.minutes)
 
 
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
@@ -150,8 +166,8 @@ def slots_between(rule: ScheduleRule, tz: ZoneInfo, start: datetime, end: dateti
 
 
 def window_end(slot: datetime, rule: ScheduleRule) -> datetime:
-    """Answers close this many real hours after the slot, even across a clock change."""
-    return slot + timedelta(hours=rule.window_hours)
+    """Answers close this many real minutes after the slot, even across a clock change."""
+    return slot + rule.window
 
 
 def in_quiet_hours(when_utc: datetime, tz: ZoneInfo, quiet: QuietHours | None) -> bool:
@@ -224,30 +240,100 @@ def validate(rule: ScheduleRule, today: date) -> list[str]:
     """Every reason the rule can't be used, kindly worded; an empty list means it's fine."""
     problems = _shape_problems(rule)
     cadence_ok = not any("isn't a choice" in p for p in problems)
-    if rule.window_hours <= 0:
-        problems.append("The answer window needs to be at least 1 hour.")
-    elif cadence_ok and rule.window_hours > CADENCE_HOURS[Cadence(rule.cadence)]:
+    if rule.minutes < SHORTEST_WINDOW_MINUTES:
+        problems.append(texts.window_too_short(SHORTEST_WINDOW_MINUTES))
+    elif cadence_ok and rule.minutes > CADENCE_HOURS[Cadence(rule.cadence)] * 60:
         longest = CADENCE_HOURS[Cadence(rule.cadence)]
-        problems.append(
-            f"A {rule.window_hours}-hour window is longer than the time between check-ins, so one would "
-            f"still be open when the next begins. Pick {longest} hours or fewer."
-        )
+        problems.append(texts.window_too_long(rule.minutes, longest))
     if rule.quiet is not None:
         start, end = parse_clock(rule.quiet.start), parse_clock(rule.quiet.end)
         if start is None or end is None:
             problems.append("Quiet hours need two times on the 24-hour clock, like 21:00 to 08:00.")
-        elif (at := parse_clock(rule.time)) is not None:
-            probe = datetime.combine(date(2024, 1, 10), at, tzinfo=UTC)
-            if in_quiet_hours(probe, ZoneInfo("UTC"), rule.quiet):
-                problems.append(
-                    f"{at:%H:%M} is inside your quiet hours ({rule.quiet.start}–{rule.quiet.end}), when "
-                    "nobody is messaged. Pick a time outside them."
-                )
+        elif (effect := quiet_hours_effect(rule)) is not None and effect.swallowed:
+            problems.append(texts.quiet_swallows(rule.time, rule.quiet.start, rule.quiet.end, effect.closes))
     if rule.review_on is not None and rule.review_on < today:
         problems.append(f"The review date, {day_with_year(rule.review_on)}, has passed. Pick today or later.")
     if rule.remind_days_before < 0:
         problems.append("Action reminders need to be 0 or more days before the due date.")
     return problems
+
+
+# ---------------------------------------------------------------- what quiet hours do to a check-in
+
+# A plain Wednesday in January: no clock change, so wall-clock times add up.
+_PROBE_DAY = date(2024, 1, 10)
+
+
+@dataclass(frozen=True)
+class QuietEffect:
+    """What the team's quiet hours do to a check-in at its time, in wall-clock words ("08:00")."""
+
+    posted_late_at: str | None  # the check-in time is inside quiet hours: posted when they end
+    swallowed: bool  # ...and the window closes before they end: it would never be posted
+    summary_late_at: str | None  # the window closes inside quiet hours: the summary waits until they end
+    spans_quiet: bool  # quiet hours fall inside the window: no reminders then
+    closes: str  # when answers close, "22:30" or "22:30 the next day"
+
+
+def _clock_words(moment: datetime, day0: date) -> str:
+    return texts.clock_on_day(f"{moment:%H:%M}", (moment.date() - day0).days)
+
+
+def quiet_hours_effect(rule: ScheduleRule) -> QuietEffect | None:
+    """None without quiet hours (or with a rule too broken to tell); else what they will do."""
+    if rule.quiet is None or parse_clock(rule.time) is None or rule.minutes <= 0:
+        return None
+    if parse_clock(rule.quiet.start) is None or parse_clock(rule.quiet.end) is None:
+        return None
+    utc_zone = ZoneInfo("UTC")
+    slot = datetime.combine(_PROBE_DAY, parse_clock(rule.time), tzinfo=UTC)
+    closes = slot + rule.window
+    posted = defer_for_quiet_hours(slot, utc_zone, rule.quiet)
+    late = posted != slot
+    swallowed = late and posted >= closes
+    summary = defer_for_quiet_hours(closes, utc_zone, rule.quiet)
+    # Quiet hours inside the window: some moment in it is quiet (checked on the quarter hour).
+    step, moment, spans = timedelta(minutes=15), slot, False
+    while moment < closes and not spans:
+        spans = in_quiet_hours(moment, utc_zone, rule.quiet)
+        moment += step
+    return QuietEffect(
+        posted_late_at=_clock_words(posted, _PROBE_DAY) if late else None,
+        swallowed=swallowed,
+        summary_late_at=_clock_words(summary, _PROBE_DAY) if summary != closes and not swallowed else None,
+        spans_quiet=spans,
+        closes=_clock_words(closes, _PROBE_DAY),
+    )
+
+
+def quiet_hours_notes(rule: ScheduleRule) -> list[str]:
+    """What quiet hours will do to this check-in, said plainly before it is saved (never silently)."""
+    effect = quiet_hours_effect(rule)
+    if effect is None or rule.quiet.start == rule.quiet.end:
+        return []
+    quiet = (rule.quiet.start, rule.quiet.end)
+    if effect.swallowed:
+        return [texts.quiet_swallows(rule.time, *quiet, effect.closes)]
+    notes = []
+    if effect.posted_late_at:
+        notes.append(texts.quiet_posts_late(rule.time, *quiet, effect.posted_late_at, effect.closes))
+    if effect.summary_late_at:
+        notes.append(texts.quiet_summary_late(effect.closes, *quiet, effect.summary_late_at))
+    if effect.spans_quiet and not notes:
+        notes.append(texts.quiet_no_reminders(*quiet))
+    return notes
+
+
+_LENGTH = re.compile(r"^\s*(\d{1,4})\s*(m|min|mins|minutes?|h|hr|hrs|hours?)?\s*$", re.IGNORECASE)
+
+
+def parse_window(text: str) -> int | None:
+    """A typed answer window in minutes: '36' or '36 h' (hours), '15 min' or '90m' (minutes)."""
+    match = _LENGTH.match(text or "")
+    if match is None:
+        return None
+    number, unit = int(match[1]), (match[2] or "h").lower()
+    return number if unit.startswith("m") else number * 60
 
 
 # ---------------------------------------------------------------- what the team sees
@@ -262,14 +348,14 @@ def _when_phrase(rule: ScheduleRule) -> str:
 
 def schedule_summary(rule: ScheduleRule, tz: ZoneInfo, now_utc: datetime) -> str:
     """The /schedule reply."""
-    hours = "1 hour" if rule.window_hours == 1 else f"{rule.window_hours} hours"
     lines = [
         "<b>Check-ins</b>",
-        f"{_when_phrase(rule)} ({html.escape(tz.key)}), open for {hours}.",
+        f"{_when_phrase(rule)} ({html.escape(tz.key)}), open for {texts.duration_words(rule.minutes)}.",
         f"Next: {moment(next_slot(rule, tz, now_utc), tz, now_utc)}.",
     ]
     if rule.quiet is not None and rule.quiet.start != rule.quiet.end:
         lines.append(f"Quiet hours {rule.quiet.start}–{rule.quiet.end}: nobody is messaged then.")
+        lines += [note for note in quiet_hours_notes(rule) if note.startswith(texts.WARNING)]
     days = (
         "on the due date"
         if rule.remind_days_before == 0
@@ -329,7 +415,7 @@ def wizard_steps(today: date, cadence: Cadence = Cadence.WEEKLY) -> list[WizardS
         WizardStep("cadence", "How often shall we check in?", str(Cadence.WEEKLY)),
         WizardStep("day", day_question, day_default),
         WizardStep("time", "What time? (24-hour clock, like 14:00)", rule.time),
-        WizardStep("window", "How long should answers stay open, in hours?", str(rule.window_hours)),
+        WizardStep("window", "How long should answers stay open?", texts.duration_words(rule.minutes)),
         WizardStep("quiet", "Quiet hours, when nobody is messaged?", "21:00–08:00"),
         WizardStep("review", "When is the next full review?", day(rule.review_on or today)),
         WizardStep(

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from conversations.checkin_figures import Answer
 from piebot.charts import (
     ActionRow,
     Chart,
@@ -217,9 +218,19 @@ def test_never_rated_round_raises():
 
 
 def checkins() -> list[CheckInPoint]:
+    """Eight weekly check-ins: places chosen in private at first, then levels tapped in the group, one missed."""
     start = date(2025, 1, 6)
-    return [CheckInPoint(start + timedelta(weeks=i), None if i == 3 else 8 + i, 5 + i, 12 + i, 5 + i % 3,
-                         missed=i == 3) for i in range(8)]
+    points = []
+    for i in range(8):
+        if i == 3:
+            points.append(CheckInPoint(start + timedelta(weeks=i), missed=True))
+        elif i < 3:
+            points.append(CheckInPoint(start + timedelta(weeks=i),
+                                       tuple(Answer.at(v) for v in (5 + i, 8 + i, 12 + i, 8 + i, 9))))
+        else:
+            levels = [2, 3, 3] + [3] * (i % 3)
+            points.append(CheckInPoint(start + timedelta(weeks=i), tuple(Answer.in_level(v) for v in levels)))
+    return points
 
 
 def test_trend_caption_matches_points():
@@ -227,17 +238,31 @@ def test_trend_caption_matches_points():
     chart = responsiveness_trend(points, level_labels=LABELS)
     assert_chart(chart, "responsiveness_trend")
     last = points[-1]
-    assert f"middle answer {last.median}, answers from {last.low} to {last.high}, {last.answered} answered" \
-        in chart.caption
+    assert f"Latest, 24 Feb 2025: {last.answered} answered — 1 in {LABELS[1]}, 3 in {LABELS[2]}." in chart.caption
+    assert f"Middle view: {LABELS[2]}." in chart.caption
     assert "Missed check-ins (1): 27 Jan 2025." in chart.caption
-    assert "moved up 7" in chart.caption
+    # The first check-ins named places and the later ones levels: the change is said in levels.
+    assert f"Since 6 Jan 2025: up a level, to {LABELS[2]}." in chart.caption
+    assert f"6 Jan 2025 {LABELS[1]} — halfway (5 answered)" in chart.caption
+
+
+def test_trend_counts_levels_honestly_and_never_as_their_middle():
+    start = date(2025, 1, 6)
+    exact = CheckInPoint(start, tuple(Answer.at(v) for v in (14, 14, 14)))
+    tapped = CheckInPoint(start + timedelta(weeks=1), (Answer.in_level(2),) * 3)
+    caption = responsiveness_trend([exact, tapped], level_labels=LABELS).caption
+    assert f"3 answered — 3 in {LABELS[1]}. Middle view: {LABELS[1]}." in caption
+    assert f"down a level, to {LABELS[1]}" in caption
+    assert "8" not in caption.split("Since")[1].split(".")[0]
 
 
 def test_trend_single_point_and_all_missed():
-    one = [CheckInPoint(date(2025, 1, 6), 10.5, 8, 13, 4)]
-    assert "middle answer 10.5" in responsiveness_trend(one).caption
+    one = [CheckInPoint(date(2025, 1, 6), tuple(Answer.at(v) for v in (8, 10, 11, 13)))]
+    assert f"Middle view: {LABELS[1]} — near the top." in responsiveness_trend(one, level_labels=LABELS).caption
+    two = [CheckInPoint(date(2025, 1, 6), (Answer.at(8), Answer.in_level(3)))]
+    assert "too few to show" in responsiveness_trend(two).caption
     with pytest.raises(NothingToChart):
-        responsiveness_trend([CheckInPoint(date(2025, 1, 6), None, None, None, 0, missed=True)])
+        responsiveness_trend([CheckInPoint(date(2025, 1, 6), missed=True)])
 
 
 def test_distance_travelled_language_and_counts():
@@ -356,9 +381,14 @@ def test_csv_exports():
     assert anon_rows and all(r["member"] == "anonymous" for r in anon_rows)
 
     points = read_csv(files["checkins.csv"])
-    assert len(points) == 8 and points[3]["missed"] == "yes" and points[3]["median"] == ""
-    assert points[0] == {"date": "2025-01-06", "element": "Responsiveness", "answered": "5", "median": "8",
-                         "low": "5", "high": "12", "missed": "no"}
+    assert len(points) == 8 and points[3]["missed"] == "yes" and points[3]["middle view"] == ""
+    assert points[0] == {"date": "2025-01-06", "element": "Responsiveness", "answered": "5", "chose a place": "5",
+                         "named a level only": "0", "middle view": "Level 2 — halfway",
+                         "middle place (1-20)": "8", "lowest place (1-20)": "5", "highest place (1-20)": "12",
+                         "in Level 1": "1", "in Level 2": "3", "in Level 3": "1", "in Level 4": "0", "missed": "no"}
+    # Levels tapped in the group: counted in their levels, with no place made up for them.
+    assert points[4]["middle view"] == "Level 3" and points[4]["middle place (1-20)"] == ""
+    assert (points[4]["named a level only"], points[4]["in Level 2"], points[4]["in Level 3"]) == ("4", "1", "3")
 
     [action] = read_csv(files["actions.csv"])
     assert action["text"].startswith("'=") and action["owner"] == "'@bob"

@@ -195,7 +195,8 @@ async def test_trend_after_a_checkin_closes_and_from_the_menu(api, harness):
     await api.wait_for(lambda: len(photos(api, team.group)) == 1, timeout=30)
     trend = photos(api, team.group)[0]
     assert png_size(trend.file) == (1080, 1350) and trend.text.startswith("Responsiveness over time")
-    assert "Latest answered, 17 Feb 2025: middle answer 13.5, answers from 12 to 15, 4 answered." in trend.text
+    assert ("Latest, 17 Feb 2025: 4 answered — 4 in Well on the way. Middle view: Well on the way — halfway."
+            in trend.text)
     menu = await say(api, team.members[1], team.group, "/chart")
     await press(api, team.members[1], menu, "Responsiveness over time")
     await api.wait_for(lambda: len(photos(api, team.group)) == 2, timeout=30)
@@ -268,7 +269,9 @@ async def test_report_and_export_are_for_admins_and_facilitators(api, harness):
     assert {(r["element"], r["member"], r["rating index"]) for r in rows if r["member"] == "Bea"} == {
         ("Empathy and emotional intelligence", "Bea", "7"), ("Training", "Bea", "4"), ("Responsiveness", "Bea", "11")}
     assert list(csv.reader(io.StringIO(checkins.file.decode("utf-8-sig")))) == [
-        ["date", "element", "answered", "median", "low", "high", "missed"]]
+        ["date", "element", "answered", "chose a place", "named a level only", "middle view", "middle place (1-20)",
+         "lowest place (1-20)", "highest place (1-20)", "in Just starting", "in Getting there",
+         "in Well on the way", "in Embedded", "missed"]]
     action_rows = list(csv.DictReader(io.StringIO(actions.file.decode("utf-8-sig"))))
     assert [(a["text"], a["owner"], a["status"]) for a in action_rows] == [
         ("Talk it through at handover", "Cal", "open")]

@@ -77,8 +77,8 @@ async def test_three_members_answer_and_the_summary_adds_it_up(api, harness, tea
     await scheduling.tick(harness.bot.app, hand())
     summary = summaries(api, team.group)[-1]
     assert "3 of 4 answered" in summary.text
-    assert "Middle view: Well on the way · 3 of 5" in summary.text
-    assert "From Getting there · 3 of 5 to Well on the way · 3 of 5" in summary.text
+    # Taps in the group name a level only, and are counted as levels.
+    assert "1 said Getting there\n• 2 said Well on the way\nMiddle view: Well on the way\n" in summary.text
     assert "Let Jo <stay> past curfew after bad news — Bea" in summary.text
     assert "Rota swap trial — Bea, by 19 May" in summary.text
     with harness.db.session() as s:
@@ -114,7 +114,7 @@ async def test_the_next_check_in_shows_the_change_and_overdue_actions(api, harne
     hand.set(utc(2026, 5, 13, 13))
     await scheduling.tick(harness.bot.app, hand())
     summary = summaries(api, team.group)[-1]
-    assert "Since the last check-in: moved up 5 places" in summary.text
+    assert "Since the last check-in: up a level, to Well on the way" in summary.text
     assert "Past their date — still on?" in summary.text and "Debrief after incidents — Cal, by 8 May" in summary.text
 
 
@@ -158,9 +158,10 @@ async def test_answering_in_private_places_the_bead_exactly(api, harness, team, 
     await press(api, bea, card, "Well on the way")
     await api.wait_for(lambda: "where in it" in api.last(bea).text)
     saved = await press(api, bea, api.last(bea), "4")
-    assert "place 4" in saved["text"]
+    assert saved["text"] == "Saved: Well on the way — well along. Thank you!"
     with harness.db.session() as s:
-        assert s.exec(select(Rating)).one().value == 14  # level 3, place 4
+        rating = s.exec(select(Rating)).one()
+        assert (rating.value, rating.level_only) == (14, False)  # level 3, place 4: a place, not a level
 
 
 async def test_one_private_nudge_per_window_and_none_for_who_is_away_or_answered(api, harness, team, hand):

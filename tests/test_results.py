@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+from conversations.checkin_figures import Answer
 from conversations.texts.charts import OTHER_THEME
 from framework import example_relationships
 from piebot.charts import spread, team_profile
@@ -147,14 +148,16 @@ def test_checkin_points_with_answers_empty_and_missed_slots(db):
         s.add(other)
         s.flush()
         start = datetime(2025, 1, 6, 14, tzinfo=timezone.utc)
-        for week, values in enumerate([[8, 10, 12], [], [11, 13]]):
+        # A bead tapped in the group is kept as its level (value is the level's first place, level_only).
+        for week, values in enumerate([[(8, False), (10, False), (12, False)], [], [(11, True), (13, False)]]):
             slot = start + timedelta(weeks=week)
             c = CheckIn(team_id=team.id, schedule_id=schedule.id, slot=slot, opened_at=slot,
                         closes_at=slot + timedelta(hours=24), closed_at=slot + timedelta(hours=24))
             s.add(c)
             s.flush()
-            for v in values:
-                s.add(Rating(team_id=team.id, checkin_id=c.id, element_id="responsiveness", value=v))
+            for v, level_only in values:
+                s.add(Rating(team_id=team.id, checkin_id=c.id, element_id="responsiveness", value=v,
+                             level_only=level_only))
         # Still open: not charted yet.
         s.add(CheckIn(team_id=team.id, schedule_id=schedule.id, opened_at=datetime.now(timezone.utc),
                       closes_at=datetime.now(timezone.utc) + timedelta(hours=5)))
@@ -166,12 +169,15 @@ def test_checkin_points_with_answers_empty_and_missed_slots(db):
         points = checkin_points(s, team_id, "responsiveness")
         assert checkin_points(s, team_id, "empathy") == []
         exported = export_rows(s, team_id)
-    assert [(p.on, p.median, p.low, p.high, p.answered, p.missed) for p in points] == [
-        (date(2025, 1, 6), 10.0, 8, 12, 3, False),
-        (date(2025, 1, 13), None, None, None, 0, False),
-        (date(2025, 1, 20), 12.0, 11, 13, 2, False),
-        (date(2025, 1, 27), None, None, None, 0, True),
+    assert [(p.on, p.answers, p.answered, p.missed) for p in points] == [
+        (date(2025, 1, 6), (Answer.at(8), Answer.at(10), Answer.at(12)), 3, False),
+        (date(2025, 1, 13), (), 0, False),
+        (date(2025, 1, 20), (Answer.in_level(3), Answer.at(13)), 2, False),
+        (date(2025, 1, 27), (), 0, True),
     ]
+    assert points[0].figures.middle_place == 10
+    # A level and a place: no middle place, and the level is not turned into one.
+    assert (points[2].figures.middle_place, points[2].figures.middle_level) == (None, 3)
     assert [s_.element_name for s_ in exported.checkins] == ["Responsiveness"]
 
 

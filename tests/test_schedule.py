@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,8 @@ from conversations.schedule import (
     defer_for_quiet_hours,
     next_slot,
     parse_clock,
+    parse_window,
+    quiet_hours_notes,
     reassessment_reminders,
     schedule_summary,
     slots_between,
@@ -237,10 +240,15 @@ def test_each_validation_reason():
     assert "672 hours" in only(ScheduleRule(cadence=Cadence.MONTHLY, day=1, window_hours=700))
     assert "Not every month has a 31st" in only(ScheduleRule(cadence=Cadence.MONTHLY, day=31))
     assert "1 to 28" in only(ScheduleRule(cadence=Cadence.MONTHLY, day=29))
-    assert "at least 1 hour" in only(weekly(1, "14:00", window_hours=0))
-    assert "at least 1 hour" in only(weekly(1, "14:00", window_hours=-5))
+    assert "at least 15 minutes" in only(weekly(1, "14:00", window_hours=0))
+    assert "at least 15 minutes" in only(weekly(1, "14:00", window_hours=-5))
+    assert "at least 15 minutes" in only(replace(weekly(1, "14:00"), window_minutes=14))
+    assert validate(replace(weekly(1, "14:00"), window_minutes=15), TODAY) == []
     assert "Monday to Sunday" in only(weekly(7, "14:00"))
-    assert "quiet hours" in only(weekly(1, "22:00"))
+    # A time inside quiet hours is only refused when the window closes before they end (it would be lost);
+    # otherwise the check-in waits for them to end, and the team is told so before saving.
+    assert "never be posted" in only(weekly(1, "22:00", window_hours=1))
+    assert validate(weekly(1, "22:00"), TODAY) == []
     assert "21:00 to 08:00" in only(weekly(1, "14:00", quiet=QuietHours("nine", "08:00")))
     assert "0 or more days" in only(weekly(1, "14:00", remind_days_before=-1))
     assert "weekly, fortnightly or monthly" in only(ScheduleRule(cadence="daily"))  # type: ignore[arg-type]
@@ -282,10 +290,33 @@ def test_wizard_suggests_an_answer_at_every_step():
         "cadence": "weekly",
         "day": "Tuesday",
         "time": "14:00",
-        "window": "24",
+        "window": "24 hours",
         "quiet": "21:00–08:00",
         "review": "Mon 28 Jul",
         "reminders": "2",
     }
     assert all(step.question and step.default for step in steps)
     assert {s.key: s.default for s in wizard_steps(TODAY, Cadence.MONTHLY)}["day"] == "1st"
+
+
+def test_quiet_hours_are_said_before_they_change_a_check_in():
+    # The usual day-long window spans the night: nothing is lost, but nobody is reminded then.
+    assert quiet_hours_notes(weekly(1, "14:00")) == [
+        "🌙 Quiet hours (21:00–08:00) fall inside the window: no reminders are sent then."]
+    early = quiet_hours_notes(weekly(1, "06:00", window_hours=4))
+    assert early == ["⚠️ 06:00 is inside your quiet hours (21:00–08:00), so the check-in will be posted at "
+                     "08:00, when they end, and close at 10:00 as planned."]
+    late_close = quiet_hours_notes(replace(weekly(1, "20:50"), window_minutes=15))
+    assert late_close == ["⚠️ Answers close at 21:05, inside your quiet hours (21:00–08:00), so the summary will "
+                          "be posted at 08:00 the next day, when they end."]
+    assert "would never be posted" in quiet_hours_notes(weekly(1, "22:30", window_hours=1))[0]
+    assert quiet_hours_notes(weekly(1, "14:00", window_hours=1)) == []
+    assert quiet_hours_notes(weekly(1, "22:30", quiet=None)) == []
+    summary = schedule_summary(weekly(1, "06:00", window_hours=4), LONDON, utc(2025, 6, 2, 9))
+    assert "⚠️ 06:00 is inside your quiet hours" in summary
+
+
+def test_typed_windows_read_hours_and_minutes():
+    assert [parse_window(t) for t in ("36", "36 h", "2 hours", "15 min", "90m", "20 minutes")] == [
+        2160, 2160, 120, 15, 90, 20]
+    assert parse_window("soon") is None and parse_window("") is None

@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 
+from conversations.texts.scale import PLACE_SEPARATOR, WHERE_IN_LEVEL
+
 GROUP_ONLY = "Charts belong to a team: use /chart, /report or /export in your team's group."
 NOT_SET_UP = "This group isn't set up yet. An admin can start with /setup."
 NOT_JOINED = "Charts are for the team's members. Tap /join first, then /chart again."
@@ -79,7 +81,7 @@ def report_caption(team: str, date: str, part: int, parts: int) -> str:
 
 EXPORT_CAPTIONS = {
     "ratings.csv": "Every rating, one row per answer (anonymous rounds show 'anonymous').",
-    "checkins.csv": "Check-ins: date, how many answered, middle, lowest and highest.",
+    "checkins.csv": "Check-ins: date, how many answered, how many in each level, and the middle view.",
     "actions.csv": "Actions: what, who, by when, status.",
 }
 
@@ -302,11 +304,29 @@ def levels_line(name: str, own: tuple[int, int, int, str] | None, team_view: int
 # ---------------------------------------------------------------- check-ins over time
 
 THIS_ELEMENT = "this element"
-PLACE_ON_SCALE = "place on the scale"
 ANSWERED = "answered"
 MISSED = "missed"
-MIDDLE_ANSWER = "middle answer"
-LOWEST_TO_HIGHEST = "lowest to highest"
+NAMED_A_LEVEL = "named a level (how many beside it)"
+CHOSE_A_PLACE = "chose a place"
+MIDDLE_PLACE = "middle, when all chose a place"
+TOO_FEW_TO_SHOW = "too few to show where, without giving people away"
+
+
+def level_words(labels: list[str], level: int) -> str:
+    """A level by the team's name for it (plain text, for pictures, PDFs and CSV files)."""
+    return labels[level - 1] if 1 <= level <= len(labels) else level_fallback(level)
+
+
+def place_words(labels: list[str], index: int) -> str:
+    """A place the one way piebot says it, 'Getting there — near the top', in plain text."""
+    return f"{level_words(labels, (index - 1) // 5 + 1)}{PLACE_SEPARATOR}{WHERE_IN_LEVEL[(index - 1) % 5]}"
+
+
+def middle_words(labels: list[str], middle_place: int | None, middle_level: int | None) -> str:
+    """The middle view: a place when every answer was one, else the level (a level never becomes a place)."""
+    if middle_place is not None:
+        return place_words(labels, middle_place)
+    return level_words(labels, middle_level) if middle_level is not None else ""
 
 
 def no_trend(element: str) -> str:
@@ -323,19 +343,22 @@ def trend_subtitle(first: str, last: str) -> str:
 
 
 def trend_intro(element: str, checkins: int, first: str, last: str) -> str:
-    return (f"{element} over time: {checkins} check-in{'s' if checkins != 1 else ''} from {first} to "
-            f"{last} on the 20-place scale.")
+    return f"{element} over time: {checkins} check-in{'s' if checkins != 1 else ''} from {first} to {last}."
 
 
-def trend_latest(day: str, middle: str, low: int | None, high: int | None, answered: int) -> str:
-    return (f"Latest answered, {day}: middle answer {middle}"
-            + (f", answers from {low} to {high}" if low is not None and high is not None else "")
-            + f", {answered} answered.")
+def in_levels(counts: list[tuple[int, str]]) -> str:
+    """(how many, level name) pairs: '5 in Getting there, 2 in Well on the way'."""
+    return ", ".join(f"{count} in {level}" for count, level in counts)
 
 
-def trend_first(day: str, middle: str, answered: int, change: float, amount: str) -> str:
-    how = "held" if change == 0 else f"moved {'up' if change > 0 else 'down'} {amount}"
-    return f"First, {day}: middle answer {middle}, {answered} answered. Since then it has {how}."
+def trend_latest(day: str, answered: int, levels: str, middle: str | None) -> str:
+    """`middle` is None when too few answered to show a middle without giving people away."""
+    said = f"Latest, {day}: {answered} answered — {levels}."
+    return said + (f" Middle view: {middle}." if middle else "")
+
+
+def trend_since(day: str, how: str) -> str:
+    return f"Since {day}: {how}."
 
 
 def missed_checkins(days: list[str]) -> str:
@@ -343,9 +366,9 @@ def missed_checkins(days: list[str]) -> str:
 
 
 def each_checkin(points: list[tuple[str, str | None, int]]) -> str:
-    """(day, middle answer or None when missed, how many answered) of every check-in."""
+    """(day, middle view in words or None when missed, how many answered) of every check-in."""
     return "Each: " + "; ".join(
-        f"{day} " + (f"{middle} ({answered} answered)" if middle is not None else MISSED)
+        f"{day} " + ((f"{middle} " if middle else "") + f"({answered} answered)" if middle is not None else MISSED)
         for day, middle, answered in points) + "."
 
 

@@ -19,6 +19,7 @@ GROUP_COMMANDS = [
 ]
 ADMIN_COMMANDS = GROUP_COMMANDS + [
     ("setup", "Name, framework, time zone"),
+    ("customise", "Our level names, elements, own themes"),
     ("assess", "Start a round"),
     ("next", "Next step of the round"),
     ("back", "Step back"),

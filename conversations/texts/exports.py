@@ -6,7 +6,16 @@ the standard library.
 
 RATINGS_HEADER = ["round", "team", "closed_on", "theme", "element", "our own", "member", "rating index",
                   "level", "level name", "position", "team view"]
-CHECKINS_HEADER = ["date", "element", "answered", "median", "low", "high", "missed"]
+
+
+def checkins_header(level_labels: list[str]) -> list[str]:
+    """A bead tapped in the group names a level only, so levels are counted in their own columns and the
+    1-20 numbers are filled in only for check-ins where everyone chose a place."""
+    return ["date", "element", "answered", "chose a place", "named a level only", "middle view",
+            "middle place (1-20)", "lowest place (1-20)", "highest place (1-20)",
+            *(f"in {label}" for label in level_labels), "missed"]
+
+
 ACTIONS_HEADER = ["text", "theme", "element", "owner", "due", "status", "how we'll know"]
 YES = "yes"
 NO = "no"

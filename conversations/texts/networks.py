@@ -37,11 +37,15 @@ def created(name: str) -> str:
             "Next, invite teams: I'll give you an invitation for each.")
 
 
-def invitation(name: str, code: str) -> str:
+def invitation(name: str, code: str, link: str | None = None) -> str:
+    """`link` opens Telegram's group picker and brings the invitation to the chosen group (t.me/…?startgroup=…)."""
+    tap = (
+        "Forward this to an admin of the team's group chat. They tap this link, pick their team's group, and "
+        f"confirm there:\n{escape(link)}\n\nOr they send this in their group:\n"
+    ) if link else "Forward this to an admin of the team's group chat. They send this in their group:\n"
     return (
         f"✉️ <b>Invitation to {escape(name)}</b> — for one team.\n\n"
-        "Forward this to an admin of the team's group chat. They send this in their group:\n"
-        f"<code>/acceptnetwork {escape(code)}</code>\n\n"
+        f"{tap}<code>/acceptnetwork {escape(code)}</code>\n\n"
         "It works once, for one team, so a forwarded copy can't bring in anyone else. For the next team, tap "
         "<b>Invite a team</b> again. The team chooses whether you see its name."
     )
@@ -316,6 +320,7 @@ NO_CHECKINS_ANSWERED = "No team has answered a check-in on Responsiveness yet, s
 CHECKINS_TITLE = "Responsiveness check-ins"
 LATEST_CHECKIN = "latest check-in"
 EARLIER_ONES = "earlier ones"
+MIDDLE_LEVEL = "middle is a level"
 
 
 def checkins_subtitle(subtitle: str) -> str:
@@ -329,6 +334,20 @@ def no_checkin_yet(team: str) -> str:
 def checkin_words(team: str, middle: str, day: str, answered: int, since: str = "") -> str:
     """The team's latest answered check-in; `since` (from checkins_since) when it has more than one."""
     return f"{team}: latest middle {middle} on {day} ({answered} answered){since}."
+
+
+def checkin_level_words(team: str, level: str, day: str, answered: int, since: str = "") -> str:
+    """The latest check-in when some named a level only: its middle is a level, never a place."""
+    return f"{team}: latest middle {level} (a level) on {day} ({answered} answered){since}."
+
+
+_LEVELS_MOVED = {1: "a level", 2: "two levels", 3: "three levels"}
+
+
+def checkins_since_in_levels(levels: int, first_day: str, points: int) -> str:
+    how = "held at the same level" if levels == 0 else (
+        f"{'up' if levels > 0 else 'down'} {_LEVELS_MOVED.get(abs(levels), f'{abs(levels)} levels')}")
+    return f"; {how} since {first_day} over {points} check-ins"
 
 
 def checkins_since(change: float, amount: str, first_day: str, points: int) -> str:

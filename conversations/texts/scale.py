@@ -9,8 +9,10 @@ Never "3 of 5", "3·4", "position 5" or "11 of 20": those read as scores. A move
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
-from framework import Scale
+if TYPE_CHECKING:  # only for the hints: the chart workers import these words without the framework
+    from framework import Scale
 
 # Where a bead sits inside its level, from the level's start to its top (five positions).
 WHERE_IN_LEVEL = ("at the start", "early on", "halfway", "well along", "near the top")
@@ -41,18 +43,34 @@ def place_plain(scale: Scale, index: int) -> str:
 _LEVEL_COUNTS = {1: "a level", 2: "two levels", 3: "three levels"}
 
 
+def _levels(count: int) -> str:
+    return _LEVEL_COUNTS.get(abs(count), f"{abs(count)} levels")
+
+
 def move(scale: Scale, before: int | None, after: int | None) -> str:
     """How far a view moved, in words: 'up a level', 'a little further along', 'held steady'."""
+    return move_in_places(before, after, scale.positions)
+
+
+def move_in_places(before: int | None, after: int | None, positions: int = 5) -> str:
+    """`move` for callers without the framework at hand (the chart workers): places 1–20, five to a level."""
     if after is None:
         return "no view this time"
     if before is None:
         return "first time"
     if after == before:
         return "held steady"
-    level_before, _ = scale.split(before)
-    level_after, _ = scale.split(after)
-    levels = level_after - level_before
+    levels = (after - 1) // positions - (before - 1) // positions
     if levels == 0:
         return "a little further along" if after > before else "a little further back"
-    word = _LEVEL_COUNTS.get(abs(levels), f"{abs(levels)} levels")
-    return f"up {word}" if levels > 0 else f"down {word}"
+    return f"up {_levels(levels)}" if levels > 0 else f"down {_levels(levels)}"
+
+
+def level_move(before: int, after: int, after_name: str) -> str:
+    """How a middle *level* moved (answers that named a level only): 'up a level, to Well on the way'.
+
+    `after_name` is the level's name as the caller shows it (escaped for HTML, or plain for a picture).
+    """
+    if before == after:
+        return f"held steady at {after_name}"
+    return f"{'up' if after > before else 'down'} {_levels(after - before)}, to {after_name}"

@@ -1,14 +1,17 @@
 """Plain inputs and outputs of the charts layer.
 
 Storage and the Telegram adapter convert their rows into these; nothing here knows about either.
-Ratings are PIE scale indexes 1..20 (4 levels x 5 positions).
+Ratings are PIE scale indexes 1..20 (4 levels x 5 positions); a check-in's beads are
+conversations.checkin_figures.Answer values, since a bead tapped in the group names only a level.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
+from conversations.checkin_figures import Answer, AnswerFigures, figures_of
 from conversations.texts.charts import DEFAULT_LEVEL_LABELS, place_label
 
 SCALE_PLACES = 20
@@ -75,20 +78,28 @@ class RoundResult:
 
 @dataclass(frozen=True)
 class CheckInPoint:
+    """One check-in: each bead as it was given (a level named, or a place chosen), or a missed slot."""
+
     on: date
-    median: float | None
-    low: int | None
-    high: int | None
-    answered: int
+    answers: tuple[Answer, ...] = ()
     missed: bool = False
+
+    @cached_property
+    def figures(self) -> AnswerFigures:
+        return figures_of(self.answers)
+
+    @property
+    def answered(self) -> int:
+        return 0 if self.missed else len(self.answers)
 
 
 @dataclass(frozen=True)
 class CheckInSeries:
-    """Check-ins on one element, for the CSV export."""
+    """Check-ins on one element, for the CSV export, with the team's names for the levels."""
 
     element_name: str
     points: list[CheckInPoint]
+    level_labels: list[str] = field(default_factory=lambda: list(DEFAULT_LEVEL_LABELS))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@ import io
 from collections.abc import Iterable
 from datetime import date
 
+from conversations.texts import charts as charts_texts
 from conversations.texts import exports as texts
+from conversations.texts.charts import DEFAULT_LEVEL_LABELS
 
 from .data import ActionRow, CheckInSeries, RoundResult, level_of, position_of
 
@@ -61,11 +63,22 @@ def ratings_rows(rounds: Iterable[RoundResult]) -> Iterable[list[object]]:
                        position_of(index), e.team_view]
 
 
-def checkin_rows(series: Iterable[CheckInSeries]) -> Iterable[list[object]]:
+def checkin_rows(series: Iterable[CheckInSeries], level_labels: list[str]) -> Iterable[list[object]]:
     for s in series:
+        labels = list(s.level_labels) or level_labels
         for p in sorted(s.points, key=lambda p: p.on):
-            yield [_iso(p.on), s.element_name, 0 if p.missed else p.answered, _number(p.median),
-                   _number(p.low), _number(p.high), texts.YES if p.missed else texts.NO]
+            if p.missed:
+                yield [_iso(p.on), s.element_name, 0, "", "", "", "", "", "", *([""] * len(level_labels)),
+                       texts.YES]
+                continue
+            f = p.figures
+            spread = f.spread
+            exact = sum(f.places.values())
+            middle = charts_texts.middle_words(labels, f.middle_place, f.middle_level)
+            yield [_iso(p.on), s.element_name, p.answered, exact, p.answered - exact, middle,
+                   _number(f.middle_place), _number(spread.low if spread else None),
+                   _number(spread.high if spread else None),
+                   *(f.by_level.get(level, 0) for level in range(1, len(level_labels) + 1)), texts.NO]
 
 
 def action_rows(actions: Iterable[ActionRow]) -> Iterable[list[object]]:
@@ -74,10 +87,14 @@ def action_rows(actions: Iterable[ActionRow]) -> Iterable[list[object]]:
 
 
 def export_csv(ratings: Iterable[RoundResult], checkins: Iterable[CheckInSeries],
-               actions: Iterable[ActionRow]) -> list[tuple[str, bytes]]:
-    """[("ratings.csv", ...), ("checkins.csv", ...), ("actions.csv", ...)], each with a header row even if empty."""
+               actions: Iterable[ActionRow], level_labels: list[str] | None = None) -> list[tuple[str, bytes]]:
+    """[("ratings.csv", ...), ("checkins.csv", ...), ("actions.csv", ...)], each with a header row even if empty.
+
+    `level_labels` are the team's names for the levels (the check-ins' own, if they carry them)."""
+    checkins = list(checkins)
+    labels = list(level_labels or (checkins[0].level_labels if checkins else DEFAULT_LEVEL_LABELS))
     return [
         ("ratings.csv", _csv(texts.RATINGS_HEADER, ratings_rows(ratings))),
-        ("checkins.csv", _csv(texts.CHECKINS_HEADER, checkin_rows(checkins))),
+        ("checkins.csv", _csv(texts.checkins_header(labels), checkin_rows(checkins, labels))),
         ("actions.csv", _csv(texts.ACTIONS_HEADER, action_rows(actions))),
     ]

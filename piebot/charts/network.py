@@ -12,7 +12,7 @@ from collections import Counter
 from matplotlib.lines import Line2D
 
 from conversations.texts import networks as texts
-from conversations.texts.charts import nice_date
+from conversations.texts.charts import DEFAULT_LEVEL_LABELS, nice_date
 
 from . import style
 from .data import Chart, ElementResult, NothingToChart
@@ -283,36 +283,58 @@ def network_checkins(overview: NetworkOverview) -> Chart:
         points = team.answered_points
         older, latest = points[:-1], points[-1]
         for k, p in enumerate(older):
-            ax.scatter([p.middle], [y], s=(bead * 0.8) ** 2, color=style.SKY, alpha=0.3 + 0.5 * (k + 1) / len(points),
-                       zorder=3, linewidths=0)
-        if older and older[0].middle != latest.middle:
+            _checkin_mark(ax, p, y, bead * 0.8, style.SKY, 0.3 + 0.5 * (k + 1) / len(points), 3)
+        # An arrow only from a place to a place: a level is never drawn as if it were one.
+        if older and older[0].middle is not None and latest.middle is not None and older[0].middle != latest.middle:
             ax.annotate("", xy=(latest.middle, y), xytext=(older[0].middle, y),
                         arrowprops={"arrowstyle": "-|>", "color": style.GREY, "lw": 2, "mutation_scale": 18,
                                     "shrinkA": 0, "shrinkB": bead * 0.45}, zorder=2)
-        ax.scatter([latest.middle], [y], s=bead**2, color=style.BLUE, edgecolors="white", linewidths=1.5, zorder=4)
+        _checkin_mark(ax, latest, y, bead, style.BLUE, 1.0, 4)
     style.place_ticks(ax, ys)
     handles = [Line2D([], [], marker="o", ls="", ms=18, color=style.BLUE, label=texts.LATEST_CHECKIN),
                Line2D([], [], marker="o", ls="", ms=16, color=style.SKY, alpha=0.6, label=texts.EARLIER_ONES)]
-    fig.legend(handles=handles, loc="lower center", ncol=2, frameon=False, bbox_to_anchor=(0.5, 0.0),
+    if any(p.middle is None for t in teams for p in t.answered_points):
+        handles.append(Line2D([], [], ls="-", lw=12, color=style.BLUE, alpha=0.45, solid_capstyle="round",
+                              label=texts.MIDDLE_LEVEL))
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False, bbox_to_anchor=(0.5, 0.0),
                prop={"family": style.FONT_FAMILY, "size": style.SMALL_PX - 2})
     return style.to_chart(fig, "network_checkins", _checkins_caption(overview))
 
 
-def checkin_words(team: TeamCheckIns) -> str:
+def _checkin_mark(ax, point, y: float, bead: float, colour: str, alpha: float, zorder: int) -> None:
+    """A dot on the middle place, or, when some named a level only, a bar over the middle level."""
+    if point.middle is not None:
+        edge = {"edgecolors": "white", "linewidths": 1.5} if zorder >= 4 else {"linewidths": 0}
+        ax.scatter([point.middle], [y], s=bead**2, color=colour, alpha=alpha, zorder=zorder, **edge)
+        return
+    level = point.middle_level
+    ax.plot([(level - 1) * 5 + 0.8, level * 5 + 0.2], [y, y], color=colour, alpha=alpha * 0.45, lw=bead * 0.9,
+            solid_capstyle="round", zorder=zorder)
+
+
+def checkin_words(team: TeamCheckIns, level_labels: list[str] | None = None) -> str:
     points = team.answered_points
     if not points:
         return texts.no_checkin_yet(team.team)
+    labels = list(level_labels or []) + list(DEFAULT_LEVEL_LABELS[len(level_labels or []):])
     latest, first = points[-1], points[0]
     since = ""
     if len(points) > 1:
-        change = latest.middle - first.middle
-        since = texts.checkins_since(change, _num(abs(change)), nice_date(first.on), len(points))
+        if first.middle is not None and latest.middle is not None:
+            change = latest.middle - first.middle
+            since = texts.checkins_since(change, _num(abs(change)), nice_date(first.on), len(points))
+        else:
+            since = texts.checkins_since_in_levels(latest.middle_level - first.middle_level, nice_date(first.on),
+                                                   len(points))
+    if latest.middle is None:
+        return texts.checkin_level_words(team.team, labels[latest.middle_level - 1], nice_date(latest.on),
+                                         latest.answered, since)
     return texts.checkin_words(team.team, _num(latest.middle), nice_date(latest.on), latest.answered, since)
 
 
 def _checkins_caption(overview: NetworkOverview) -> str:
     lines = [texts.CHECKINS_INTRO]
-    lines += [checkin_words(t) for t in overview.checkins]
+    lines += [checkin_words(t, overview.level_labels) for t in overview.checkins]
     return "\n".join(lines)
 
 

@@ -11,6 +11,8 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import date
 
+from conversations.checkin_figures import Answer, figures_of
+
 # An element's individual views are only shown once this many people answered, so no one's bead can be
 # picked out (the same rule as the team's own spread chart).
 MIN_ANSWERS = 3
@@ -86,9 +88,25 @@ class TeamDistance:
 
 @dataclass(frozen=True)
 class CheckInMiddle:
+    """One check-in of a team: its beads as given (a level named in the group, or a place chosen)."""
+
     on: date
-    middle: float | None  # None when nobody answered that check-in
-    answered: int
+    answers: tuple[Answer, ...] = ()
+
+    @property
+    def answered(self) -> int:
+        return len(self.answers)
+
+    @property
+    def middle(self) -> float | None:
+        """The middle place, only when everyone chose a place; None otherwise (see `middle_level`)."""
+        if not self.answers or not all(a.exact for a in self.answers):
+            return None
+        return statistics.median(a.place for a in self.answers)
+
+    @property
+    def middle_level(self) -> int | None:
+        return figures_of(self.answers).middle_level
 
 
 @dataclass(frozen=True)
@@ -98,7 +116,7 @@ class TeamCheckIns:
 
     @property
     def answered_points(self) -> list[CheckInMiddle]:
-        return [p for p in self.points if p.middle is not None]
+        return [p for p in self.points if p.answered]
 
 
 @dataclass(frozen=True)

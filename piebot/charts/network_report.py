@@ -79,7 +79,8 @@ def _cover(pdf: ReportPDF, overview: NetworkOverview) -> None:
     pdf.para(texts.NOT_LEAGUE_TABLES, 11)
     pdf.ln(4)
     pdf.bullets(texts.DISTANCE, [distance_words(d) for d in overview.distances], empty=texts.NO_TEAM_VIEWS)
-    pdf.bullets(texts.CHECKINS, [checkin_words(t) for t in overview.checkins], empty=texts.NO_CHECKINS)
+    pdf.bullets(texts.CHECKINS, [checkin_words(t, overview.level_labels) for t in overview.checkins],
+                empty=texts.NO_CHECKINS)
 
 
 def _systems(pdf: ReportPDF, overview: NetworkOverview) -> None:

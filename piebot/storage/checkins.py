@@ -96,8 +96,13 @@ def _participated(session: Session, member_id: int, checkin: CheckIn, part: str)
     )
 
 
-def record_checkin_rating(session: Session, checkin: CheckIn, member: Member, value: int, now: datetime) -> bool:
-    """Place (or, when named, move) the member's bead. Returns whether an earlier bead was moved."""
+def record_checkin_rating(session: Session, checkin: CheckIn, member: Member, value: int, now: datetime,
+                          *, level_only: bool = False) -> bool:
+    """Place (or, when named, move) the member's bead. Returns whether an earlier bead was moved.
+
+    `level_only`: the bead names a level, not a place (a tap in the group); `value` is then the level's
+    first place, and the answer stands for the whole level.
+    """
     _check_open(checkin, now)
     if not 1 <= value <= 20:
         raise CheckInRefused(texts.NOT_A_PLACE)
@@ -108,6 +113,7 @@ def record_checkin_rating(session: Session, checkin: CheckIn, member: Member, va
             select(Rating).where(Rating.checkin_id == checkin.id, Rating.member_id == member.id)
         ).one()
         rating.value = value
+        rating.level_only = level_only
         rating.updated_at = now
         return True
     session.add(Participation(member_id=member.id, subject=subject(checkin.id), element_id=checkin.element_id,
@@ -116,7 +122,8 @@ def record_checkin_rating(session: Session, checkin: CheckIn, member: Member, va
     session.add(
         Rating(
             team_id=checkin.team_id, checkin_id=checkin.id, element_id=checkin.element_id,
-            member_id=None if checkin.anonymous else member.id, value=value, created_at=stamp, updated_at=stamp,
+            member_id=None if checkin.anonymous else member.id, value=value, level_only=level_only,
+            created_at=stamp, updated_at=stamp,
         )
     )
     session.flush()
@@ -183,10 +190,12 @@ def answered(session: Session, checkin_id: int) -> set[int]:
     )
 
 
-def place_bead(session: Session, checkin_id: int, member_id: int, value: int, now: datetime) -> bool:
+def place_bead(session: Session, checkin_id: int, member_id: int, value: int, now: datetime,
+               *, level_only: bool = False) -> bool:
     """A member's bead on a check-in's scale (see record_checkin_rating). Returns whether it was moved."""
     checkin, _ = checkin_and_team(session, checkin_id)
-    return record_checkin_rating(session, checkin, session.get(Member, member_id), value, now)
+    return record_checkin_rating(session, checkin, session.get(Member, member_id), value, now,
+                                 level_only=level_only)
 
 
 def answer_question(
@@ -236,10 +245,49 @@ def question_asked(session: Session, chat_id: int, message_id: int, telegram_use
 # ---------------------------------------------------------------- support
 
 
-def count_support_request(session: Session, team_id: int) -> str:
-    """One more request for support, and the contacts to send. Nothing says who asked."""
+@dataclass(frozen=True)
+class SupportFacts:
+    """What the support reply needs: the team's contacts, its time zone (for the country's lines), and the
+    facilitators who could be told (only if the person chooses)."""
+
+    contacts: str
+    timezone: str
+    facilitators: list[str]
+
+
+def _reachable_facilitators(session: Session, team_id: int, asker_user_id: int) -> list[Member]:
+    """Facilitators who opened their private chat (the bot can't write first), never the person asking."""
+    return list(session.exec(
+        select(Member).where(Member.team_id == team_id, Member.active, Member.facilitator, Member.private_chat,
+                             Member.telegram_user_id != asker_user_id).order_by(Member.id)
+    ))
+
+
+def count_support_request(session: Session, team_id: int, asker_user_id: int) -> SupportFacts:
+    """One more request for support, and what to send. Nothing says who asked."""
     session.execute(update(Team).where(Team.id == team_id).values(support_requests=Team.support_requests + 1))
-    return session.get(Team, team_id).support_contacts
+    team = session.get(Team, team_id)
+    names = [m.display_name for m in _reachable_facilitators(session, team_id, asker_user_id)]
+    return SupportFacts(team.support_contacts, team.timezone, names)
+
+
+@dataclass(frozen=True)
+class TellFacilitators:
+    """The asker's name as the team knows it, the team's name, and (telegram id, name) of whom to tell."""
+
+    asker: str
+    team: str
+    facilitators: list[tuple[int, str]]
+
+
+def facilitators_to_tell(session: Session, team_id: int, asker_user_id: int) -> TellFacilitators | None:
+    """Only read: letting the facilitator know leaves no row behind. None unless the asker is a member."""
+    member = teams.member_of(session, team_id, asker_user_id)
+    if member is None or not member.active:
+        return None
+    team = session.get(Team, team_id)
+    found = [(m.telegram_user_id, m.display_name) for m in _reachable_facilitators(session, team_id, asker_user_id)]
+    return TellFacilitators(member.display_name, team.name or team.chat_title, found)
 
 
 def ask_for_support_contacts(session: Session, chat_id: int, message_id: int, team_id: int) -> None:

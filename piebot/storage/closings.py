@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from conversations.actions import Action as ActionView
 from conversations.checkin import CheckInResult, Example, Question
+from conversations.checkin_figures import Answer
 from conversations.schedule import defer_for_quiet_hours
 from piebot.storage.models import Action, CheckIn, Evidence, Member, Rating, Schedule, Team
 from piebot.storage.schedules import quiet_of, zone
@@ -28,8 +29,11 @@ class Closing:
     result: CheckInResult
 
 
-def _ratings(session: Session, checkin_id: int) -> list[int]:
-    return list(session.exec(select(Rating.value).where(Rating.checkin_id == checkin_id).order_by(Rating.value)))
+def _ratings(session: Session, checkin_id: int) -> list[Answer]:
+    rows = session.exec(
+        select(Rating.value, Rating.level_only).where(Rating.checkin_id == checkin_id).order_by(Rating.value)
+    )
+    return [Answer.kept(value, level_only) for value, level_only in rows]
 
 
 def action_view(action: Action, names: dict[int, str]) -> ActionView:
@@ -140,6 +144,17 @@ def claim_closing(session: Session, checkin_id: int, now: datetime) -> Closing |
     today = now.astimezone(zone(team)).date()
     return Closing(checkin.id, team.chat_id, team.framework_variant, dict(team.customisation or {}),
                    checkin_result(session, checkin, team, today))
+
+
+def close_now(session: Session, checkin_id: int, now: datetime) -> Closing | None:
+    """The facilitator closes the check-in early (one done in a meeting): claimed like a window running out,
+    so its summary goes out once, whoever tries. The window is shortened to now as well, so if posting the
+    summary fails and the claim is given back, the scheduler posts it at its next sweep."""
+    closing = claim_closing(session, checkin_id, now)
+    if closing is not None:
+        session.execute(update(CheckIn).where(CheckIn.id == checkin_id, CheckIn.closes_at > now)
+                        .values(closes_at=now))
+    return closing
 
 
 def claim_closings(session: Session, checkin_ids: list[int], now: datetime) -> list[Closing]:

@@ -123,6 +123,9 @@ class Rating(SQLModel, table=True):
     # None in anonymous rounds and check-ins: the link to the author is never written.
     member_id: int | None = Field(default=None, foreign_key="member.id", index=True)
     value: int  # 1..20
+    # A bead tapped in a check-in's group post names a level only: `value` is then the level's first
+    # place and the answer covers the whole level (see conversations.checkin_figures).
+    level_only: bool = False
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -187,6 +190,8 @@ class Schedule(SQLModel, table=True):
     day_of_month: int | None = None
     local_time: str = "14:00"
     window_hours: int = 24
+    # The answer window to the minute (15 at the least); None on rows saved before minutes were kept.
+    window_minutes: int | None = None
     quiet_start: str | None = "21:00"
     quiet_end: str | None = "08:00"
     element_id: str = "responsiveness"

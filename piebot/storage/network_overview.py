@@ -17,6 +17,7 @@ from datetime import date
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
+from conversations.checkin_figures import Answer
 from conversations.texts import networks as texts
 from framework import shared_framework
 from piebot.charts.network_data import (
@@ -256,22 +257,22 @@ def _checkins(session: Session, network_id: int, order: list[_Team]) -> list[Tea
         .subquery()
     )
     rows = session.execute(
-        select(ranked.c.team_id, ranked.c.checkin_id, ranked.c.opened_at, Rating.value)
+        select(ranked.c.team_id, ranked.c.checkin_id, ranked.c.opened_at, Rating.value, Rating.level_only)
         .join(Rating, Rating.checkin_id == ranked.c.checkin_id, isouter=True)
         .where(ranked.c.rank <= CHECKIN_POINTS)
     ).all()
-    per_checkin: dict[int, tuple[int, date, list[int]]] = {}
-    for team_id, checkin_id, opened_at, value in rows:
+    per_checkin: dict[int, tuple[int, date, list[Answer]]] = {}
+    for team_id, checkin_id, opened_at, value, level_only in rows:
         entry = per_checkin.setdefault(checkin_id, (team_id, opened_at, []))
         if value is not None:
-            entry[2].append(value)
+            entry[2].append(Answer.kept(value, bool(level_only)))
     per_team: dict[int, list[tuple]] = defaultdict(list)
     for checkin_id, (team_id, opened_at, values) in per_checkin.items():
         per_team[team_id].append((opened_at, checkin_id, values))
     found = []
     for team in order:
         points = [
-            CheckInMiddle(opened.date(), statistics.median(values) if values else None, len(values))
+            CheckInMiddle(opened.date(), tuple(values))
             for opened, _, values in sorted(per_team.get(team.id, []), key=lambda p: (p[0], p[1]))
         ]
         if points:

@@ -64,7 +64,7 @@ def export_member(session: Session, telegram_user_id: int) -> dict[str, Any]:
                     member, ("display_name", "facilitator", "active", "private_chat", "away_until", "joined_at")
                 ),
                 "ratings": [
-                    _row(r, ("round_id", "checkin_id", "element_id", "value", "created_at", "updated_at"))
+                    _row(r, ("round_id", "checkin_id", "element_id", "value", "level_only", "created_at", "updated_at"))
                     for r in ratings
                 ],
                 "evidence": [

@@ -8,7 +8,6 @@ results can show who said what.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -16,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
 
+from conversations.checkin_figures import Answer
 from conversations.texts import charts as texts
 from framework import Framework, shared_framework
 from piebot.charts.data import (
@@ -290,27 +290,20 @@ def checkin_points(session: Session, team_id: int, element_id: str = "responsive
         )
         if c.closed_at is not None or _aware(c.closes_at) <= now
     ]
-    values: dict[int, list[int]] = {}
+    values: dict[int, list[Answer]] = {}
     if checkins:
-        for checkin_id, value in session.exec(
-            select(Rating.checkin_id, Rating.value).where(
+        for checkin_id, value, level_only in session.exec(
+            select(Rating.checkin_id, Rating.value, Rating.level_only).where(
                 Rating.checkin_id.in_([c.id for c in checkins]), Rating.element_id == element_id
             )
         ):
-            values.setdefault(checkin_id, []).append(value)
+            values.setdefault(checkin_id, []).append(Answer.kept(value, level_only))
     points = []
     taken_slots: set[tuple[int | None, datetime]] = set()
     for c in checkins:
-        answers = sorted(values.get(c.id, []))
         if c.slot is not None:
             taken_slots.add((c.schedule_id, _aware(c.slot)))
-        points.append(CheckInPoint(
-            on=local_date(c.slot or c.opened_at, zone),
-            median=float(statistics.median(answers)) if answers else None,
-            low=answers[0] if answers else None,
-            high=answers[-1] if answers else None,
-            answered=len(answers),
-        ))
+        points.append(CheckInPoint(on=local_date(c.slot or c.opened_at, zone), answers=tuple(values.get(c.id, []))))
     schedules = list(session.exec(
         select(Schedule.id).where(Schedule.team_id == team_id, Schedule.kind == "checkin",
                                   Schedule.element_id == element_id)
@@ -321,8 +314,7 @@ def checkin_points(session: Session, team_id: int, element_id: str = "responsive
         ):
             if (firing.schedule_id, _aware(firing.slot)) in taken_slots:
                 continue
-            points.append(CheckInPoint(on=local_date(firing.slot, zone), median=None, low=None, high=None,
-                                       answered=0, missed=True))
+            points.append(CheckInPoint(on=local_date(firing.slot, zone), missed=True))
     return sorted(points, key=lambda p: p.on)
 
 
@@ -346,6 +338,7 @@ class ExportRows:
     rounds: list[RoundResult]
     checkins: list[CheckInSeries]
     actions: list[ActionRow]
+    level_labels: list[str]
 
 
 def export_rows(session: Session, team_id: int, today: date | None = None) -> ExportRows:
@@ -356,10 +349,11 @@ def export_rows(session: Session, team_id: int, today: date | None = None) -> Ex
     today = today or team_today(team)
     rounds = [round_result(session, r.id, framework, today=today) for r in closed_rounds(session, team_id)]
     series = [
-        CheckInSeries(names.element(element_id)[0], checkin_points(session, team_id, element_id))
+        CheckInSeries(names.element(element_id)[0], checkin_points(session, team_id, element_id), names.level_labels)
         for element_id, _ in checkin_elements(session, team_id)
     ]
-    return ExportRows(rounds, [s for s in series if s.points], action_rows(session, team_id, today, framework))
+    return ExportRows(rounds, [s for s in series if s.points], action_rows(session, team_id, today, framework),
+                      names.level_labels)
 
 
 # ---- what a team has to chart, for /chart, /report and /export -------------------------------------

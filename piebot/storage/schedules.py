@@ -73,6 +73,7 @@ def rule_of(schedule: Schedule, review_on: date | None = None) -> ScheduleRule:
         day=schedule.day_of_month if cadence is Cadence.MONTHLY else schedule.weekday,
         time=schedule.local_time,
         window_hours=schedule.window_hours,
+        window_minutes=schedule.window_minutes,
         quiet=quiet_of(schedule),
         starts_on=schedule.anchor,
         review_on=review_on,
@@ -119,7 +120,9 @@ def save_schedule(
     schedule.weekday = 0 if monthly else rule.day
     schedule.day_of_month = rule.day if monthly else None
     schedule.local_time = rule.time
-    schedule.window_hours = rule.window_hours
+    # Whole hours too, for anything that still reads only them; the minutes are the truth.
+    schedule.window_hours = rule.minutes // 60
+    schedule.window_minutes = rule.minutes
     schedule.quiet_start = rule.quiet.start if rule.quiet else None
     schedule.quiet_end = rule.quiet.end if rule.quiet else None
     schedule.element_id = element_id

@@ -74,6 +74,7 @@ FEATURES = (
     "charts.commands",
     "people.privacy",
     "networks.commands",
+    "customising.commands",
     "people.membership",
     "service_users.scribe",
 )

@@ -150,7 +150,7 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     rt = runtime_of(context)
     rows = await rt.read(lambda s: results.export_rows(s, facts.team_id))
-    files = export_csv(rows.rounds, rows.checkins, rows.actions)
+    files = export_csv(rows.rounds, rows.checkins, rows.actions, rows.level_labels)
     user = update.effective_user
     try:
         for filename, data in files:

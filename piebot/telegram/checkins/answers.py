@@ -1,4 +1,4 @@
-"""Answering a check-in: beads, written answers, the support button; /away; the scheduler's start and stop.
+"""Answering a check-in: beads, written answers; /away; the scheduler's start and stop.
 
 Button kind "ci" (ref = check-in id). In the group a level is one tap (the bead goes in the middle
 of that level); the private card (a nudge) goes on to the five places within it. Written answers
@@ -24,7 +24,6 @@ from conversations.checkin import (
     checkin_nudge,
     question_of,
     question_prompt,
-    support_reply,
 )
 from conversations.keyboards import (
     Command,
@@ -37,18 +36,18 @@ from conversations.keyboards import (
 )
 from conversations.texts import checkins as texts
 from conversations.texts import refusals
+from conversations.texts.scale import place_plain
 from piebot import clock, scheduling
 from piebot.storage import checkins as store
 from piebot.storage import reminders, schedules, teams
 from piebot.storage.db import AlreadyDone
 from piebot.telegram import callbacks, replies
-from piebot.telegram.checkins import schedule, support
+from piebot.telegram.checkins import closing, schedule, support
 from piebot.telegram.checkins.posts import (
     KIND,
     PRIVATE_CARD,
     framework_of,
     markup,
-    read_contacts,
     send_private_card,
 )
 from piebot.telegram.runtime import runtime_of
@@ -83,7 +82,10 @@ async def on_checkin_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await query.answer(texts.ELSEWHERE, show_alert=True)
         return
     if press.arg == Command.SUPPORT:
-        await _support(update, context, team.id, member)
+        await support.ask_for_support(update, context, team.id, member)
+        return
+    if press.arg == Command.CLOSE and chat.id == team.chat_id:
+        await closing.close_now(update, context, checkin, member)
         return
     if member is None or not member.active:
         await query.answer(texts.NOT_MEMBER, show_alert=True)
@@ -104,13 +106,12 @@ async def on_checkin_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             await _edit_markup(query, markup(rating_positions(scale, choice.level), checkin.id),
                                positions_caption(scale, choice.level))
             return
-        middle = (scale.positions + 1) // 2
-        await _rate(update, context, checkin.id, member.id, scale.index(choice.level, middle),
-                    texts.bead_saved, scale.levels[choice.level - 1].label)
+        # A tap in the group names a level, nothing finer: it is kept as that level, not as a place in it.
+        await _rate(update, context, checkin.id, member.id, scale.index(choice.level, 1),
+                    texts.bead_saved, scale.levels[choice.level - 1].label, level_only=True)
     elif isinstance(choice, PlaceChosen) and not choice.team and private:
-        label = scale.levels[choice.level - 1].label
         saved = await _rate(update, context, checkin.id, member.id, choice.index(scale),
-                            lambda lab, moved: texts.bead_saved_private(lab, choice.position, moved), label)
+                            texts.bead_saved_private, place_plain(scale, choice.index(scale)))
         if saved:
             await _back_to_card(query, framework, checkin, team.timezone)
     elif choice is Command.BACK and private:
@@ -137,12 +138,14 @@ async def _private_card(update, context, team, checkin, member, framework, now) 
     await query.answer(texts.CARD_SENT)
 
 
-async def _rate(update, context, checkin_id: int, member_id: int, value: int, saying, label: str) -> bool:
+async def _rate(update, context, checkin_id: int, member_id: int, value: int, saying, label: str,
+                *, level_only: bool = False) -> bool:
     rt = runtime_of(context)
     query = update.callback_query
     now = clock.now()
     try:
-        moved = await rt.apply(update, lambda s: store.place_bead(s, checkin_id, member_id, value, now))
+        moved = await rt.apply(update, lambda s: store.place_bead(s, checkin_id, member_id, value, now,
+                                                                  level_only=level_only))
     except AlreadyDone:
         return False
     except store.CheckInRefused as refused:
@@ -194,27 +197,6 @@ async def _ask(update, context, team, checkin, member, question: Question, priva
         ))
     except AlreadyDone:
         pass
-
-
-async def _support(update: Update, context: ContextTypes.DEFAULT_TYPE, team_id: int, member) -> None:
-    """Support, privately. The group sees nothing; the database keeps only a count; no log names anyone."""
-    query = update.callback_query
-    if member is None or not member.private_chat:
-        await query.answer(texts.OPEN_PRIVATE_FIRST, show_alert=True)
-        return
-    rt = runtime_of(context)
-    try:
-        # Counted without the update id: a ProcessedUpdate row would be harmless, but "nothing
-        # beyond a count" is easier to keep when there is nothing at all.
-        contacts = await rt.apply(None, lambda s: store.count_support_request(s, team_id))
-    except AlreadyDone:
-        return
-    try:
-        await context.bot.send_message(query.from_user.id, support_reply(read_contacts(contacts)))
-    except Forbidden:
-        await query.answer(texts.OPEN_PRIVATE_FIRST, show_alert=True)
-        return
-    await query.answer(texts.SUPPORT_SENT)
 
 
 # --- written answers ------------------------------------------------------------------------

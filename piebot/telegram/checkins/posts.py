@@ -20,11 +20,12 @@ from conversations.checkin import (
     checkin_keyboard,
     checkin_nudge,
     checkin_post,
-    checkin_summary,
 )
-from conversations.keyboards import Button, Keyboard
+from conversations.checkin_summary import checkin_summary
+from conversations.keyboards import Button, Command, Keyboard
 from conversations.texts.checkins import (
     ANSWER_PRIVATELY,
+    CLOSE_NOW,
     CONTACT_HOW_UNKNOWN,
     action_reminder,
     overdue_block,
@@ -63,7 +64,9 @@ async def post_checkin(bot: Bot, post: Post, now: datetime, overdue: Sequence[Ac
     text = checkin_post(framework, post.element_id, post.closes_at, ZoneInfo(post.timezone), now, post.anonymous)
     if overdue:
         text += "\n\n" + overdue_block(overdue)
-    keyboard = [*checkin_keyboard(framework), [Button(ANSWER_PRIVATELY, PRIVATE_CARD)]]
+    # "Close now" is for a check-in done in a meeting; it sits last, away from the beads.
+    keyboard = [*checkin_keyboard(framework), [Button(ANSWER_PRIVATELY, PRIVATE_CARD)],
+                [Button(CLOSE_NOW, Command.CLOSE)]]
     return await bot.send_message(post.chat_id, text, reply_markup=markup(keyboard, post.checkin_id))
 
 

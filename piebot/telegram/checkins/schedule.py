@@ -1,9 +1,14 @@
 """/schedule: shows the rhythm; admins change it with the wizard's buttons (piebot.telegram.checkins.wizard).
 
+An admin's /schedule in a team with no check-ins goes straight to the quick way (day, time, Save); with
+a schedule it shows it, with "Change" to start the quick way from the team's own rule. "More options"
+opens the full wizard on the same draft.
+
 Button kind "sc" (ref = team id). The wizard's draft lives in the Dialog row of the admin who
 started it, keyed to its card, so it survives a restart and another admin's presses can't
 change it. Nothing is written to the schedule until Save, and Save checks the whole rule
 (conversations.schedule.validate): a refused rule leaves the old schedule exactly as it was.
+Before Save, the card says what the team's quiet hours will do to the check-in.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from conversations import welcome
 from conversations.actions import read_due_date
-from conversations.schedule import parse_clock, schedule_summary, validate
+from conversations.schedule import parse_clock, parse_window, schedule_summary, validate
 from conversations.texts import checkins as texts
 from piebot import clock, scheduling
 from piebot.storage import schedules, teams
@@ -28,12 +33,14 @@ from piebot.telegram.checkins.posts import framework_of
 from piebot.telegram.checkins.wizard import (
     KIND,
     LETTERS,
+    QUICK,
     STEPS,
     apply_choice,
     button,
     card,
     draft_from,
     element_name,
+    quick_card,
     rule_of_draft,
 )
 from piebot.telegram.guards import in_group, is_admin
@@ -64,6 +71,9 @@ async def show_schedule(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     now = clock.now()
     tz = ZoneInfo(shown.team.timezone)
+    if shown.rule is None and await is_admin(update, context):
+        await _start_quick(update, context, shown.team, message)
+        return
     if shown.rule is None:
         text, label = texts.no_schedule(shown.review_on), texts.SCHEDULE_SET_UP
     else:
@@ -97,18 +107,14 @@ async def on_schedule_press(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     now, today = _now_and_today(team)
     message = query.message
     if press.arg == "change":
-        shown, proposal = await rt.read(lambda s: schedules.wizard_start(s, team.id))
-        draft = draft_from(shown, today, proposal)
-        text, keyboard = card(0, draft, team, today)
         await query.answer()
-        sent = await message.reply_html(text, reply_markup=keyboard)
-        await _save_state(rt, update, chat.id, user_id, {"schedule": draft, "step": 0, "card": sent.message_id})
+        await _start_quick(update, context, team, message)
         return
     state = await rt.read(lambda s: schedules.wizard_state(s, chat.id, user_id))
     if state.get("card") != message.message_id or "schedule" not in state:
         await query.answer(texts.WIZARD_NOT_YOURS, show_alert=True)
         return
-    draft, index = state["schedule"], int(state["step"])
+    draft, index = state["schedule"], int(state.get("step", 0))
     step, _, value = press.arg.partition(".")
     if step == "s" and value == "cancel":
         await _save_state(rt, update, chat.id, user_id, {})
@@ -117,6 +123,13 @@ async def on_schedule_press(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         return
     if step == "s" and value == "save":
         await _save(update, context, team, draft, now, today)
+        return
+    if step == "o":
+        await query.answer()
+        await _advance(update, context, team, draft, 0, chat.id, user_id, message.message_id, today)
+        return
+    if "quick" in state:
+        await _quick_press(update, context, team, state, step, value, today)
         return
     if index >= len(STEPS) or step != LETTERS[STEPS[index]]:
         await query.answer(texts.WIZARD_STEP_DONE, show_alert=True)
@@ -134,6 +147,55 @@ async def on_schedule_press(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         return
     await query.answer()
     await _advance(update, context, team, draft, index + 1, chat.id, user_id, message.message_id, today)
+
+
+async def _start_quick(update, context, team: Team, message) -> None:
+    """The quick way's first card, as a reply to `message`, with a draft from the team's rule or the defaults."""
+    rt = runtime_of(context)
+    _, today = _now_and_today(team)
+    shown, proposal = await rt.read(lambda s: schedules.wizard_start(s, team.id))
+    draft = draft_from(shown, today, proposal)
+    intro = texts.no_schedule(shown.review_on) + "\n\n" if shown.rule is None else ""
+    text, keyboard = quick_card(QUICK[0], draft, team, intro)
+    sent = await message.reply_html(text, reply_markup=keyboard)
+    user_id = update.effective_user.id
+    await _save_state(rt, update, message.chat.id, user_id, {"schedule": draft, "quick": QUICK[0],
+                                                            "card": sent.message_id})
+
+
+async def _quick_press(update, context, team: Team, state: dict, step: str, value: str, today) -> None:
+    query = update.callback_query
+    stage, draft = state["quick"], state["schedule"]
+    expected = {"day": "D", "time": "T"}.get(stage)
+    if step != expected:
+        await query.answer(texts.WIZARD_STEP_DONE, show_alert=True)
+        return
+    if step == "T" and value == "type":
+        _, ask, placeholder = TYPED["t"]
+        await query.answer()
+        prompt = await query.message.reply_html(ask, reply_markup=ForceReply(selective=True,
+                                                                             input_field_placeholder=placeholder))
+        await _save_state(runtime_of(context), update, query.message.chat.id, query.from_user.id,
+                          {**state, "prompt": prompt.message_id, "typing": "time"})
+        return
+    if not apply_choice(draft, step, value, today):
+        log.warning("schedule button refused: unknown choice")
+        await query.answer(texts.EXPIRED, show_alert=True)
+        return
+    await query.answer()
+    await _quick_to(update, context, team, draft, QUICK[QUICK.index(stage) + 1], query.message.chat.id,
+                    query.from_user.id, query.message.message_id)
+
+
+async def _quick_to(update, context, team, draft, stage, chat_id, user_id, card_id) -> None:
+    rt = runtime_of(context)
+    await _save_state(rt, update, chat_id, user_id, {"schedule": draft, "quick": stage, "card": card_id})
+    text, keyboard = quick_card(stage, draft, team)
+    try:
+        await context.bot.edit_message_text(text, chat_id=chat_id, message_id=card_id, reply_markup=keyboard)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
 
 
 async def _advance(update, context, team, draft, index, chat_id, user_id, card_id, today) -> None:
@@ -213,11 +275,12 @@ async def on_schedule_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) 
             return True
         draft["time"] = f"{parsed:%H:%M}"
     elif typing == "window":
-        if not text.isdigit():
-            await message.reply_html(texts.bad_typed_hours(text))
+        minutes = parse_window(text)
+        if minutes is None:
+            await message.reply_html(texts.bad_typed_length(text))
             return True
         # Out-of-range windows are kept in the draft and refused, with the reason, at Save.
-        draft["window"] = int(text)
+        draft["window"] = minutes
     elif typing == "review":
         parsed_date = read_due_date(text, today)
         if parsed_date is None:
@@ -226,6 +289,9 @@ async def on_schedule_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         draft["review"] = parsed_date.isoformat()
     else:
         return False
+    if state.get("quick") == "time":
+        await _quick_to(update, context, team, draft, QUICK[2], chat_id, user.id, state["card"])
+        return True
     await _advance(update, context, team, draft, int(state["step"]) + 1, chat_id, user.id, state["card"], today)
     return True
 

@@ -1,24 +1,116 @@
-"""/support: an admin sets who is sent, privately, to anyone who taps "I'd like some support" in a check-in.
+"""Support: "I'd like some support" in a check-in, and /support, where an admin sets the team's contacts.
 
-The card is a ForceReply prompt (a Prompt row); an admin's reply to it replaces the contacts,
-one per line. Pressing the support button itself is handled with the check-in's other buttons
-(piebot.telegram.checkins.answers).
+    tap "I'd like some support" ─► private reply: team contacts · listening line · emergency numbers
+                                   (the country's, from the team's time zone; conversations.support)
+                                ─► [Let the facilitator know] ─► the facilitator gets the name, privately
+                                   [No thanks]                ─► nobody is told
+    /support (admin) ─► card with the contacts; a reply to it replaces them, one per line
+
+The database keeps only a count of requests; letting the facilitator know writes nothing at all.
+Button kind "sp" (ref = team id, arg "tell" or "no"). The /support card is a ForceReply prompt
+(a Prompt row). The support button on the check-in arrives with its other buttons
+(piebot.telegram.checkins.answers), which hands it here.
 """
 
 from __future__ import annotations
 
-from telegram import ForceReply, Update
-from telegram.ext import Application, CommandHandler, ContextTypes
+import logging
+
+from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from conversations import welcome
+from conversations.support import lines_for, support_reply
 from conversations.texts import checkins as texts
+from conversations.texts import support as support_texts
 from piebot.storage import checkins as store
 from piebot.storage import teams
 from piebot.storage.db import AlreadyDone
-from piebot.telegram import replies
+from piebot.telegram import callbacks, replies
 from piebot.telegram.checkins.posts import read_contacts
 from piebot.telegram.guards import in_group, is_admin
 from piebot.telegram.runtime import runtime_of
+
+log = logging.getLogger(__name__)
+
+KIND = "sp"
+
+
+# --- "I'd like some support" --------------------------------------------------------------------
+
+
+async def ask_for_support(update: Update, context: ContextTypes.DEFAULT_TYPE, team_id: int, member) -> None:
+    """Support, privately. The group sees nothing; the database keeps only a count; no log names anyone."""
+    query = update.callback_query
+    if member is None or not member.private_chat:
+        await query.answer(texts.OPEN_PRIVATE_FIRST, show_alert=True)
+        return
+    rt = runtime_of(context)
+    asker = query.from_user.id
+    try:
+        # Counted without the update id: a ProcessedUpdate row would be harmless, but "nothing
+        # beyond a count" is easier to keep when there is nothing at all.
+        facts = await rt.apply(None, lambda s: store.count_support_request(s, team_id, asker))
+    except AlreadyDone:
+        return
+    text = support_reply(read_contacts(facts.contacts), lines_for(facts.timezone), facts.facilitators)
+    keyboard = None
+    if facts.facilitators:
+        keyboard = InlineKeyboardMarkup([[
+            InlineKeyboardButton(support_texts.TELL_FACILITATOR, callback_data=callbacks.encode(KIND, team_id, "tell")),
+            InlineKeyboardButton(support_texts.NO_THANKS, callback_data=callbacks.encode(KIND, team_id, "no")),
+        ]])
+    try:
+        await context.bot.send_message(asker, text, reply_markup=keyboard)
+    except Forbidden:
+        await query.answer(texts.OPEN_PRIVATE_FIRST, show_alert=True)
+        return
+    await query.answer(texts.SUPPORT_SENT)
+
+
+async def on_support_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The person's own choice, in their private chat: tell the facilitator (their name only), or nobody."""
+    query = update.callback_query
+    press = await callbacks.press_of(query, "checkins support")
+    if press is None:
+        return
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE or press.arg not in ("tell", "no"):
+        await query.answer(texts.EXPIRED, show_alert=True)
+        return
+    rt = runtime_of(context)
+    asker = query.from_user.id
+    found = await rt.read(lambda s: store.facilitators_to_tell(s, press.ref, asker))
+    if found is None:
+        await query.answer(support_texts.NOT_YOURS, show_alert=True)
+        return
+    if press.arg == "no":
+        await query.answer()
+        await _close_choice(query, support_texts.TOLD_NOBODY)
+        return
+    told = []
+    for user_id, name in found.facilitators:
+        try:
+            await context.bot.send_message(user_id, support_texts.facilitator_note(found.asker, found.team))
+            told.append(name)
+        except Forbidden:
+            log.info("a facilitator could not be reached privately")
+    await query.answer(support_texts.told_alert(len(told)), show_alert=not told)
+    if told:
+        await _close_choice(query, support_texts.told(told))
+
+
+async def _close_choice(query, outcome: str) -> None:
+    """The choice is made: its buttons go, and what happened is said under the reply."""
+    try:
+        await query.edit_message_text(f"{query.message.text_html}\n\n{outcome}", reply_markup=None)
+    except BadRequest:
+        await query.message.reply_html(outcome)
+
+
+# --- /support: the team's contacts ------------------------------------------------------------
 
 
 async def support_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -74,4 +166,5 @@ async def on_support_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("support", support_command))
+    app.add_handler(CallbackQueryHandler(on_support_choice, pattern=callbacks.pattern(KIND)))
     replies.add_consumer(app, on_support_reply)

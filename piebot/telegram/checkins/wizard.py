@@ -1,5 +1,10 @@
 """The /schedule wizard's draft and its cards: one step per card, a default at every step.
 
+Two ways through. The quick way is three cards for a weekly check-in with every other choice at its
+default: which day ("D"), what time ("T"), then what it will be and what quiet hours will do to it,
+with Save ("s.save"): /schedule and three taps. "More options" ("o") opens the full wizard on the same
+draft, nine steps, one per card.
+
 The draft is a plain dict (kept in the admin's Dialog row by piebot.storage.schedules), so it
 survives a restart. Button kind "sc" (ref = team id); each step's buttons carry the step's
 letter, so a press on an older step's card is recognised as stale.
@@ -8,12 +13,21 @@ letter, so a press on an older step's card is recognised as stale.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from conversations.schedule import Cadence, QuietHours, ScheduleRule, default_rule, parse_clock, wizard_steps
+from conversations.schedule import (
+    Cadence,
+    QuietHours,
+    ScheduleRule,
+    default_rule,
+    parse_clock,
+    quiet_hours_notes,
+    wizard_steps,
+)
 from conversations.texts import checkins as texts
-from conversations.when import DAYS
+from conversations.when import DAY_NAMES, DAYS
 from piebot.storage.models import Team
 from piebot.storage.schedules import TeamSchedule
 from piebot.telegram import callbacks
@@ -25,7 +39,8 @@ STEPS = ("cadence", "day", "time", "window", "quiet", "element", "privacy", "rev
 LETTERS = {"cadence": "c", "day": "d", "time": "t", "window": "w", "quiet": "q", "element": "e", "privacy": "a",
            "review": "r", "reminders": "m"}
 TIMES = ("08:00", "10:00", "12:00", "14:00", "16:00", "18:00")
-WINDOWS = (4, 12, 24, 48, 72)
+# Answer windows on the buttons, in minutes: from a check-in done in a meeting to one left open for days.
+WINDOWS = (15, 30, 60, 240, 720, 1440, 2880, 4320)
 QUIET = {"2108": ("21:00", "08:00"), "2207": ("22:00", "07:00"), "2009": ("20:00", "09:00"), "none": None}
 ELEMENTS = ("responsiveness", "rules-and-procedures", "roles-and-relationships")
 REMIND_DAYS = (0, 1, 2, 3, 7)
@@ -50,7 +65,7 @@ def draft_from(shown: TeamSchedule, today: date, proposal: date | None) -> dict:
     review = shown.review_on or proposal or rule.review_on
     quiet = f"{rule.quiet.start}-{rule.quiet.end}" if rule.quiet else "none"
     return {
-        "cadence": str(rule.cadence), "day": rule.day, "time": rule.time, "window": rule.window_hours,
+        "cadence": str(rule.cadence), "day": rule.day, "time": rule.time, "window": rule.minutes,
         "quiet": quiet, "element": element, "anonymous": anonymous,
         "review": review.isoformat() if review else None, "reminders": rule.remind_days_before,
     }
@@ -60,7 +75,7 @@ def rule_of_draft(draft: dict) -> ScheduleRule:
     quiet = None if draft["quiet"] == "none" else QuietHours(*draft["quiet"].split("-", 1))
     return ScheduleRule(
         cadence=Cadence(draft["cadence"]), day=int(draft["day"]), time=draft["time"],
-        window_hours=int(draft["window"]), quiet=quiet,
+        window_hours=int(draft["window"]) // 60, window_minutes=int(draft["window"]), quiet=quiet,
         review_on=date.fromisoformat(draft["review"]) if draft["review"] else None,
         remind_days_before=int(draft["reminders"]),
     )
@@ -77,15 +92,26 @@ def _draft_lines(draft: dict, framework) -> list[str]:
     cadence = Cadence(draft["cadence"])
     return texts.wizard_draft_lines(
         cadence=cadence.value, monthly=cadence is Cadence.MONTHLY, day_of=draft["day"], time=draft["time"],
-        window_hours=draft["window"], quiet=None if draft["quiet"] == "none" else draft["quiet"],
-        element=element_name(framework, draft["element"]), anonymous=draft["anonymous"],
+        window_minutes=int(draft["window"]), quiet=None if draft["quiet"] == "none" else draft["quiet"],
+        element=escape(element_name(framework, draft["element"])), anonymous=draft["anonymous"],
         review_on=date.fromisoformat(draft["review"]) if draft["review"] else None, remind_days=draft["reminders"],
     )
 
 
+def _notes(draft: dict) -> list[str]:
+    try:
+        return quiet_hours_notes(rule_of_draft(draft))
+    except (ValueError, KeyError):
+        return []
+
+
 def apply_choice(draft: dict, step: str, value: str, today: date) -> bool:
     """Put a pressed choice into the draft; False for anything we didn't offer."""
-    if step == "c" and value in {c.value for c in Cadence}:
+    if step == "D" and value.isdigit() and int(value) <= 6:
+        draft["cadence"], draft["day"] = str(Cadence.WEEKLY), int(value)
+    elif step == "T" and len(value) == 4 and parse_clock(f"{value[:2]}:{value[2:]}") is not None:
+        draft["time"] = f"{value[:2]}:{value[2:]}"
+    elif step == "c" and value in {c.value for c in Cadence}:
         if (draft["cadence"] == Cadence.MONTHLY) != (value == Cadence.MONTHLY):
             draft["day"] = 1  # a weekday and a day of the month don't translate
         draft["cadence"] = value
@@ -134,8 +160,8 @@ def _step_keyboard(step: str, draft: dict, team_id: int, framework, today: date)
         return [times[:3], times[3:], [b(texts.wizard_type_a_time(draft["time"] if other else None), "t.type",
                                          other)]]
     if step == "window":
-        hours = [b(texts.hours_label(h), f"w.{h}", int(draft["window"]) == h) for h in WINDOWS]
-        return [hours, [b(texts.WIZARD_TYPE_HOURS, "w.type", int(draft["window"]) not in WINDOWS)]]
+        lengths = [b(texts.duration_label(m), f"w.{m}", int(draft["window"]) == m) for m in WINDOWS]
+        return [lengths[:4], lengths[4:], [b(texts.WIZARD_TYPE_LENGTH, "w.type", int(draft["window"]) not in WINDOWS)]]
     if step == "quiet":
         rows = []
         for arg, hours in QUIET.items():
@@ -170,11 +196,36 @@ def _questions(today: date, cadence: Cadence) -> dict[str, str]:
     return asked
 
 
+# The quick way's cards, in order.
+QUICK = ("day", "time", "ready")
+
+
+def quick_card(stage: str, draft: dict, team: Team, intro: str = "") -> tuple[str, InlineKeyboardMarkup]:
+    """One card of the quick way to a weekly check-in: its day, its time, then Save. `intro` heads the first."""
+    framework = framework_of(team.framework_variant, team.customisation)
+    b = lambda label, arg, chosen=False: button(texts.chosen(label, chosen), team.id, arg)  # noqa: E731
+    weekly = draft["cadence"] == Cadence.WEEKLY
+    more = [b(texts.WIZARD_MORE_OPTIONS, "o"), b(texts.WIZARD_CANCEL, "s.cancel")]
+    if stage == "day":
+        text = intro + texts.quick_day(escape(element_name(framework, draft["element"])), bool(draft["anonymous"]),
+                                       int(draft["window"]))
+        days = [b(DAYS[n], f"D.{n}", weekly and int(draft["day"]) == n) for n in range(7)]
+        return text, InlineKeyboardMarkup([days[:4], days[4:], more])
+    if stage == "time":
+        times = [b(t, f"T.{t.replace(':', '')}", draft["time"] == t) for t in TIMES]
+        typed = draft["time"] if draft["time"] not in TIMES else None
+        rows = [times[:3], times[3:], [b(texts.wizard_type_a_time(typed), "T.type", typed is not None)], more]
+        return texts.quick_time(DAY_NAMES[int(draft["day"])]), InlineKeyboardMarkup(rows)
+    text = texts.quick_ready(_draft_lines(draft, framework), _notes(draft))
+    return text, InlineKeyboardMarkup([[b(texts.WIZARD_SAVE, "s.save")], more])
+
+
 def card(step_index: int, draft: dict, team: Team, today: date) -> tuple[str, InlineKeyboardMarkup]:
     """The card for one step of the draft (or, past the last step, the card that saves it)."""
     framework = framework_of(team.framework_variant, team.customisation)
     if step_index >= len(STEPS):
-        text = texts.wizard_card(len(STEPS), len(STEPS), texts.WIZARD_ALL_SET, _draft_lines(draft, framework))
+        text = texts.wizard_card(len(STEPS), len(STEPS), texts.WIZARD_ALL_SET, _draft_lines(draft, framework),
+                                 _notes(draft))
         keyboard = [[button(texts.WIZARD_SAVE, team.id, "s.save"), button(texts.WIZARD_CANCEL, team.id, "s.cancel")]]
         return text, InlineKeyboardMarkup(keyboard)
     step = STEPS[step_index]

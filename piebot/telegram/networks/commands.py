@@ -5,6 +5,11 @@ Invitations are single-use: each is signed with the settings secret and carries 
 when the team joins. A code forwarded beyond the admin it was meant for can't bring in a second team,
 and a code changed to point at another network fails its signature.
 
+An invitation is also a link, t.me/<bot>?startgroup=<code>: the admin taps it, Telegram opens its group
+picker and delivers "/start <code>" in the group they choose (people.onboarding hands it here by its
+action letter). From there it is the same as /acceptnetwork <code>: an admin of that group confirms,
+by name or anonymously. The code is well under Telegram's 64 characters (piebot.telegram.links).
+
 Button kinds: "nw" (the lead's network card), "nwa" (accepting an invitation: by name or anonymously),
 "nws" (a team's sharing choices), "nwl" (leaving a network).
 """
@@ -28,6 +33,7 @@ from piebot.storage import network_overview, networks
 from piebot.storage.db import AlreadyDone
 from piebot.telegram import callbacks, links
 from piebot.telegram.guards import in_group, is_admin
+from piebot.telegram.people import onboarding
 from piebot.telegram.runtime import runtime_of
 
 log = logging.getLogger(__name__)
@@ -76,7 +82,8 @@ async def network_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             await message.reply_html(html.escape(str(refused)))
             return
         await message.reply_html(texts.created(network.name))
-        await message.reply_html(texts.invitation(network.name, _new_code(rt, network.id)),
+        code = _new_code(rt, network.id)
+        await message.reply_html(texts.invitation(network.name, code, _link(context, code)),
                                  reply_markup=_lead_keyboard([(network, 0)]))
         return
     led = await rt.read(lambda s: networks.led_by(s, user.id))
@@ -88,6 +95,11 @@ async def network_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 def _new_code(rt, network_id: int) -> str:
     return links.sign(rt.settings.secret_bytes(), INVITE, network_id, secrets.randbits(NONCE_BITS))
+
+
+def _link(context: ContextTypes.DEFAULT_TYPE, code: str) -> str:
+    """Opens the group picker; the chosen group receives /start <code>."""
+    return f"https://t.me/{context.bot.username}?startgroup={code}"
 
 
 async def on_lead_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -104,7 +116,8 @@ async def on_lead_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     if press.arg == "inv":
         await query.answer()
-        await query.message.reply_html(texts.invitation(network.name, _new_code(rt, network.id)))
+        code = _new_code(rt, network.id)
+        await query.message.reply_html(texts.invitation(network.name, code, _link(context, code)))
     elif press.arg == "ov":
         await query.answer(texts.PUTTING_TOGETHER)
         await send_overview(context, update.effective_chat.id, network.id)
@@ -146,19 +159,31 @@ async def send_overview(context: ContextTypes.DEFAULT_TYPE, chat_id: int, networ
 
 
 async def accept_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/acceptnetwork CODE, typed in the group."""
     message = update.effective_message
     if not in_group(update):
         await message.reply_html(texts.GROUP_ONLY)
         return
-    if not await is_admin(update, context):
-        await message.reply_html(texts.ONLY_ADMIN_ACCEPTS)
-        return
     if not context.args:
         await message.reply_html(texts.CODE_NEEDED)
         return
+    await _accept(update, context, context.args[0])
+
+
+async def on_invitation_link(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -> None:
+    """The invitation link tapped and this group chosen: Telegram sent /start CODE here."""
+    await _accept(update, context, code)
+
+
+async def _accept(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -> None:
+    """Check the invitation for this group and ask one of its admins how the team should appear."""
+    message = update.effective_message
+    if not await is_admin(update, context):
+        await message.reply_html(texts.ONLY_ADMIN_ACCEPTS)
+        return
     rt = runtime_of(context)
     try:
-        grant = links.verify(rt.settings.secret_bytes(), context.args[0].strip())
+        grant = links.verify(rt.settings.secret_bytes(), code.strip())
     except links.BadLink:
         log.warning("network invitation refused: bad signature or shape")
         await message.reply_html(texts.BAD_CODE)
@@ -315,6 +340,7 @@ async def on_leave_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 def register(app: Application) -> None:
+    onboarding.GROUP_DEEP_LINKS[INVITE] = on_invitation_link
     app.add_handler(CommandHandler("network", network_command))
     app.add_handler(CommandHandler("acceptnetwork", accept_command))
     app.add_handler(CommandHandler("networks", networks_command))

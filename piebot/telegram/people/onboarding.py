@@ -246,7 +246,12 @@ async def join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if update.effective_chat.type != ChatType.PRIVATE:
-        await message.reply_html(welcome.HELP_GROUP)
+        # A t.me/<bot>?startgroup=<payload> link brings /start <payload> to the group its tapper chose.
+        handler = GROUP_DEEP_LINKS.get(context.args[0][:1]) if context.args else None
+        if handler is None:
+            await message.reply_html(welcome.HELP_GROUP)
+            return
+        await handler(update, context, context.args[0])
         return
     if not context.args:
         await message.reply_html(welcome.PRIVATE_START)
@@ -282,6 +287,8 @@ async def _open_private(update: Update, context: ContextTypes.DEFAULT_TYPE, gran
 
 # Deep-link actions by their one-letter code; later features add theirs here.
 DEEP_LINKS = {"j": _open_private}
+# The same for links that open in a group (startgroup=): each handler checks the payload itself.
+GROUP_DEEP_LINKS: dict = {}
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -90,7 +90,7 @@ def bot_env(api: LocalBotApi, database_url: str, **extra: str) -> dict[str, str]
         "TELEGRAM_BOT_TOKEN": api.token,
         "TELEGRAM_API_BASE_URL": api.base_url,
         "DATABASE_URL": database_url,
-        "PIEBOT_SIGNING_SECRET": "bench-signing-secret",
+        "PIEBOT_SIGNING_SECRET": "bench-signing-secret-of-at-least-32-bytes",
         "PIEBOT_TIMEZONE": "Europe/London",
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),

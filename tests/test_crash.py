@@ -29,7 +29,7 @@ from piebot.telegram.delivery import polling
 from tests.conftest import TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
-SIGNING_SECRET = "test-signing-secret"
+SIGNING_SECRET = "test-signing-secret-of-at-least-32-bytes"
 
 
 class BotProcess:

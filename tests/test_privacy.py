@@ -262,7 +262,7 @@ async def test_only_an_admin_can_delete_the_team_and_then_everything_is_gone(api
 
 async def test_logs_never_carry_the_token_the_secret_or_what_members_wrote(api, harness, caplog):
     caplog.set_level(logging.DEBUG)
-    secret = "test-signing-secret"
+    secret = "test-signing-secret-of-at-least-32-bytes"
     group = api.create_group("HH")
     admin = api.create_user("Ada")
     api.add_member(group, admin, status="creator")

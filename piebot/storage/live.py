@@ -21,7 +21,7 @@ from conversations.pizazz import LiveRound, Phase, shared_middle
 from conversations.texts import assess as texts
 from conversations.texts import refusals
 from framework import Framework, Stage
-from piebot.storage import rounds, teams
+from piebot.storage import ballots, rounds, teams
 from piebot.storage.models import Action, Evidence, Participation, Round, RoundElement, Team, utcnow
 
 _PHASE_ROW = {
@@ -332,6 +332,11 @@ def move(session: Session, round_id: int, action: str, value: int | None, only_r
         raise NotAllowed(refusals.BUTTON_EXPIRED)
     save_state(session, round_, state)
     session.flush()
+    moved_on = state.phase is not Phase.RATING or state.element_index != before[0]
+    if round_.anonymous and before[1] is Phase.RATING and moved_on:
+        # The views are about to be shown (or the element is past): every sealed bead goes in first,
+        # in a transaction of its own, once three people or more have rated.
+        ballots.open_after_commit(session, rounds.subject(round_.id), groups=[(current.element_id, "rating")])
     new_row = None
     if state.element_index != before[0] and not state.finished:
         new_row = elements[state.element_index].id

@@ -363,7 +363,11 @@ def close_walks(session: Session, round_id: int) -> list[tuple[int, int]] | None
             continue
         if walks.prompt(round_id):
             waiting.append((member.telegram_user_id, walks.prompt(round_id)))
-        walks.stop(round_id)
+        if round_.anonymous:
+            # Where someone stood in an anonymous round says nothing once it has closed; it goes.
+            walks.forget(round_id)
+        else:
+            walks.stop(round_id)
         _save(session, member.telegram_user_id, walks)
     return waiting
 

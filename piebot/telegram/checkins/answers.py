@@ -204,9 +204,8 @@ async def _support(update: Update, context: ContextTypes.DEFAULT_TYPE, team_id: 
         return
     rt = runtime_of(context)
     try:
-        # Counted without the update id: a ProcessedUpdate row would be harmless, but "nothing
-        # beyond a count" is easier to keep when there is nothing at all.
-        contacts = await rt.apply(None, lambda s: store.count_support_request(s, team_id))
+        # A sealed ballot with the update's id: counted once, and only ever as part of a count.
+        contacts = await rt.apply(update, lambda s: store.count_support_request(s, team_id, member.id))
     except AlreadyDone:
         return
     try:
@@ -248,6 +247,7 @@ async def on_checkin_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     try:
         taken = await rt.apply(update, lambda s: store.answer_question(
             s, asked.checkin_id, member.id, question, text, private=private, now=now, today=today,
+            prompt=(chat_id, replied_to),
         ))
     except AlreadyDone:
         return True

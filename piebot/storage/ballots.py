@@ -130,6 +130,7 @@ class Ballot:
     at: int  # orders one person's ballots; inside the seal only
     row: dict[str, Any] = field(default_factory=dict)
     target: str | None = None  # for "remove": the token (answer_token) of the stored answer
+    unnamed: bool = False  # sealed in a transaction that named nobody (see seal)
 
     @property
     def group(self) -> tuple[str, str]:
@@ -164,14 +165,17 @@ def row_from(kind: str, values: dict[str, Any]) -> SQLModel:
 
 def seal(
     session: Session, *, scope: str, team_id: int, kind: str, op: str, element: str, part: str, who: str,
-    row: SQLModel | None = None, target: str | None = None,
+    row: SQLModel | None = None, target: str | None = None, unnamed: bool = False,
 ) -> None:
-    """Put one anonymous answer (or its change) in the box, in the caller's transaction."""
+    """Put one anonymous answer (or its change) in the box, in the caller's transaction. `unnamed`: the
+    caller's transaction writes nothing else that names anyone (an action proposed in a live round), so
+    there is nothing to link the ballot to and it may go in at the close however few gave one."""
     keys = keys_of(session)
     payload = {
         "kind": kind, "op": op, "element": element, "part": part,
         "owner": keys.owner(scope, element, part, who), "person": keys.person(scope, who),
         "at": time.time_ns(), "row": row_values(row) if row is not None else {}, "target": target,
+        "unnamed": unnamed,
     }
     session.add(SealedBallot(key=secrets.token_hex(12), team_id=team_id, scope=scope,
                              sealed=keys.seal(scope, payload)))
@@ -206,7 +210,7 @@ def waiting(session: Session, scope: str) -> list[Ballot]:
         found.append(Ballot(key=key, scope=scope, kind=payload["kind"], op=payload["op"],
                             element=payload["element"], part=payload["part"], owner=payload["owner"],
                             person=payload["person"], at=int(payload["at"]), row=payload.get("row") or {},
-                            target=payload.get("target")))
+                            target=payload.get("target"), unnamed=bool(payload.get("unnamed"))))
     return found
 
 
@@ -229,6 +233,9 @@ def choose(ballots: list[Ballot], *, final: bool = False, groups: list[tuple[str
         by_group[ballot.group][ballot.person].append(ballot)
     chosen: list[Ballot] = []
     for group, people in by_group.items():
+        if final and all(b.unnamed for person in people.values() for b in person):
+            chosen.extend(b for person in people.values() for b in person)
+            continue
         if len(people) < ENOUGH:
             continue
         if final or not closes or (groups is not None and group in {tuple(g) for g in groups}):

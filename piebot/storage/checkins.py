@@ -183,7 +183,8 @@ def add_checkin_answer(
                           element_id=checkin.element_id, owner_member_id=owner.id if owner else None,
                           due=proposed.due)
             if checkin.anonymous:
-                _seal(session, checkin, member, "action", "action_plan", ActionRow(**fields), op="add")
+                # With the answer it came from: its words are that answer's, so it goes in only with it.
+                _seal(session, checkin, member, "action", str(question), ActionRow(**fields), op="add")
                 action_id = 0
             else:
                 action_id = add_action(session, **fields, author_member_id=member.id).id

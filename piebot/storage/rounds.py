@@ -161,9 +161,10 @@ def _stamp(round_: Round) -> datetime:
 
 
 def _seal(session: Session, round_: Round, member: Member, kind: str, op: str, element_id: str, part: str,
-          row=None, target: str | None = None) -> None:
+          row=None, target: str | None = None, unnamed: bool = False) -> None:
     ballots.seal(session, scope=ballots.round_scope(round_.id), team_id=round_.team_id, kind=kind, op=op,
-                 element=element_id, part=part, who=ballots.member(member.id), row=row, target=target)
+                 element=element_id, part=part, who=ballots.member(member.id), row=row, target=target,
+                 unnamed=unnamed)
 
 
 def _participation(session: Session, member: Member, round_: Round, element_id: str, part: str) -> Participation | None:
@@ -395,10 +396,13 @@ def add_action(
     return action
 
 
-def add_anonymous_action(session: Session, round_: Round, author: Member, element_id: str, action: Action) -> None:
-    """An action written in an anonymous round: sealed like any anonymous answer, its author never kept."""
+def add_anonymous_action(session: Session, round_: Round, author: Member, element_id: str, action: Action,
+                         *, unnamed: bool = True) -> None:
+    """An action written in an anonymous round: sealed like any anonymous answer, its author never kept.
+    Nothing else in a live round's transaction names the author (no Participation for actions), so it
+    goes in at the close however few proposed one: a team's plan is not held back."""
     action.author_member_id = None
-    _seal(session, round_, author, "action", "add", element_id, "action_plan", action)
+    _seal(session, round_, author, "action", "add", element_id, "action_plan", action, unnamed=unnamed)
 
 
 def actions_of_round(session: Session, round_id: int) -> list[Action]:

@@ -8,6 +8,8 @@ RATINGS_HEADER = ["round", "team", "closed_on", "theme", "element", "our own", "
                   "level", "level name", "position", "team view"]
 CHECKINS_HEADER = ["date", "element", "answered", "median", "low", "high", "missed"]
 ACTIONS_HEADER = ["text", "theme", "element", "owner", "due", "status", "how we'll know"]
+# In place of the member, when an anonymous round's element had fewer than three answers.
+TOO_FEW = "fewer than 3 answers: not shown"
 YES = "yes"
 NO = "no"
 # The member of an anonymous round's answer.

@@ -11,6 +11,7 @@ import io
 from collections.abc import Iterable
 from datetime import date
 
+from conversations.spread import MIN_ANSWERS_FOR_SPREAD as MIN_ANSWERS
 from conversations.texts import exports as texts
 
 from .data import ActionRow, CheckInSeries, RoundResult, level_of, position_of
@@ -53,6 +54,10 @@ def ratings_rows(rounds: Iterable[RoundResult]) -> Iterable[list[object]]:
             if not e.ratings:
                 # Keep elements nobody rated (or rated only as a team) so nothing silently disappears.
                 yield [*base, "", "", "", "", "", e.team_view]
+                continue
+            if rnd.anonymous and len(e.ratings) < MIN_ANSWERS:
+                # The rule of three: one or two anonymous answers would give their authors away.
+                yield [*base, texts.TOO_FEW, "", "", "", "", e.team_view]
                 continue
             for name, index in e.ratings:
                 member = texts.ANONYMOUS if rnd.anonymous or name is None else name

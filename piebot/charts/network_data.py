@@ -140,6 +140,8 @@ class NetworkOverview:
     # Teams that wrote in elements of their own: those elements are left out of comparisons.
     with_own_elements: int = 0
     service_user_teams: int = 0  # teams whose service users' views are shared with the network
+    # Teams that joined under an alias and wait to appear with others (piebot.storage.network_overview).
+    waiting_anonymous: int = 0
 
     @property
     def rated_elements(self) -> list[ElementRow]:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
 
+from conversations.spread import MIN_ANSWERS_FOR_SPREAD as MIN_ANSWERS
 from conversations.texts import charts as texts
 from framework import Framework, shared_framework
 from piebot.charts.data import (
@@ -304,11 +305,13 @@ def checkin_points(session: Session, team_id: int, element_id: str = "responsive
         answers = sorted(values.get(c.id, []))
         if c.slot is not None:
             taken_slots.add((c.schedule_id, _aware(c.slot)))
+        # The rule of three: from one or two answers a middle, lowest or highest gives people away.
+        shown = len(answers) >= MIN_ANSWERS
         points.append(CheckInPoint(
             on=local_date(c.slot or c.opened_at, zone),
-            median=float(statistics.median(answers)) if answers else None,
-            low=answers[0] if answers else None,
-            high=answers[-1] if answers else None,
+            median=float(statistics.median(answers)) if shown else None,
+            low=answers[0] if shown else None,
+            high=answers[-1] if shown else None,
             answered=len(answers),
         ))
     schedules = list(session.exec(

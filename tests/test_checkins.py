@@ -21,7 +21,6 @@ from piebot.storage.models import (
     Member,
     Nudge,
     Participation,
-    ProcessedUpdate,
     Prompt,
     Rating,
     Schedule,

@@ -149,11 +149,11 @@ def _keys_of_anonymous_answers_left_out(snapshot: dict[str, list[tuple]],
         columns = columns_of[name]
         at = {c: i for i, c in enumerate(columns)}
 
-        def moved(row):
+        def moved(row, at=at):
             return row[at["member_id"]] is None and row[at["round_id"]] in ANONYMOUS_ROUNDS
 
-        out[name] = sorted((tuple(None if (c == "id" and moved(row)) else v for c, v in zip(columns, row))
-                            for row in snapshot[name]), key=repr)
+        out[name] = sorted((tuple(None if (c == "id" and moved(row)) else v
+                                  for c, v in zip(columns, row, strict=True)) for row in snapshot[name]), key=repr)
     return out
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 
 import pytest
 from sqlalchemy import text
@@ -94,13 +95,26 @@ async def checkin(api, harness, team, hand) -> None:
     await api.wait_for(lambda: summaries(api, team.group))
 
 
-async def play_all_three(api, harness, monkeypatch) -> None:
+async def play_all_three(api, harness, monkeypatch):
     team = await add_bot_and_set_up(api, members=PEOPLE - 1)
     hand = use_hand_clock(monkeypatch, utc(2026, 5, 1))
     await live_round(api, team)
     await own_time_round(api, harness, team, hand)
     await checkin(api, harness, team, hand)
     await api.wait_idle()
+    return team
+
+
+def logs_name_nobody(caplog, team) -> None:
+    """At DEBUG, the ballot box's paths (sealing, batches, the close) log no words, names or ids."""
+    assert len(caplog.records) > 50
+    ids = {str(u.id) for u in team.everyone}
+    names = {u.first_name for u in team.everyone}
+    for record in caplog.records:
+        line = record.getMessage() + (record.exc_text or "")
+        assert "evidence 0" not in line and "check-in answer" not in line, line
+        assert not any(i in line for i in ids), line
+        assert not any(f" {n} " in f" {line} " for n in names), line
 
 
 # ---------------------------------------------------------------- the audit, on the catalog alone
@@ -254,11 +268,13 @@ async def test_a_copy_of_the_postgresql_database_links_nobody_to_an_anonymous_an
 
 
 async def test_a_copy_of_the_sqlite_database_links_nobody_to_an_anonymous_answer(
-        api, sqlite_url, monkeypatch, roomy_group_limit):
+        api, sqlite_url, monkeypatch, roomy_group_limit, caplog):
+    caplog.set_level(logging.DEBUG)
     harness = Harness(api=api, database_url=sqlite_url)
     await harness.start()
     try:
-        await play_all_three(api, harness, monkeypatch)
+        team = await play_all_three(api, harness, monkeypatch)
         audit(harness.db.engine, postgres=False)
+        logs_name_nobody(caplog, team)
     finally:
         await harness.stop()

@@ -357,7 +357,9 @@ def close_walks(session: Session, round_id: int) -> list[tuple[int, int]] | None
         return None
     rounds.close_round(session, round_)
     waiting = []
-    for member in teams.active_members(session, round_.team_id):
+    # Everyone who may have started it, those who have left since included: an anonymous round's walk
+    # places go for all of them.
+    for member in session.exec(select(Member).where(Member.team_id == round_.team_id)):
         walks = walks_of(session, member.telegram_user_id)
         if not walks.has_started(round_id):
             continue

@@ -43,7 +43,8 @@ SEEDED_AT = datetime(2026, 5, 1, tzinfo=UTC)
 
 def _settings(api: LocalBotApi, url: str) -> Settings:
     return Settings(_env_file=None, TELEGRAM_BOT_TOKEN=TOKEN, DATABASE_URL=url, TELEGRAM_API_BASE_URL=api.base_url,
-                    PIEBOT_TIMEZONE="Europe/London", PIEBOT_SIGNING_SECRET="bench", LOG_LEVEL="WARNING")
+                    PIEBOT_TIMEZONE="Europe/London", LOG_LEVEL="WARNING",
+                    PIEBOT_SIGNING_SECRET="bench-signing-secret-of-at-least-32-bytes")
 
 
 def _seed(db: Database, groups: list, probe_group, probe_user) -> None:

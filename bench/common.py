@@ -90,7 +90,7 @@ def bot_env(api: LocalBotApi, database_url: str, **extra: str) -> dict[str, str]
         "TELEGRAM_BOT_TOKEN": api.token,
         "TELEGRAM_API_BASE_URL": api.base_url,
         "DATABASE_URL": database_url,
-        "PIEBOT_SIGNING_SECRET": "bench-signing-secret",
+        "PIEBOT_SIGNING_SECRET": "bench-signing-secret-of-at-least-32-bytes",
         "PIEBOT_TIMEZONE": "Europe/London",
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
@@ -204,7 +204,7 @@ def calls_of(api: LocalBotApi, method: str, since: int = 0) -> list:
 
 
 def seed_live_rounds(api: LocalBotApi, database_url: str, groups: int, per_group: int,
-                     prefix: str = "Team", stage_groups: int = 0) -> list[tuple]:
+                     prefix: str = "Team", stage_groups: int = 0, anonymous: bool = False) -> list[tuple]:
     """Groups with the bot in them, and in the database the same teams, members and an open live round.
 
     Written straight into the database (set-up, /join and /assess are not what is measured). The
@@ -236,7 +236,7 @@ def seed_live_rounds(api: LocalBotApi, database_url: str, groups: int, per_group
             session.add_all([Member(team_id=team.id, telegram_user_id=u.id, display_name=u.first_name)
                              for u in users])
             round_ = open_round(session, team_id=team.id, element_ids=elements, scope="theme", scope_ref=None,
-                                mode="live", anonymous=False, framework_variant="pies2", opened_by=None)
+                                mode="live", anonymous=anonymous, framework_variant="pies2", opened_by=None)
             at_stage = g >= groups - stage_groups
             if at_stage:
                 current = round_element(session, round_.id, elements[0])

@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TELEGRAM_API = "https://api.telegram.org/bot"
+MIN_SECRET_BYTES = 32
 
 
 class Settings(BaseSettings):
@@ -34,6 +35,15 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value):
         # `TELEGRAM_BOT_TOKEN= make run` should read as "no token", not as an empty one.
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("signing_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        # It keys the sealed ballots of anonymous answers and the keyed hashes that find them: a short
+        # one could be guessed by whoever holds a copy of the database.
+        if value is not None and len(value.get_secret_value().encode()) < MIN_SECRET_BYTES:
+            raise ValueError(f"must be at least {MIN_SECRET_BYTES} bytes long (try: openssl rand -hex 32)")
+        return value
 
     @field_validator("timezone")
     @classmethod

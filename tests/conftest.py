@@ -16,6 +16,7 @@ from piebot.storage.db import Database
 from piebot.telegram.delivery.ratelimit import PatientRateLimiter
 
 TOKEN = "123456:TEST-token-for-the-local-server"
+SIGNING_SECRET = "test-signing-secret-of-at-least-32-bytes"
 POSTGRES_URL = os.environ.get("PIEBOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -24,7 +25,7 @@ def make_settings(api: LocalBotApi | None, database_url: str, **extra) -> Settin
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "DATABASE_URL": database_url,
         "PIEBOT_TIMEZONE": "Europe/London",
-        "PIEBOT_SIGNING_SECRET": "test-signing-secret",
+        "PIEBOT_SIGNING_SECRET": SIGNING_SECRET,
         "LOG_LEVEL": "INFO",
     }
     if api is not None:
@@ -78,7 +79,7 @@ def database_url(request) -> str:
 
 @pytest.fixture
 def db(database_url) -> Iterator[Database]:
-    database = Database(database_url)
+    database = Database(database_url, secret=SIGNING_SECRET.encode())
     database.upgrade()
     yield database
     database.dispose()

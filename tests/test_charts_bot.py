@@ -65,7 +65,9 @@ def play_round(db, chat_id: int, answers: dict[str, list[int]], views: dict[str,
             if views.get(element_id) is not None:
                 rounds.set_team_view(s, round_, element_id, views[element_id])
         if evidence:
-            rounds.add_evidence(s, round_, members[1], list(answers)[0], "evidence", text=evidence)
+            # Anonymous words go in only when three people or more gave some (the rule of three).
+            for member in members[1:4] if anonymous else members[1:2]:
+                rounds.add_evidence(s, round_, member, list(answers)[0], "evidence", text=evidence)
         rounds.add_action(s, team_id=team_id, round_id=round_.id, element_id=list(answers)[0],
                           text="Talk it through at handover", owner_member_id=members[2].id,
                           due=date(2030, 1, 1), success_measure="Everyone knows the plan")

@@ -21,10 +21,10 @@ from piebot.storage.models import (
     Member,
     Nudge,
     Participation,
-    ProcessedUpdate,
     Prompt,
     Rating,
     Schedule,
+    SealedBallot,
     Team,
 )
 from tests.checkin_helpers import posts, save_rule, summaries, use_hand_clock, utc, weekly
@@ -124,25 +124,31 @@ async def test_anonymous_check_in_asks_privately_and_keeps_no_names(api, harness
     assert "Answers are anonymous" in post.text
     for user in (bea, cal, dee):
         await press(api, user, post, "Well on the way")
+    # Moving one's own anonymous bead works while the check-in is open: only the bot can find it.
     again = await press(api, bea, post, "Embedded")
-    assert again["show_alert"] and "can't be changed" in again["text"]
+    assert not again.get("show_alert")
 
-    asked = await press(api, cal, post, "What helped")
-    assert "private" in asked["text"]
-    await api.wait_for(lambda: api.last(cal).force_reply)
-    group_before = len(api.chat_log(team.group))
-    thanks = await say(api, cal, cal, "The night team covered", reply_to=api.last(cal))
-    assert "without your name" in thanks.text
-    assert len(api.chat_log(team.group)) == group_before
+    for user, words in ((cal, "The night team covered"), (bea, "Handover was calm"), (dee, "We asked first")):
+        asked = await press(api, user, post, "What helped")
+        assert "private" in asked["text"]
+        await api.wait_for(lambda user=user: api.last(user).force_reply)
+        group_before = len(api.chat_log(team.group))
+        thanks = await say(api, user, user, words, reply_to=api.last(user))
+        assert "without your name" in thanks.text
+        assert len(api.chat_log(team.group)) == group_before
 
     with harness.db.session() as s:
-        assert {r.member_id for r in s.exec(select(Rating)).all()} == {None}
-        assert {e.member_id for e in s.exec(select(Evidence)).all()} == {None}
+        # Sealed until the close: nothing in the answers yet, and no prompt left naming anyone's chat.
+        assert s.exec(select(Rating)).all() == [] and s.exec(select(Evidence)).all() == []
+        assert s.exec(select(Prompt).where(Prompt.purpose == "checkin")).all() == []
         assert len(s.exec(select(Participation).where(Participation.part == "rating")).all()) == 3
     hand.set(utc(2026, 5, 6, 13))
     await scheduling.tick(harness.bot.app, hand())
     summary = summaries(api, team.group)[-1]
     assert "The night team covered" in summary.text and "Cal" not in summary.text
+    with harness.db.session() as s:
+        assert sorted(r.value for r in s.exec(select(Rating)).all()) == [13, 13, 18]
+        assert {e.member_id for e in s.exec(select(Evidence)).all()} == {None}
 
 
 async def test_answering_in_private_places_the_bead_exactly(api, harness, team, hand):
@@ -204,7 +210,8 @@ async def test_support_is_private_and_leaves_only_a_count(api, harness, team, ha
                       reply_to=contacts_card)
     assert "Saved 2 support contacts" in saved.text
     post = await open_checkin(api, harness, team, hand)
-    tables = (Dialog, Prompt, Nudge, Evidence, Participation, Rating, ProcessedUpdate)
+    # The presses' update ids are kept (they name nobody): that is what counts a repeated press once.
+    tables = (Dialog, Prompt, Nudge, Evidence, Participation, Rating)
 
     def counts():
         with harness.db.session() as s:
@@ -224,8 +231,16 @@ async def test_support_is_private_and_leaves_only_a_count(api, harness, team, ha
 
     assert [m.text for m in api.chat_log(team.group)] == group_before
     with harness.db.session() as s:
-        assert s.exec(select(Team)).one().support_requests == 1
-    assert counts() == before  # nothing about the press is kept beyond the count
+        # Counted through the ballot box: the count moves when three people have asked.
+        assert s.exec(select(Team)).one().support_requests == 0
+        assert len(s.exec(select(SealedBallot)).all()) == 1
+    for user in (bea, cal):
+        await press(api, user, post, "support")
+    await api.wait_idle()
+    with harness.db.session() as s:
+        assert s.exec(select(Team)).one().support_requests == 3
+        assert s.exec(select(SealedBallot)).all() == []
+    assert counts() == before  # nothing about the presses is kept beyond the count
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert str(dee.id) not in logged and "Dee" not in logged
 

@@ -29,7 +29,7 @@ from piebot.telegram.delivery import polling
 from tests.conftest import TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
-SIGNING_SECRET = "test-signing-secret"
+SIGNING_SECRET = "test-signing-secret-of-at-least-32-bytes"
 
 
 class BotProcess:
@@ -327,12 +327,12 @@ class LiveAnswers:
 
     REPLIES_EACH = 19
 
-    def __init__(self, api: LocalBotApi, database_url: str) -> None:
+    def __init__(self, api: LocalBotApi, database_url: str, anonymous: bool = False) -> None:
         from bench.common import seed_live_rounds
 
         self.api = api
         (self.rating_chat, self.raters, _), (self.stage_chat, self.writers, _) = seed_live_rounds(
-            api, database_url, groups=2, per_group=25, prefix="Crash", stage_groups=1
+            api, database_url, groups=2, per_group=25, prefix="Crash", stage_groups=1, anonymous=anonymous
         )
 
     async def send(self) -> int:
@@ -393,6 +393,56 @@ async def test_killed_during_ratings_and_evidence_every_answer_is_stored_exactly
         raters, texts = burst.stored(db)
         assert sorted(raters) == sorted(u.id for u in burst.raters), bot.log()
         assert sorted(texts) == burst.expected_evidence(), bot.log()
+    finally:
+        await bot.stop()
+        db.dispose()
+
+
+@pytest.mark.slow
+async def test_killed_during_anonymous_ratings_and_evidence_every_answer_is_stored_exactly_once(api, tmp_path):
+    """The same burst in anonymous rounds: each answer is sealed with its update id and enters the answers
+    once, in a batch of its own transaction, however often the bot dies between the two."""
+    from bench.common import cards_posted
+    from piebot.storage import rounds
+    from piebot.storage.db import session_scope
+    from piebot.storage.models import Evidence, Participation, Rating, Round, SealedBallot
+
+    database_url = f"sqlite:///{tmp_path / 'crash.db'}"
+    burst = LiveAnswers(api, database_url, anonymous=True)
+    db = Database(database_url, secret=secret())
+    bot = BotProcess(bot_env(api, database_url), tmp_path / "bot.log", argv=("-m", "bench.bot_process", "piebot"))
+    rng = random.Random(os.environ.get("PIEBOT_CRASH_SEED", "8"))
+    try:
+        await bot.start()
+        teams_made = [(burst.rating_chat, burst.raters, False), (burst.stage_chat, burst.writers, True)]
+        await api.wait_for(lambda: cards_posted(api, teams_made), timeout=60)
+        assert await burst.send() == 500
+        kills = 0
+        while kills < 5 and api.pending_updates():
+            await asyncio.sleep(rng.uniform(0.05, 0.6))
+            await bot.kill()
+            kills += 1
+            await bot.start()
+        assert kills >= 2, "the bot finished before it could be killed enough; make the burst bigger"
+        await api.wait_for(lambda: not api.pending_updates(), timeout=180)
+        await api.wait_idle(timeout=60, quiet=0.5)
+        await bot.stop()
+        with db.session() as s:
+            # Each rater answered once: one Participation row each, nothing naming them on an answer.
+            raters = [m.telegram_user_id for p, m in s.exec(
+                select(Participation, Member).join(Member, Member.id == Participation.member_id)
+                .where(Participation.part == "rating"))]
+            assert sorted(raters) == sorted(u.id for u in burst.raters), bot.log()
+            round_ids = [r.id for r in s.exec(select(Round))]
+        # The close opens every box (three people or more per question): every answer is there once.
+        for round_id in round_ids:
+            with session_scope(db) as s:
+                rounds.close_round(s, s.get(Round, round_id))
+        with db.session() as s:
+            assert len(s.exec(select(Rating)).all()) == len(burst.raters)
+            assert all(r.member_id is None and r.id < 0 for r in s.exec(select(Rating)))
+            assert sorted(e.text for e in s.exec(select(Evidence))) == burst.expected_evidence(), bot.log()
+            assert s.exec(select(SealedBallot)).all() == []
     finally:
         await bot.stop()
         db.dispose()

@@ -9,7 +9,7 @@ from sqlalchemy import inspect, text
 from sqlmodel import select
 
 from piebot.demo.people import add_bot_and_set_up, bot_reply, say
-from piebot.storage.models import Action, Evidence, Member, Participation, Rating, Round
+from piebot.storage.models import Action, Evidence, Member, Participation, Rating, Round, SealedBallot
 from piebot.telegram.delivery import ratelimit
 from tests.rounds_helpers import (
     agree_middle,
@@ -25,6 +25,7 @@ from tests.rounds_helpers import (
 )
 
 SECRETS = {
+    "Ada": "supervision keeps being cancelled",
     "Bea": "the night manager shouts at new starters",
     "Cal": "handover notes go missing on Sundays",
     "Dee": "we never hear back after incidents",
@@ -46,25 +47,34 @@ async def test_anonymous_round_keeps_no_link_from_answer_to_author(api, harness,
     team = await add_bot_and_set_up(api, members=3)
     group, ada, (bea, cal, dee) = team.group, team.admin, team.members
     card = await start_round(api, team, anonymous=True)
-    assert "Anonymous" in card.text and "Take my bead back" not in str(card.buttons)
+    assert "Anonymous" in card.text and "Take my bead back" in str(card.buttons)
     await rate_all(api, team.everyone, card, [(2, 2), (4, 5), (1, 1), (3, 3)])
+    # While the round is open a person can still move their own bead: only the bot can find it.
     again = await rate(api, bea, card, 1, 2)
-    assert again["show_alert"] and "Anonymous answers can't be changed" in again["text"]
+    assert not again.get("show_alert") and "moved" in again["text"]
     card = await reveal(api, ada, card)
+    assert "4 of 4" in card.text or "(4)" in card.text
     card = await agree_middle(api, ada, card)
     assert not any(name in card.text for name in ("Ada", "Bea", "Cal", "Dee"))
 
     prompt = await next_stage(api, ada, group, card, "Evidence")
     assert "anonymous" in prompt.text
-    for user in (bea, dee):
+    for user in (ada, bea, dee):
         before = len(api.chat_log(user))
         await api.send(user, user, SECRETS[user.first_name])
         assert "without your name" in (await bot_reply(api, user, before)).text
     await api.send(cal, group, SECRETS["Cal"], reply_to=prompt)
     await api.send_photo(dee, dee, caption="the broken rota board")
+    await wait_card(api, card, "Evidence: 5")
+    # Bea can see and take back her own anonymous answer, privately.
+    listed = await say(api, bea, group, "/withdraw")
+    assert "in private" in listed.text
+    await api.wait_for(lambda: any(m.buttons for m in api.chat_log(bea)))
+    withdraw_list = next(m for m in reversed(api.chat_log(bea)) if m.buttons)
+    [label] = [label for row in withdraw_list.buttons for label, _ in row]
+    assert SECRETS["Bea"][:30] in label
+    await tap(api, bea, withdraw_list, withdraw_list.buttons[0][0][0])
     await wait_card(api, card, "Evidence: 4")
-    refused = await say(api, bea, group, "/withdraw")
-    assert "anonymous" in refused.text and "can't be taken back" in refused.text
     await next_stage(api, ada, group, card, "What gets in the way")
     await next_stage(api, ada, group, card, "What helps")
     prompt = await next_stage(api, ada, group, card, "Action plan")
@@ -73,6 +83,7 @@ async def test_anonymous_round_keeps_no_link_from_answer_to_author(api, harness,
     await tap(api, ada, card, "End round")
     summary = await summary_after(api, group, before)
     await api.wait_idle()
+    assert "Debrief after every incident" in summary.text
 
     names = {u.first_name for u in team.everyone}
     ids = {str(u.id) for u in team.everyone}
@@ -82,18 +93,22 @@ async def test_anonymous_round_keeps_no_link_from_answer_to_author(api, harness,
             assert not any(secret in message.text for secret in SECRETS.values())
     for message in (current(api, card), summary):
         assert not (names - {"Dee"}) & set(message.text.replace(",", " ").split())
-    # Database: answers carry no member, no author-specific time; participation holds no answer.
+    # Database: answers carry no member, no author-specific time, no key in order; participation holds no answer.
     with harness.db.session() as s:
         round_ = s.exec(select(Round)).one()
         ratings = s.exec(select(Rating)).all()
         evidence = s.exec(select(Evidence)).all()
-        assert len(ratings) == 4 and len(evidence) == 4
-        assert all(r.member_id is None and r.created_at == r.updated_at for r in ratings)
-        assert {r.created_at for r in ratings} == {round_.opened_at}
+        assert sorted(r.value for r in ratings) == [1, 2, 7, 13]  # Bea moved hers from 20 to 2
+        assert len(evidence) == 4 and SECRETS["Bea"] not in {e.text for e in evidence}
+        assert all(r.member_id is None and r.created_at == r.updated_at == round_.opened_at for r in ratings)
         assert all(e.member_id is None and e.created_at == round_.opened_at for e in evidence)
+        assert all(row.id < 0 and row.owner_key is None for row in [*ratings, *evidence])
+        assert s.exec(select(SealedBallot)).all() == []
         assert {p.part for p in s.exec(select(Participation))} == {"rating", "evidence"}
         assert set(Participation.model_fields) == {"member_id", "subject", "element_id", "part"}
-        owner = s.get(Member, s.exec(select(Action)).one().owner_member_id)
+        action = s.exec(select(Action)).one()
+        assert action.author_member_id is None and action.owner_key is None
+        owner = s.get(Member, action.owner_member_id)
         assert owner.display_name == "Dee"  # who does an action is the team's decision, not an answer
         # No other table holds a member next to a secret.
         engine = s.get_bind()

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from piebot.demo.people import add_bot_and_set_up, press, say
 from piebot.storage import networks, rounds
+from piebot.storage.db import session_scope
 from piebot.storage.models import CheckIn, Member, NetworkMembership, Rating, Team, utcnow
 from piebot.telegram import callbacks, links
 
@@ -153,10 +154,20 @@ async def test_three_teams_two_rounds_each_give_the_right_overview(api, harness)
         cedar_label = networks.labels_of(s, 1, harness.bot.settings.secret_bytes())[team_row(db, cedar.group.id)[0]]
     assert re.fullmatch(r"Team [A-Z]", cedar_label)
 
+    # Teams under an alias show in threes: with Cedar alone it would wait (and the lead is told so).
+    held = await overview(api, lead, card)
+    assert "overview of 2 teams" in held[0].text and "1 more joined under an alias" in held[0].text
+    assert cedar_label not in everything(held)
+    with session_scope(db) as s:
+        for name in ("Dale Yard", "Elm Row"):
+            other = Team(chat_id=-hash(name) % 10**9 - 10**9, name=name, set_up=True)
+            s.add(other)
+            s.flush()
+            s.add(NetworkMembership(network_id=1, team_id=other.id, anonymous=True))
     sent = await overview(api, lead, card)
     text = everything(sent)
-    assert f"{NETWORK}</b> — overview of 3 teams" in sent[0].html or "overview of 3 teams" in sent[0].text
-    assert "1 chose to appear under an alias" in sent[0].text
+    assert f"{NETWORK}</b> — overview of 5 teams" in sent[0].html or "overview of 5 teams" in sent[0].text
+    assert "3 chose to appear under an alias" in sent[0].text and "Dale" not in text and "Elm Row" not in text
     views = next(m for m in sent if m.kind == "photo" and m.text.startswith("Our teams side by side"))
     # Listed by name, not by score; each team's latest view; spread and middle in words.
     labels = sorted(["Ash House", "Birch Court", cedar_label], key=str.casefold)
@@ -204,7 +215,8 @@ async def test_a_team_that_leaves_disappears_from_the_overview(api, harness):
     with harness.db.session() as s:
         assert len(s.exec(select(NetworkMembership)).all()) == 2
     sent = await overview(api, lead, card)
-    assert "overview of 2 teams" in sent[0].text
+    # Ash by name; Cedar, alone under an alias, waits for two more.
+    assert "overview of 1 team" in sent[0].text and "1 more joined under an alias" in sent[0].text
     assert "Birch" not in everything(sent)
     assert "Birch" not in pdf_text(next(m for m in sent if m.kind == "document").file)
 

@@ -28,6 +28,7 @@ from piebot.storage.models import (
     Rating,
     Round,
     Schedule,
+    SealedBallot,
     Team,
     utcnow,
 )
@@ -67,7 +68,7 @@ async def test_mydata_sends_named_data_and_never_anonymous_answers(api, harness)
     ids = store_answers(harness.db, team.group.id, bea.id)
     document = await say(api, bea, bea, "/mydata")
     assert document.kind == "document" and document.filename.endswith(".json")
-    assert "anonymously" in document.text
+    assert "anonymous" in document.text
     data = json.loads(document.file)
     [mine] = data["teams"]
     assert mine["team"]["name"] == "Hope House team"
@@ -78,14 +79,23 @@ async def test_mydata_sends_named_data_and_never_anonymous_answers(api, harness)
     assert [a["text"] for a in mine["actions_you_own"]] == ["Book training"]
     assert [n["key"] for n in mine["reminders_sent"]] == ["round:1:remind"]
     assert mine["rounds_you_opened"] == [ids["named"]]
-    # That Bea answered the anonymous round is hers to see; what she answered is not linked to her.
+    # That Bea answered the anonymous round is hers to see; and while it is open, so is what she answered:
+    # only the bot can find it, by keys made from her and the signing secret.
     assert f"round:{ids['anonymous']}" in {p["subject"] for p in mine["took_part_in"]}
     assert {"walk": 1} in [d["state"] for d in data["conversations_in_progress"]]
-    assert ANON_WORDS not in document.file.decode() and '"value": 7' not in document.file.decode()
+    findable = mine["anonymous_answers_while_open"]
+    assert {(a["kind"], a["value"], a["text"]) for a in findable} == {("rating", 7, None), ("evidence", None, ANON_WORDS)}
+    assert mine["actions_you_wrote"] == []
     # Someone else's export holds nothing of Bea's.
     cal = team.members[1]
     theirs = json.loads((await say(api, cal, cal, "/mydata")).file)
     assert theirs["teams"][0]["ratings"] == [] and theirs["teams"][0]["evidence"] == []
+    assert theirs["teams"][0]["anonymous_answers_while_open"] == []
+    assert ANON_WORDS not in theirs_raw(api, cal)
+
+
+def theirs_raw(api, user) -> str:
+    return next(m for m in reversed(api.chat_log(user)) if m.kind == "document").file.decode()
 
 
 async def test_mydata_and_forgetme_only_in_private(api, harness):
@@ -119,6 +129,7 @@ async def test_forgetme_erases_named_data_after_confirming_and_keeps_anonymous_t
     assert answer is not None
     await api.wait_for(lambda: "Done" in api.chat_log(bea)[-1].text)
     assert "1 rating" in api.chat_log(bea)[-1].text
+    assert "2 anonymous answers" in api.chat_log(bea)[-1].text
     with harness.db.session() as s:
         member = s.get(Member, ids["member_id"])
         assert (member.display_name, member.active, member.private_chat) == (FORMER_MEMBER, False, False)
@@ -132,10 +143,9 @@ async def test_forgetme_erases_named_data_after_confirming_and_keeps_anonymous_t
         action = s.exec(select(Action)).one()
         assert action.text == "Book training" and action.owner_member_id is None
         assert s.get(Round, ids["named"]).opened_by_member_id is None
-        # The anonymous answers were never Bea's to take: the team's totals stay whole.
-        anonymous = s.exec(select(Rating).where(Rating.round_id == ids["anonymous"])).all()
-        assert [(r.value, r.member_id) for r in anonymous] == [(7, None)]
-        assert s.exec(select(Evidence).where(Evidence.text == ANON_WORDS)).one().member_id is None
+        # Her anonymous answers in the round still open were findable by the bot, so they went too.
+        assert s.exec(select(Rating).where(Rating.round_id == ids["anonymous"])).all() == []
+        assert s.exec(select(SealedBallot)).all() == []
         # Cal is untouched.
         assert s.exec(select(Member).where(Member.telegram_user_id == cal.id)).one().display_name == "Cal"
     # Bea's export is now empty, and she can join again as new.
@@ -177,11 +187,13 @@ async def test_purge_expired_deletes_answers_older_than_each_teams_retention(db)
                                   mode="async", anonymous=True, framework_variant="pies2", opened_by=None)
         rounds.record_rating(s, fresh, member, "support", 15)
     with session_scope(db) as s:
-        assert purge_expired(s, utcnow()) == {"ratings": 1, "evidence": 1}
+        counts = purge_expired(s, utcnow())
+        assert (counts["ratings"], counts["evidence"]) == (1, 1)
     with session_scope(db) as s:
-        assert purge_expired(s, utcnow()) == {"ratings": 0, "evidence": 0}
+        assert not any(purge_expired(s, utcnow()).values())
         left = s.exec(select(Rating.team_id, Rating.value).order_by(Rating.id)).all()
-        assert left == [(ids[0], 9), (ids[1], 15)]
+        assert left == [(ids[0], 9)]
+        assert len(s.exec(select(SealedBallot)).all()) == 1  # the fresh anonymous one, still sealed
         assert [e.team_id for e in s.exec(select(Evidence))] == [ids[0]]
 
 
@@ -211,7 +223,7 @@ async def test_admin_sets_retention_and_the_daily_job_purges(api, harness):
     await job.run(app)
     with harness.db.session() as s:
         assert s.exec(select(Rating)).all() == []
-        assert len(s.exec(select(Evidence)).all()) == 3  # younger than 30 days
+        assert len(s.exec(select(Evidence)).all()) == 2  # younger than 30 days (the anonymous one is sealed)
     off = await say(api, team.admin, team.group, "/retention off")
     assert "until the team deletes them" in off.text
 
@@ -262,7 +274,7 @@ async def test_only_an_admin_can_delete_the_team_and_then_everything_is_gone(api
 
 async def test_logs_never_carry_the_token_the_secret_or_what_members_wrote(api, harness, caplog):
     caplog.set_level(logging.DEBUG)
-    secret = "test-signing-secret"
+    secret = "test-signing-secret-of-at-least-32-bytes"
     group = api.create_group("HH")
     admin = api.create_user("Ada")
     api.add_member(group, admin, status="creator")
@@ -354,7 +366,7 @@ async def test_forget_member_keeps_anonymous_totals_on_every_database(db):
         team_id = _fill_team(s, -100, 1000)
     with session_scope(db) as s:
         counts = forget_member(s, 1001)
-    assert counts == {"teams": 1, "ratings": 1, "evidence": 1}
+    assert counts == {"teams": 1, "ratings": 1, "evidence": 1, "anonymous": 0}
     with db.session() as s:
         values = sorted(r.value for r in s.exec(select(Rating).where(Rating.checkin_id.is_(None))))
         assert values == [5, 5, 6, 7, 7]  # P1's named 6 is gone; the anonymous round keeps all three

@@ -57,14 +57,14 @@ async def test_scribed_round_shows_beside_the_staff_view_only_with_permission(ap
     intro = await say(api, team.admin, team.group, "/serviceusers")
     assert "not shown here until the team marks" in intro.text
 
-    news = await scribe_round(api, team, [(2, 3, "The council never calls back"), (1, 4, None)])
+    news = await scribe_round(api, team, [(2, 3, "The council never calls back"), (1, 4, None), (1, 2, None)])
     # Recorded, but without permission the group sees no figures.
-    assert "is recorded (2 people)" in news.text and "middle" not in news.text
+    assert "is recorded (3 people)" in news.text and "middle" not in news.text
     with harness.db.session() as s:
         round_ = s.exec(select(Round).where(Round.audience == "service_users")).one()
         assert round_.anonymous and round_.status == "closed" and round_.framework_variant == "pies2-street"
         ratings = s.exec(select(Rating).where(Rating.round_id == round_.id)).all()
-        assert sorted(r.value for r in ratings) == [4, 8] and all(r.member_id is None for r in ratings)
+        assert sorted(r.value for r in ratings) == [2, 4, 8] and all(r.member_id is None for r in ratings)
         words = s.exec(select(Evidence).where(Evidence.round_id == round_.id)).one()
         assert words.member_id is None and words.private and words.text == "The council never calls back"
     assert "beside yours" not in (await say(api, team.admin, team.group, "/serviceusers")).text
@@ -74,7 +74,7 @@ async def test_scribed_round_shows_beside_the_staff_view_only_with_permission(ap
     assert "Only a group admin or a facilitator" in (await say(api, team.members[0], team.group, "/serviceusers")).text
     assert "Marked" in (await say(api, team.admin, team.group, "/serviceusers permission")).text
     shown = await say(api, team.admin, team.group, "/serviceusers")
-    assert f"{PATHWAYS}: 2 people, middle 6 · your team view 12" in shown.text
+    assert f"{PATHWAYS}: 3 people, middle 4 · your team view 12" in shown.text
 
     # A later round posts its figures beside the staff view straight away.
     news = await scribe_round(api, team, [(3, 1, None), (3, 3, None), (2, 5, None)])
@@ -82,6 +82,15 @@ async def test_scribed_round_shows_beside_the_staff_view_only_with_permission(ap
     # Switching permission off hides them again.
     assert "Not marked" in (await say(api, team.admin, team.group, "/serviceusers permission")).text
     assert "beside yours" not in (await say(api, team.admin, team.group, "/serviceusers")).text
+
+
+async def test_two_peoples_views_stay_sealed_and_show_no_middle(api, harness):
+    team = await add_bot_and_set_up(api, title="Ash House", members=3)
+    await say(api, team.admin, team.group, "/serviceusers permission")
+    news = await scribe_round(api, team, [(2, 3, "We wait weeks"), (1, 4, None)])
+    assert "2 people" in news.text and "middle" not in news.text and "Fewer than three" in news.text
+    with harness.db.session() as s:
+        assert s.exec(select(Rating)).all() == [] and s.exec(select(Evidence)).all() == []
 
 
 async def test_service_users_views_reach_a_network_only_when_shared_and_permitted(api, harness):

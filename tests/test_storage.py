@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from piebot.storage import rounds, teams
 from piebot.storage.db import AlreadyDone, apply_once, session_scope
-from piebot.storage.models import Participation, Rating, Team
+from piebot.storage.models import Member, Participation, Rating, Round, SealedBallot, Team
 
 
 def test_migrations_create_every_table(db):
@@ -57,17 +57,59 @@ def test_anonymous_rating_keeps_no_link_and_counts_once(db):
                               mode="async", anonymous=True, framework_variant="pies2", opened_by=a.id)
         for m, v in ((a, 4), (b, 9), (c, 15)):
             rounds.record_rating(s, r, m, "support", v)
-        with pytest.raises(rounds.RoundRefused):
-            rounds.record_rating(s, r, b, "support", 10)
+        # A second answer is a change: the person's own, found by the bot alone; still one answer each.
+        assert rounds.record_rating(s, r, b, "support", 10).changed
         round_id = r.id
     with session_scope(db) as s:
+        # Still sealed: three people, but a batch waits for six while the round is open (three held back).
+        assert s.exec(select(Rating).where(Rating.round_id == round_id)).all() == []
+        assert len(s.exec(select(SealedBallot)).all()) == 4
+        assert rounds.count_rated(s, round_id, "support") == 3
+        rounds.close_round(s, s.get(Round, round_id))
+    with session_scope(db) as s:
         stored = s.exec(select(Rating).where(Rating.round_id == round_id)).all()
-        assert sorted(x.value for x in stored) == [4, 9, 15]
-        assert all(x.member_id is None for x in stored)
+        assert sorted(x.value for x in stored) == [4, 10, 15]
+        assert all(x.member_id is None and x.owner_key is None and x.id < 0 for x in stored)
         # All share the round's opening time: nothing to line up against when people pressed.
         assert len({x.created_at for x in stored}) == 1
         assert len(s.exec(select(Participation)).all()) == 3
+        assert s.exec(select(SealedBallot)).all() == []
         assert all(name is None for name, _ in rounds.ratings_of(s, round_id, "support"))
+
+
+def test_two_anonymous_answers_stay_sealed_even_at_the_close(db):
+    with session_scope(db) as s:
+        team, (a, b, _c) = _team_with_members(s)
+        r = rounds.open_round(s, team_id=team.id, element_ids=["support"], scope="element", scope_ref="support",
+                              mode="async", anonymous=True, framework_variant="pies2", opened_by=a.id)
+        rounds.record_rating(s, r, a, "support", 4)
+        rounds.record_rating(s, r, b, "support", 9)
+        rounds.close_round(s, r)
+        round_id = r.id
+    with session_scope(db) as s:
+        # Applied, two rows would tell a copy of the database that these two people gave these two views.
+        assert s.exec(select(Rating).where(Rating.round_id == round_id)).all() == []
+        assert len(s.exec(select(SealedBallot)).all()) == 2
+        assert rounds.count_rated(s, round_id, "support") == 2
+
+
+def test_a_batch_goes_in_at_six_people_holding_three_back(db):
+    with session_scope(db) as s:
+        team, (a, *_rest) = _team_with_members(s)
+        people = [a] + [Member(team_id=team.id, telegram_user_id=900 + i, display_name=f"P{i}") for i in range(6)]
+        s.add_all(people[1:])
+        s.flush()
+        r = rounds.open_round(s, team_id=team.id, element_ids=["support"], scope="element", scope_ref="support",
+                              mode="async", anonymous=True, framework_variant="pies2", opened_by=a.id)
+        round_id = r.id
+    for i, person in enumerate(people):
+        with session_scope(db) as s:
+            rounds.record_rating(s, s.get(Round, round_id), s.get(Member, person.id), "support", 1 + i)
+        with db.session() as s:
+            stored = len(s.exec(select(Rating)).all())
+            waiting = len(s.exec(select(SealedBallot)).all())
+        # Nothing before six; at six, three go in (in a transaction of their own) and three wait.
+        assert (stored, waiting) == ((0, i + 1) if i < 5 else (3, 3) if i == 5 else (3, 4))
 
 
 def test_only_one_open_round_per_team(db):

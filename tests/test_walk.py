@@ -9,7 +9,7 @@ from sqlmodel import select
 from piebot.demo.people import Team as People
 from piebot.demo.people import add_bot_and_set_up, bot_reply, say, start_payload
 from piebot.storage import teams
-from piebot.storage.models import Evidence, Member, Nudge, Rating, Round, RoundElement, Team
+from piebot.storage.models import Dialog, Evidence, Member, Nudge, Rating, Round, RoundElement, SealedBallot, Team
 from piebot.telegram.rounds import walk
 from tests.walk_helpers import (
     answer,
@@ -127,7 +127,7 @@ async def test_anonymous_walk_keeps_no_author(api, harness, fixed_clock):
     assert any("anonymous" in m.text for m in api.chat_log(bea))
     await rate(api, bea, 2, 2)
     await answer(api, bea, "Nobody has had refresher training in two years")
-    # Back to the rating: an anonymous answer can't be changed.
+    # Back to the rating: her own anonymous answer can be changed while the round is open.
     await tap(api, bea, prompt_of(api, bea), "prev")
     await api.wait_for(lambda: "Evidence" in asking(api, bea))
     await tap(api, bea, prompt_of(api, bea), "prev")
@@ -135,11 +135,14 @@ async def test_anonymous_walk_keeps_no_author(api, harness, fixed_clock):
     prompt = prompt_of(api, bea)
     await tap(api, bea, prompt, "L3")
     await api.wait_for(lambda: "where in it?" in prompt_now(api, prompt).text)
-    refused = await tap(api, bea, prompt_now(api, prompt), "P3.1")
-    assert "anonymous" in refused["text"].lower() or "already rated" in refused["text"]
+    changed = await tap(api, bea, prompt_now(api, prompt), "P3.1")
+    assert not changed.get("show_alert")
     with harness.db.session() as s:
-        assert [r.member_id for r in s.exec(select(Rating).where(Rating.round_id == round_id))] == [None]
-        assert [e.member_id for e in s.exec(select(Evidence).where(Evidence.round_id == round_id))] == [None]
+        # Sealed: nothing of hers in the answers, and her walk's row holds no answer.
+        assert s.exec(select(Rating).where(Rating.round_id == round_id)).all() == []
+        assert s.exec(select(Evidence).where(Evidence.round_id == round_id)).all() == []
+        assert len(s.exec(select(SealedBallot)).all()) == 3
+        assert "refresher" not in str(s.exec(select(Dialog)).all())
 
 
 async def test_nudges_at_most_once_a_day_and_never_in_the_group(api, harness, fixed_clock):

@@ -31,7 +31,8 @@ ASK_DEADLINE = "<b>Start a round</b> · 2 of 4\nHow long should people have?"
 ASK_ANONYMOUS = (
     "<b>Start a round</b> · 3 of 4\n"
     "<b>Named</b>: after the reveal the team sees who placed which bead, and people can change their own.\n"
-    "<b>Anonymous</b>: nobody, not even me, can tell who said what — so answers can't be changed later."
+    "<b>Anonymous</b>: nobody can tell who said what. While the round is open, people can still change "
+    "or take back their own answers; once it closes, not even I can find whose an answer is."
 )
 ASK_ORDER = (
     "<b>Start a round</b> · 4 of 4\n"
@@ -88,7 +89,7 @@ def grid_help(framework: Framework, anonymous: bool) -> str:
     rows = " · ".join(f"{lv.number} {html.escape(lv.label)}" for lv in framework.scale.levels)
     lines = [f"Tap your place below: one row per level ({rows}); left = only just, right = nearly the next level."]
     if anonymous:
-        lines.append("🔒 Anonymous: once placed, a bead can't be moved — I don't keep whose it is.")
+        lines.append("🔒 Anonymous: nobody sees whose bead is whose. Tap again to move yours.")
     else:
         lines.append("Tap again to move your bead.")
     return "\n".join(lines)
@@ -207,6 +208,7 @@ TALK_IT_THROUGH = "Talk it through, then agree the team view."
 SHARE_FIRST = "Share everyone's views first, then agree the team view."
 ALREADY_GONE = "That one has already gone."
 BEAD_PLACED_ANONYMOUSLY = "Your bead is placed, without your name. Thank you."
+BEAD_MOVED_ANONYMOUSLY = "Your bead is moved, without your name."
 
 
 def bead_placed(place: str, moved: bool) -> str:

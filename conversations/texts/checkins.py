@@ -34,8 +34,9 @@ CLOSE_NOW = "⏹ Close now"
 CLOSED_NOW = "Closed — the summary is on its way."
 ONLY_LEADS_CLOSE = "Only the team's facilitator or a group admin can close a check-in early."
 NOT_A_PLACE = "That isn't a place on the scale."
+# Only for anonymous answers kept before answers were sealed: nobody, the bot included, can find those.
 ANONYMOUS_ANSWER_KEPT = (
-    "You've already answered. Anonymous answers can't be changed, because I don't keep who gave them."
+    "You've already answered. This anonymous answer can't be traced back to you, so it can't be changed."
 )
 WRITTEN_ONLY = "I only take written answers here — a few words is plenty."
 # What the reply box shows before anything is typed.

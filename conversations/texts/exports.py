@@ -17,6 +17,8 @@ def checkins_header(level_labels: list[str]) -> list[str]:
 
 
 ACTIONS_HEADER = ["text", "theme", "element", "owner", "due", "status", "how we'll know"]
+# In place of the member, when an anonymous round's element had fewer than three answers.
+TOO_FEW = "fewer than 3 answers: not shown"
 YES = "yes"
 NO = "no"
 # The member of an anonymous round's answer.

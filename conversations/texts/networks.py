@@ -37,6 +37,17 @@ def created(name: str) -> str:
             "Next, invite teams: I'll give you an invitation for each.")
 
 
+# Said in the overview and with every invitation: why a team under an alias does not show up at once.
+ANONYMOUS_WAIT = (
+    "{n} more joined under an alias. Teams under an alias appear in threes, so nobody can tell which "
+    "new one is which: they show once three are waiting."
+)
+ANONYMOUS_TOGETHER_NOTE = (
+    "A team may join under an alias; such teams appear in your overview in threes, so nobody can tell "
+    "which new one is which."
+)
+
+
 def invitation(name: str, code: str, link: str | None = None) -> str:
     """`link` opens Telegram's group picker and brings the invitation to the chosen group (t.me/…?startgroup=…)."""
     tap = (
@@ -47,7 +58,7 @@ def invitation(name: str, code: str, link: str | None = None) -> str:
         f"✉️ <b>Invitation to {escape(name)}</b> — for one team.\n\n"
         f"{tap}<code>/acceptnetwork {escape(code)}</code>\n\n"
         "It works once, for one team, so a forwarded copy can't bring in anyone else. For the next team, tap "
-        "<b>Invite a team</b> again. The team chooses whether you see its name."
+        "<b>Invite a team</b> again. The team chooses whether you see its name.\n" + ANONYMOUS_TOGETHER_NOTE
     )
 
 
@@ -179,11 +190,14 @@ WHOLE_SERVICE = "the whole service"
 
 
 
-def overview_intro(network: str, teams: list[str], anonymous: int, other: list[str], own: int) -> str:
+def overview_intro(network: str, teams: list[str], anonymous: int, other: list[str], own: int,
+                   waiting: int = 0) -> str:
     names = ", ".join(escape(t) for t in teams) or "none yet"
     lines = [f"📊 <b>{escape(network)}</b> — overview of {len(teams)} {'team' if len(teams) == 1 else 'teams'}: {names}."]
     if anonymous:
         lines.append(f"{anonymous} chose to appear under an alias.")
+    if waiting:
+        lines.append(ANONYMOUS_WAIT.format(n=waiting))
     lines.append("Teams are listed by name, never by score; a team's first round is its starting point.")
     if other:
         lines.append("Left out of comparisons, being on another template: " + ", ".join(escape(t) for t in other) + ".")

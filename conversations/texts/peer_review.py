@@ -78,7 +78,8 @@ def reviewer_view(framework: Framework, pack: ReviewPack) -> str:
             lines.append(f"<i>{held_back} more kept within the team.</i>")
     if pack.actions:
         lines += ["", "<b>Action plan</b>", *(f"• {action_line(a, with_owner=False)}" for a in pack.actions)]
-    lines += ["", "↩️ <b>Reply to this message</b> with your comments. The team will see them with your name."]
+    lines += ["", "↩️ <b>Reply to this message</b> with your comments, all in one reply: that closes the review. "
+              "The team will see them with your name."]
     return "\n".join(lines)
 
 
@@ -88,7 +89,7 @@ def comments_for_team(reviewer_name: str, comments: Sequence[str]) -> str:
 
 
 def comments_sent() -> str:
-    return "Thank you — your comments have gone to the team."
+    return "Thank you — your comments have gone to the team. That closes this review."
 
 
 def code_not_valid() -> str:

@@ -22,10 +22,12 @@ THAT_ROUND_CLOSED = "That round has closed."
 ROUND_PAUSED = "The round is paused for now."
 NOT_ON_SCALE = "That isn't a place on the scale."
 RATING_CLOSED = "Rating for this element has closed."
+# Only for anonymous answers kept before answers were sealed: nobody, the bot included, can find those.
 ALREADY_RATED_ANONYMOUSLY = (
-    "You've already rated this one. Anonymous answers can't be changed, because I don't keep who gave them."
+    "You've already rated this one. This anonymous answer was given in a way nobody can trace back to you, "
+    "so it can't be changed."
 )
-ANONYMOUS_CANNOT_WITHDRAW = "Anonymous answers can't be withdrawn, because I don't keep who gave them."
+ANONYMOUS_CANNOT_WITHDRAW = "This anonymous answer can't be traced back to you, so it can't be withdrawn."
 NOT_RATED = "You haven't rated this one."
 
 MAX_ANSWER_CHARS = 3000

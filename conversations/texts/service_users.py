@@ -68,6 +68,10 @@ def finished(element: str, people: int) -> str:
 
 
 def group_news(element: str, people: int, middle: str | None, staff_view: int | None, permission: bool) -> str:
+    if permission and middle is None:
+        return (f"🗣 A round with the people you serve on <b>{escape(element)}</b> is recorded "
+                f"({people} {'person' if people == 1 else 'people'}). Fewer than three views can't be shown "
+                "without giving people away, so they aren't.")
     if not permission or middle is None:
         return (f"🗣 A round with the people you serve on <b>{escape(element)}</b> is recorded "
                 f"({people} {'person' if people == 1 else 'people'}). Their views are shown here once the team "

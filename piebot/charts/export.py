@@ -11,6 +11,7 @@ import io
 from collections.abc import Iterable
 from datetime import date
 
+from conversations.spread import MIN_ANSWERS_FOR_SPREAD as MIN_ANSWERS
 from conversations.texts import charts as charts_texts
 from conversations.texts import exports as texts
 from conversations.texts.charts import DEFAULT_LEVEL_LABELS
@@ -56,6 +57,10 @@ def ratings_rows(rounds: Iterable[RoundResult]) -> Iterable[list[object]]:
                 # Keep elements nobody rated (or rated only as a team) so nothing silently disappears.
                 yield [*base, "", "", "", "", "", e.team_view]
                 continue
+            if rnd.anonymous and len(e.ratings) < MIN_ANSWERS:
+                # The rule of three: one or two anonymous answers would give their authors away.
+                yield [*base, texts.TOO_FEW, "", "", "", "", e.team_view]
+                continue
             for name, index in e.ratings:
                 member = texts.ANONYMOUS if rnd.anonymous or name is None else name
                 level = level_of(index)
@@ -70,6 +75,12 @@ def checkin_rows(series: Iterable[CheckInSeries], level_labels: list[str]) -> It
             if p.missed:
                 yield [_iso(p.on), s.element_name, 0, "", "", "", "", "", "", *([""] * len(level_labels)),
                        texts.YES]
+                continue
+            if p.answered < MIN_ANSWERS:
+                # The rule of three: from one or two answers a middle, a lowest, a highest or a count per
+                # level gives people away. Only how many answered is written.
+                yield [_iso(p.on), s.element_name, p.answered, "", "", texts.TOO_FEW, "", "", "",
+                       *([""] * len(level_labels)), texts.NO]
                 continue
             f = p.figures
             spread = f.spread

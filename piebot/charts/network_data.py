@@ -99,14 +99,15 @@ class CheckInMiddle:
 
     @property
     def middle(self) -> float | None:
-        """The middle place, only when everyone chose a place; None otherwise (see `middle_level`)."""
-        if not self.answers or not all(a.exact for a in self.answers):
+        """The middle place, only when everyone chose a place and at least three answered (the rule of
+        three); None otherwise (see `middle_level`)."""
+        if len(self.answers) < MIN_ANSWERS or not all(a.exact for a in self.answers):
             return None
         return statistics.median(a.place for a in self.answers)
 
     @property
     def middle_level(self) -> int | None:
-        return figures_of(self.answers).middle_level
+        return figures_of(self.answers).middle_level if len(self.answers) >= MIN_ANSWERS else None
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,8 @@ class NetworkOverview:
     # Teams that wrote in elements of their own: those elements are left out of comparisons.
     with_own_elements: int = 0
     service_user_teams: int = 0  # teams whose service users' views are shared with the network
+    # Teams that joined under an alias and wait to appear with others (piebot.storage.network_overview).
+    waiting_anonymous: int = 0
 
     @property
     def rated_elements(self) -> list[ElementRow]:

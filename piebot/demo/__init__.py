@@ -30,7 +30,7 @@ async def run_demo(out: Path) -> int:
                 TELEGRAM_BOT_TOKEN=TOKEN,
                 TELEGRAM_API_BASE_URL=api.base_url,
                 DATABASE_URL=f"sqlite:///{Path(tmp) / 'demo.db'}",
-                PIEBOT_SIGNING_SECRET="demo",
+                PIEBOT_SIGNING_SECRET="demo-signing-secret-not-for-real-teams",
             )
             # Telegram's 20-a-minute group limit would make the demo wait minutes between charts (and its
             # one a second in a private chat, many seconds); the local server has no such limits, so the

@@ -1,7 +1,8 @@
 """Check-ins and their answers as rows: beads, written answers and the questions asked, and support.
 
-Anonymous answers follow the rounds' rule: no member on the rating or the evidence, only a
-Participation row saying that someone answered. A request for support leaves only a count.
+Anonymous answers follow the rounds' rule: they go into sealed ballots (piebot.storage.ballots) and
+enter the answers in batches of three people or more, and a Participation row says only that someone
+answered. A request for support is a sealed ballot too, and leaves only a count.
 
 Schedules, slots and firings are in piebot.storage.schedules; closing a check-in in
 piebot.storage.closings; nudges and reminders in piebot.storage.reminders.
@@ -12,12 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import update
+from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from conversations.checkin import Question, change_to_action
 from conversations.texts import checkins as texts
-from piebot.storage import teams
+from piebot.storage import ballot_box, ballots, teams
+from piebot.storage.models import Action as ActionRow
 from piebot.storage.models import CheckIn, Evidence, Member, Participation, Prompt, Rating, Team
 from piebot.storage.rounds import add_action
 
@@ -96,9 +98,14 @@ def _participated(session: Session, member_id: int, checkin: CheckIn, part: str)
     )
 
 
+def _seal(session: Session, checkin: CheckIn, member: Member, kind: str, part: str, row, op: str = "put") -> None:
+    ballots.seal(session, scope=subject(checkin.id), team_id=checkin.team_id, kind=kind, op=op,
+                 element=checkin.element_id, part=part, who=ballots.member(member.id), row=row)
+
+
 def record_checkin_rating(session: Session, checkin: CheckIn, member: Member, value: int, now: datetime,
                           *, level_only: bool = False) -> bool:
-    """Place (or, when named, move) the member's bead. Returns whether an earlier bead was moved.
+    """Place (or move) the member's bead. Returns whether an earlier bead was moved.
 
     `level_only`: the bead names a level, not a place (a tap in the group); `value` is then the level's
     first place, and the answer stands for the whole level.
@@ -106,9 +113,18 @@ def record_checkin_rating(session: Session, checkin: CheckIn, member: Member, va
     _check_open(checkin, now)
     if not 1 <= value <= 20:
         raise CheckInRefused(texts.NOT_A_PLACE)
-    if _participated(session, member.id, checkin, "rating"):
-        if checkin.anonymous:
+    moved = _participated(session, member.id, checkin, "rating")
+    if checkin.anonymous:
+        if moved and ballot_box.has_legacy_answer(session, Rating, subject(checkin.id), checkin.element_id):
             raise CheckInRefused(texts.ANONYMOUS_ANSWER_KEPT)
+        if not moved:
+            session.add(Participation(member_id=member.id, subject=subject(checkin.id),
+                                      element_id=checkin.element_id, part="rating"))
+        _seal(session, checkin, member, "rating", "rating",
+              Rating(team_id=checkin.team_id, checkin_id=checkin.id, element_id=checkin.element_id, value=value,
+                     level_only=level_only))
+        return moved
+    if moved:
         rating = session.exec(
             select(Rating).where(Rating.checkin_id == checkin.id, Rating.member_id == member.id)
         ).one()
@@ -118,12 +134,10 @@ def record_checkin_rating(session: Session, checkin: CheckIn, member: Member, va
         return True
     session.add(Participation(member_id=member.id, subject=subject(checkin.id), element_id=checkin.element_id,
                               part="rating"))
-    stamp = _stamp(checkin, now)
     session.add(
         Rating(
             team_id=checkin.team_id, checkin_id=checkin.id, element_id=checkin.element_id,
-            member_id=None if checkin.anonymous else member.id, value=value, level_only=level_only,
-            created_at=stamp, updated_at=stamp,
+            member_id=member.id, value=value, level_only=level_only, created_at=now, updated_at=now,
         )
     )
     session.flush()
@@ -132,7 +146,7 @@ def record_checkin_rating(session: Session, checkin: CheckIn, member: Member, va
 
 @dataclass(frozen=True)
 class AnswerTaken:
-    action_id: int | None = None
+    action_id: int | None = None  # 0 for an action still sealed in an anonymous check-in
     owner_found: bool = True
     anonymous: bool = False
 
@@ -155,13 +169,15 @@ def add_checkin_answer(
     text = text.strip()
     if not text:
         raise CheckInRefused(texts.WRITTEN_ONLY)
-    session.add(
-        Evidence(
-            team_id=checkin.team_id, checkin_id=checkin.id, element_id=checkin.element_id, stage=str(question),
-            member_id=None if checkin.anonymous else member.id, text=text[:4000], private=private,
-            created_at=_stamp(checkin, now),
-        )
+    evidence = Evidence(
+        team_id=checkin.team_id, checkin_id=checkin.id, element_id=checkin.element_id, stage=str(question),
+        member_id=None if checkin.anonymous else member.id, text=text[:4000], private=private,
+        created_at=_stamp(checkin, now),
     )
+    if checkin.anonymous:
+        _seal(session, checkin, member, "evidence", str(question), evidence, op="add")
+    else:
+        session.add(evidence)
     if not _participated(session, member.id, checkin, str(question)):
         session.add(Participation(member_id=member.id, subject=subject(checkin.id), element_id=checkin.element_id,
                                   part=str(question)))
@@ -170,11 +186,16 @@ def add_checkin_answer(
         proposed = change_to_action(text, today, checkin.element_id)
         if proposed is not None:
             owner = _owner_of(session, checkin.team_id, proposed.owner, member) if proposed.owner else None
-            action = add_action(
-                session, team_id=checkin.team_id, text=proposed.what, checkin_id=checkin.id,
-                element_id=checkin.element_id, owner_member_id=owner.id if owner else None, due=proposed.due,
-            )
-            taken = AnswerTaken(action.id, owner is not None or not proposed.owner, checkin.anonymous)
+            fields = dict(team_id=checkin.team_id, text=proposed.what, checkin_id=checkin.id,
+                          element_id=checkin.element_id, owner_member_id=owner.id if owner else None,
+                          due=proposed.due)
+            if checkin.anonymous:
+                # With the answer it came from: its words are that answer's, so it goes in only with it.
+                _seal(session, checkin, member, "action", str(question), ActionRow(**fields), op="add")
+                action_id = 0
+            else:
+                action_id = add_action(session, **fields, author_member_id=member.id).id
+            taken = AnswerTaken(action_id, owner is not None or not proposed.owner, checkin.anonymous)
     session.flush()
     return taken
 
@@ -200,12 +221,18 @@ def place_bead(session: Session, checkin_id: int, member_id: int, value: int, no
 
 def answer_question(
     session: Session, checkin_id: int, member_id: int, question: Question, text: str, *, private: bool,
-    now: datetime, today: date,
+    now: datetime, today: date, prompt: tuple[int, int] | None = None,
 ) -> AnswerTaken:
-    """A member's written answer to one of the check-in's questions (see add_checkin_answer)."""
+    """A member's written answer to one of the check-in's questions (see add_checkin_answer). In an
+    anonymous check-in the question's `prompt` (chat id, message id) goes once answered: it names the
+    person's private chat."""
     checkin, _ = checkin_and_team(session, checkin_id)
-    return add_checkin_answer(session, checkin, session.get(Member, member_id), question, text, private=private,
-                              now=now, today=today)
+    taken = add_checkin_answer(session, checkin, session.get(Member, member_id), question, text, private=private,
+                               now=now, today=today)
+    if checkin.anonymous and prompt is not None:
+        session.execute(delete(Prompt).where(Prompt.chat_id == prompt[0], Prompt.message_id == prompt[1],
+                                             Prompt.purpose == QUESTION_PROMPT))
+    return taken
 
 
 # ---------------------------------------------------------------- questions asked with ForceReply
@@ -263,9 +290,11 @@ def _reachable_facilitators(session: Session, team_id: int, asker_user_id: int) 
     ))
 
 
-def count_support_request(session: Session, team_id: int, asker_user_id: int) -> SupportFacts:
-    """One more request for support, and what to send. Nothing says who asked."""
-    session.execute(update(Team).where(Team.id == team_id).values(support_requests=Team.support_requests + 1))
+def count_support_request(session: Session, team_id: int, member_id: int, asker_user_id: int) -> SupportFacts:
+    """One more request for support, and what to send. It is counted through the ballot box, so the count
+    moves only with two other people's, and nothing says who asked."""
+    ballots.seal(session, scope=ballots.support_scope(team_id), team_id=team_id, kind=ballots.SUPPORT, op="add",
+                 element="", part=ballots.SUPPORT, who=ballots.member(member_id))
     team = session.get(Team, team_id)
     names = [m.display_name for m in _reachable_facilitators(session, team_id, asker_user_id)]
     return SupportFacts(team.support_contacts, team.timezone, names)

@@ -9,14 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
 from conversations.actions import Action as ActionView
 from conversations.checkin import CheckInResult, Example, Question
 from conversations.checkin_figures import Answer
 from conversations.schedule import defer_for_quiet_hours
-from piebot.storage.models import Action, CheckIn, Evidence, Member, Rating, Schedule, Team
+from piebot.storage import ballot_box, ballots
+from piebot.storage.models import Action, CheckIn, Evidence, Member, Prompt, Rating, Schedule, Team
 from piebot.storage.schedules import quiet_of, zone
 
 
@@ -140,6 +141,11 @@ def claim_closing(session: Session, checkin_id: int, now: datetime) -> Closing |
         return None
     checkin = session.get(CheckIn, checkin_id)
     session.refresh(checkin)
+    if checkin.anonymous:
+        # Its sealed answers go in before the summary is gathered. This transaction writes nothing of
+        # anyone's (the scheduler's own), so the batch may share it; the questions asked go too.
+        ballot_box.open_box(session, ballots.checkin_scope(checkin.id), final=True)
+        session.execute(delete(Prompt).where(Prompt.checkin_id == checkin.id))
     team = session.get(Team, checkin.team_id)
     today = now.astimezone(zone(team)).date()
     return Closing(checkin.id, team.chat_id, team.framework_variant, dict(team.customisation or {}),

@@ -28,8 +28,11 @@ def normalise_url(url: str) -> str:
 
 
 class Database:
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, secret: bytes | None = None) -> None:
         self.url = normalise_url(url)
+        self.ballot_keys = None
+        if secret is not None:
+            self.use_secret(secret)
         parsed = make_url(self.url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self.is_postgres = parsed.get_backend_name() == "postgresql"
@@ -45,9 +48,17 @@ class Database:
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            watch_named_ids()
+
+    def use_secret(self, secret: bytes) -> None:
+        """The signing secret, from which the keys of anonymous answers' sealed ballots are derived."""
+        from piebot.storage.ballots import BallotKeys
+
+        self.ballot_keys = BallotKeys(secret)
 
     def session(self) -> Session:
-        return Session(self.engine, expire_on_commit=False)
+        info = {"ballot_keys": self.ballot_keys} if self.ballot_keys is not None else {}
+        return Session(self.engine, expire_on_commit=False, info=info)
 
     def upgrade(self, revision: str = "head") -> None:
         """Apply Alembic migrations up to `revision` (what `piebot db upgrade` and start-up do)."""
@@ -88,6 +99,26 @@ class Database:
         self.engine.dispose()
 
 
+def _named_ids_stay_positive(_mapper, connection, target) -> None:
+    # SQLite gives a new row the largest id plus one; with only anonymous rows (random negative ids,
+    # piebot.storage.ballot_box) in a table, that would be zero or below, among theirs.
+    if target.id is None and connection.dialect.name == "sqlite":
+        from sqlalchemy import func, select
+
+        table = target.__table__
+        highest = connection.execute(select(func.max(table.c.id))).scalar()
+        if highest is not None and highest <= 0:
+            target.id = 1
+
+
+def watch_named_ids() -> None:
+    from piebot.storage.models import Action, Evidence, Rating
+
+    for model in (Rating, Evidence, Action):
+        if not event.contains(model, "before_insert", _named_ids_stay_positive):
+            event.listen(model, "before_insert", _named_ids_stay_positive)
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets the scheduler read while a handler writes; foreign keys are off by default in SQLite.
@@ -100,7 +131,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 @contextmanager
 def session_scope(db: Database) -> Iterator[Session]:
-    """One unit of work: committed together, or not at all."""
+    """One unit of work: committed together, or not at all. Ballot boxes it asked to open are opened
+    after the commit, each in a transaction of its own (piebot.storage.ballot_box)."""
     with db.session() as session:
         try:
             yield session
@@ -108,6 +140,31 @@ def session_scope(db: Database) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+        due = session.info.pop("ballot_boxes_due", None)
+    if due:
+        open_boxes(db, due)
+
+
+BOX_ATTEMPTS = 5
+
+
+def open_boxes(db: Database, due: dict) -> None:
+    """Open each scope's box in its own transaction, never the one that sealed the ballots. A failure
+    leaves the ballots sealed, to go in with the next batch or at the close: the answers are safe."""
+    from piebot.storage.ballot_box import BoxRaced, open_box
+
+    for scope, how in due.items():
+        final, groups = how is True, (how if isinstance(how, list) else None)
+        for _ in range(BOX_ATTEMPTS):
+            try:
+                with session_scope(db) as session:
+                    open_box(session, scope, final=final, groups=groups)
+                break
+            except BoxRaced:
+                continue
+            except Exception as exc:  # noqa: BLE001 - the person's answer is committed; their ballot waits
+                log.warning("a ballot box could not be opened now: %s", type(exc).__name__)
+                break
 
 
 class AlreadyDone(Exception):

@@ -21,7 +21,7 @@ from conversations.pizazz import LiveRound, Phase, shared_middle
 from conversations.texts import assess as texts
 from conversations.texts import refusals
 from framework import Framework, Stage
-from piebot.storage import rounds, teams
+from piebot.storage import ballots, rounds, teams
 from piebot.storage.models import Action, Evidence, Participation, Round, RoundElement, Team, utcnow
 
 _PHASE_ROW = {
@@ -130,7 +130,7 @@ def card_facts(session: Session, card_id: int) -> CardFacts | None:
         ratings = rounds.ratings_of(session, round_.id, row.element_id)
     answers = {}
     if state.phase in (Phase.STAGE, Phase.CLOSED) and row.stage:
-        answers = _answers_per_stage(session, round_.id, row.element_id)
+        answers = _answers_per_stage(session, round_.id, row.element_id, round_.anonymous)
     return CardFacts(
         card_id=row.id,
         chat_id=team.chat_id,
@@ -147,7 +147,7 @@ def card_facts(session: Session, card_id: int) -> CardFacts | None:
     )
 
 
-def _answers_per_stage(session: Session, round_id: int, element_id: str) -> dict[Stage, int]:
+def _answers_per_stage(session: Session, round_id: int, element_id: str, anonymous: bool = False) -> dict[Stage, int]:
     rows = session.exec(
         select(Evidence.stage, func.count())
         .where(Evidence.round_id == round_id, Evidence.element_id == element_id)
@@ -158,6 +158,13 @@ def _answers_per_stage(session: Session, round_id: int, element_id: str) -> dict
         select(func.count()).select_from(Action).where(Action.round_id == round_id, Action.element_id == element_id)
     ).one()
     counts[Stage.ACTION_PLAN] = counts.get(Stage.ACTION_PLAN, 0) + actions
+    if anonymous:
+        # Answers still sealed count too; only the bot can open them to count.
+        for ballot in ballots.waiting(session, rounds.subject(round_id)):
+            if ballot.element != element_id or ballot.kind not in ("evidence", "action"):
+                continue
+            stage = Stage.ACTION_PLAN if ballot.kind == "action" else Stage(ballot.part)
+            counts[stage] = max(0, counts.get(stage, 0) + (1 if ballot.op == "add" else -1))
     return counts
 
 
@@ -332,6 +339,11 @@ def move(session: Session, round_id: int, action: str, value: int | None, only_r
         raise NotAllowed(refusals.BUTTON_EXPIRED)
     save_state(session, round_, state)
     session.flush()
+    moved_on = state.phase is not Phase.RATING or state.element_index != before[0]
+    if round_.anonymous and before[1] is Phase.RATING and moved_on:
+        # The views are about to be shown (or the element is past): every sealed bead goes in first,
+        # in a transaction of its own, once three people or more have rated.
+        ballots.open_after_commit(session, rounds.subject(round_.id), groups=[(current.element_id, "rating")])
     new_row = None
     if state.element_index != before[0] and not state.finished:
         new_row = elements[state.element_index].id

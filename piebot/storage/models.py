@@ -3,14 +3,16 @@
 A *team* is one group chat. Its *members* rate *elements* of the framework in *rounds*
 (a Pizazz self-assessment) and in *check-ins* (short scheduled pulses). Ratings and
 evidence of an anonymous round or check-in carry no member at all: whether somebody has
-answered is kept apart in *participation*, only to count and to stop double votes.
+answered is kept apart in *participation*, only to count and to stop double votes, and the
+answer itself waits as a *sealed ballot* until it enters the answers in a shuffled batch
+(piebot.storage.ballots and piebot.storage.ballot_box; the design is in docs/anonymity.md).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import JSON, Field, SQLModel
 
 
@@ -128,6 +130,9 @@ class Rating(SQLModel, table=True):
     level_only: bool = False
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # Anonymous answers only, while their round or check-in is open: a keyed hash (piebot.storage.ballots)
+    # by which the bot finds a person's own answer; cleared at the close.
+    owner_key: str | None = Field(default=None, index=True)
 
 
 class Participation(SQLModel, table=True):
@@ -161,6 +166,7 @@ class Evidence(SQLModel, table=True):
     # Given in a private chat and not to be shown beyond the team unless it allows.
     private: bool = False
     created_at: datetime = Field(default_factory=utcnow)
+    owner_key: str | None = Field(default=None, index=True)  # as Rating.owner_key
 
 
 class Action(SQLModel, table=True):
@@ -177,6 +183,9 @@ class Action(SQLModel, table=True):
     depends_on_others: bool = False
     created_at: datetime = Field(default_factory=utcnow)
     done_at: datetime | None = None
+    # Who wrote it, in named rounds and check-ins (the owner may be someone else): /forgetme finds it so.
+    author_member_id: int | None = Field(default=None, foreign_key="member.id", index=True)
+    owner_key: str | None = Field(default=None, index=True)  # as Rating.owner_key
 
 
 class Schedule(SQLModel, table=True):
@@ -271,6 +280,21 @@ class UsedToken(SQLModel, table=True):
 
     nonce: str = Field(primary_key=True)
     used_at: datetime = Field(default_factory=utcnow)
+
+
+class SealedBallot(SQLModel, table=True):
+    """An anonymous answer between the press and its batch, readable only with the signing secret.
+
+    It is written in the person's own transaction, so it holds nothing in clear but its team and scope
+    (the round or check-in): a random key, no timestamp, no member, and (on SQLite) no rowid, whose
+    order would follow the order of answering.
+    """
+
+    __table_args__ = {"sqlite_with_rowid": False}
+    key: str = Field(primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    scope: str = Field(index=True)  # "round:12", "checkin:7", "support:3"
+    sealed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class ProcessedUpdate(SQLModel, table=True):

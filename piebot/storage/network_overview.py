@@ -102,6 +102,7 @@ def network_overview(session: Session, network_id: int, secret: bytes = b"", tod
         .where(NetworkMembership.network_id == network_id)
         .order_by(NetworkMembership.id)
     ).all()
+    rows, waiting = _newcomers_held_back(rows)
     labels = labels_from_rows(network_id, secret, [(r[0], r[1], r[2]) for r in rows])
     teams: dict[int, _Team] = {}
     other_templates: list[str] = []
@@ -140,7 +141,7 @@ def network_overview(session: Session, network_id: int, secret: bytes = b"", tod
                 moved["up" if value > previous else "down" if value < previous else "held"] += 1
         for team in order:
             su = service_users.get((team.id, element_id))
-            if su:
+            if su and len(su) >= MIN_ANSWERS:
                 row.service_users.append(ServiceUserView(team.label, statistics.median(su), len(su)))
         elements.append(row)
 
@@ -159,7 +160,21 @@ def network_overview(session: Session, network_id: int, secret: bytes = b"", tod
         other_templates=sorted(other_templates, key=str.casefold),
         with_own_elements=with_own,
         service_user_teams=sum(1 for t in order if t.share_service_users),
+        waiting_anonymous=waiting,
     )
+
+
+# Teams that joined under an alias appear together, in threes: a lead who invites one team at a time
+# could otherwise tell which new "Team K" is the one they just invited.
+ANONYMOUS_TOGETHER = 3
+
+
+def _newcomers_held_back(rows: list) -> tuple[list, int]:
+    """The rows (in the order teams joined) less the latest anonymous ones short of a group of three,
+    and how many wait."""
+    anonymous = [r[0] for r in rows if r[1]]
+    waiting = set(anonymous[len(anonymous) - len(anonymous) % ANONYMOUS_TOGETHER:])
+    return [r for r in rows if r[0] not in waiting], len(waiting)
 
 
 def _ranked_elements(network_id: int, ids: tuple[str, ...], audience: str):

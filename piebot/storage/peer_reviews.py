@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
 from conversations.actions import Action as ActionLine
@@ -157,15 +157,25 @@ def prompt_replied_to(session: Session, chat_id: int, message_id: int) -> Prompt
     ).first()
 
 
-def add_comments(session: Session, round_id: int, team_id: int, reviewer_user_id: int, text: str) -> int | None:
+COMMENT_CHARS = 3000
+
+
+def add_comments(session: Session, round_id: int, team_id: int, reviewer_user_id: int, text: str,
+                 prompt: tuple[int, int] | None = None, now: datetime | None = None) -> int | None:
     """Add the comments to the reviewer's review of the round; the team's group chat id, or None if this
-    person holds no review of it."""
+    person holds no review of it, or it is past its days. One reply closes the review: its prompt goes,
+    so a used code is no way into the team's group for good."""
+    if prompt is not None:
+        session.execute(delete(Prompt).where(Prompt.chat_id == prompt[0], Prompt.message_id == prompt[1],
+                                             Prompt.purpose == PURPOSE))
     review = session.exec(
         select(PeerReview)
         .where(PeerReview.round_id == round_id, PeerReview.reviewer_user_id == reviewer_user_id)
         .order_by(PeerReview.id.desc())
     ).first()
-    if review is None:
+    if review is None or review.comments:
         return None
-    review.comments = f"{review.comments}\n\n{text}" if review.comments else text
+    if now is not None and review.redeemed_at is not None and _aware(review.redeemed_at) + timedelta(days=CODE_DAYS) < now:
+        return None
+    review.comments = text[:COMMENT_CHARS]
     return session.get(Team, team_id).chat_id

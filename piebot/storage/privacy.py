@@ -1,8 +1,10 @@
 """A member's rights over what is kept about them, and a team's over its own data.
 
-Anonymous answers carry no member, so they can be neither exported nor erased per person:
-they are the team's, and stay in its totals until the team's retention runs out or the
-team deletes everything.
+Anonymous answers carry no member. While their round or check-in is open the bot can still find a
+person's own (by the keyed hashes of piebot.storage.ballots), so /mydata shows them and /forgetme
+erases them; once it has closed nobody can, the bot included, and they stay in the team's totals
+until the team's retention runs out or the team deletes everything. docs/anonymity.md says what
+each right removes.
 """
 
 from __future__ import annotations
@@ -13,9 +15,13 @@ from typing import Any
 from sqlalchemy import delete, or_, update
 from sqlmodel import Session, SQLModel, select
 
+from conversations.checkin import Question
 from conversations.texts import privacy as texts
+from framework import Stage
+from piebot.storage import ballot_box, ballots
 from piebot.storage.models import (
     Action,
+    CheckIn,
     Dialog,
     Evidence,
     Member,
@@ -23,10 +29,15 @@ from piebot.storage.models import (
     Nudge,
     Participation,
     PeerReview,
+    Prompt,
     Rating,
     Round,
+    SealedBallot,
     Team,
 )
+
+# Every part of a scope a person may have answered anonymously: the owner keys to look for.
+PARTS = ("rating", *(str(s) for s in Stage), *(str(q) for q in Question))
 
 FORMER_MEMBER = texts.FORMER_MEMBER
 
@@ -57,6 +68,7 @@ def export_member(session: Session, telegram_user_id: int) -> dict[str, Any]:
         nudges = session.exec(select(Nudge).where(Nudge.member_id == member.id).order_by(Nudge.id))
         took_part = session.exec(select(Participation).where(Participation.member_id == member.id))
         opened = session.exec(select(Round.id).where(Round.opened_by_member_id == member.id))
+        wrote = session.exec(select(Action).where(Action.author_member_id == member.id).order_by(Action.id))
         teams.append(
             {
                 "team": {"id": team.id, "name": team.name},
@@ -76,23 +88,62 @@ def export_member(session: Session, telegram_user_id: int) -> dict[str, Any]:
                     _row(a, ("round_id", "element_id", "text", "due", "success_measure", "status", "created_at"))
                     for a in actions
                 ],
+                "actions_you_wrote": [
+                    _row(a, ("round_id", "checkin_id", "element_id", "text", "due", "status", "created_at"))
+                    for a in wrote
+                ],
                 "reminders_sent": [_row(n, ("key", "sent_at")) for n in nudges],
+                # Only the bot can find these, and only until their round or check-in closes.
+                "anonymous_answers_while_open": _findable(session, member),
                 # That you answered, never what: anonymous answers are not linked to anyone.
                 "took_part_in": [_row(p, ("subject", "element_id", "part")) for p in took_part],
                 "rounds_you_opened": list(opened),
             }
         )
     dialogs = session.exec(select(Dialog).where(Dialog.telegram_user_id == telegram_user_id))
+    asked = session.exec(select(Prompt).where(Prompt.chat_id == telegram_user_id).order_by(Prompt.id))
     reviews = session.exec(select(PeerReview).where(PeerReview.reviewer_user_id == telegram_user_id))
     networks = session.exec(select(Network.name).where(Network.lead_user_id == telegram_user_id))
     return {
         "telegram_user_id": telegram_user_id,
         "teams": teams,
         "conversations_in_progress": [_row(d, ("chat_id", "state", "updated_at")) for d in dialogs],
+        "questions_waiting_for_your_reply": [_row(p, ("purpose", "round_id", "checkin_id", "element_id", "stage",
+                                                         "created_at")) for p in asked],
         "peer_reviews_you_gave": [_row(r, ("round_id", "comments", "redeemed_at")) for r in reviews],
         "networks_you_lead": list(networks),
         "not_included": texts.MYDATA_NOT_INCLUDED,
     }
+
+
+def _open_anonymous_scopes(session: Session, team_id: int) -> list[tuple[str, list[str]]]:
+    """(scope, its elements) of the team's open anonymous rounds and check-ins."""
+    found = [(ballots.round_scope(r.id), list(r.element_ids)) for r in session.exec(
+        select(Round).where(Round.team_id == team_id, Round.anonymous, Round.status != "closed"))]
+    found += [(ballots.checkin_scope(c.id), [c.element_id]) for c in session.exec(
+        select(CheckIn).where(CheckIn.team_id == team_id, CheckIn.anonymous, CheckIn.closed_at.is_(None)))]
+    return found
+
+
+def _findable(session: Session, member: Member) -> list[dict[str, Any]]:
+    """A person's own anonymous answers the bot can still find: in the answers, or still sealed."""
+    if ballots.KEYS not in session.info:
+        return []
+    who = ballots.member(member.id)
+    found = []
+    for scope, elements in _open_anonymous_scopes(session, member.team_id):
+        for element in elements:
+            for part in PARTS:
+                for model, kind in ((Rating, "rating"), (Evidence, "evidence"), (Action, "action")):
+                    for row in ballot_box.own_rows(session, model, scope, element, part, who):
+                        found.append({"in": scope, "element_id": element, "part": part, "kind": kind,
+                                      "value": getattr(row, "value", None), "text": getattr(row, "text", None),
+                                      "waiting": False})
+        for ballot in ballot_box.own_waiting(session, scope, who):
+            found.append({"in": scope, "element_id": ballot.element, "part": ballot.part, "kind": ballot.kind,
+                          "value": ballot.row.get("value"), "text": ballot.row.get("text"), "op": ballot.op,
+                          "waiting": True})
+    return found
 
 
 def forget_member(session: Session, telegram_user_id: int) -> dict[str, int]:
@@ -101,10 +152,18 @@ def forget_member(session: Session, telegram_user_id: int) -> dict[str, int]:
     The member rows stay, anonymised, so actions and rounds they touched still add up.
     """
     ids = _member_ids(session, telegram_user_id)
-    counts = {"teams": len(ids), "ratings": 0, "evidence": 0}
+    counts = {"teams": len(ids), "ratings": 0, "evidence": 0, "anonymous": 0}
+    if ids and ballots.KEYS in session.info:
+        for member in session.exec(select(Member).where(Member.id.in_(ids))):
+            who = ballots.member(member.id)
+            for scope, elements in _open_anonymous_scopes(session, member.team_id):
+                parts = [(element, part) for element in elements for part in PARTS]
+                counts["anonymous"] += ballot_box.forget_in_scope(session, scope, who, parts)
+            counts["anonymous"] += ballot_box.forget_in_scope(session, ballots.support_scope(member.team_id), who, [])
     if ids:
         counts["ratings"] = session.exec(delete(Rating).where(Rating.member_id.in_(ids))).rowcount
         counts["evidence"] = session.exec(delete(Evidence).where(Evidence.member_id.in_(ids))).rowcount
+        session.exec(delete(Action).where(Action.author_member_id.in_(ids)))
         session.exec(delete(Participation).where(Participation.member_id.in_(ids)))
         session.exec(delete(Nudge).where(Nudge.member_id.in_(ids)))
         session.exec(update(Action).where(Action.owner_member_id.in_(ids)).values(owner_member_id=None))
@@ -119,24 +178,45 @@ def forget_member(session: Session, telegram_user_id: int) -> dict[str, int]:
             member.private_chat = False
             member.away_until = None
     session.exec(delete(Dialog).where(Dialog.telegram_user_id == telegram_user_id))
-    session.exec(update(PeerReview).where(PeerReview.reviewer_user_id == telegram_user_id).values(reviewer_user_id=None))
+    session.exec(delete(Prompt).where(Prompt.chat_id == telegram_user_id))
+    # What a reviewer wrote goes with them, like a member's named evidence.
+    session.exec(update(PeerReview).where(PeerReview.reviewer_user_id == telegram_user_id)
+                 .values(reviewer_user_id=None, comments=""))
     session.flush()
     return counts
 
 
 def purge_expired(session: Session, now: datetime) -> dict[str, int]:
-    """Delete answers older than each team's retention. Safe to run any number of times."""
-    counts = {"ratings": 0, "evidence": 0}
+    """Delete, by age, everything people wrote or that says they answered, past each team's retention.
+    Safe to run any number of times."""
+    counts = dict.fromkeys(("ratings", "evidence", "actions", "reviews", "prompts", "participation", "dialogs",
+                            "sealed", "reminders"), 0)
     for team in session.exec(select(Team).where(Team.retention_days.is_not(None))):
         if team.retention_days is None or team.retention_days <= 0:
             continue
         cutoff = now - timedelta(days=team.retention_days)
-        counts["ratings"] += session.exec(
-            delete(Rating).where(Rating.team_id == team.id, Rating.created_at < cutoff)
-        ).rowcount
-        counts["evidence"] += session.exec(
-            delete(Evidence).where(Evidence.team_id == team.id, Evidence.created_at < cutoff)
-        ).rowcount
+
+        def gone(statement) -> int:
+            return session.exec(statement).rowcount
+
+        counts["ratings"] += gone(delete(Rating).where(Rating.team_id == team.id, Rating.created_at < cutoff))
+        counts["evidence"] += gone(delete(Evidence).where(Evidence.team_id == team.id, Evidence.created_at < cutoff))
+        counts["actions"] += gone(delete(Action).where(Action.team_id == team.id, Action.created_at < cutoff))
+        old_rounds = list(session.exec(select(Round.id).where(Round.team_id == team.id, Round.opened_at < cutoff)))
+        old_checkins = list(session.exec(select(CheckIn.id).where(CheckIn.team_id == team.id,
+                                                                  CheckIn.opened_at < cutoff)))
+        counts["reviews"] += gone(delete(PeerReview).where(PeerReview.round_id.in_(old_rounds),
+                                                           PeerReview.created_at < cutoff))
+        counts["prompts"] += gone(delete(Prompt).where(Prompt.team_id == team.id, Prompt.created_at < cutoff))
+        subjects = [ballots.round_scope(i) for i in old_rounds] + [ballots.checkin_scope(i) for i in old_checkins]
+        if subjects:
+            counts["participation"] += gone(delete(Participation).where(Participation.subject.in_(subjects)))
+            counts["sealed"] += gone(delete(SealedBallot).where(SealedBallot.scope.in_(subjects)))
+        members = list(session.exec(select(Member.id, Member.telegram_user_id).where(Member.team_id == team.id)))
+        chats = [team.chat_id, *(user_id for _, user_id in members)]
+        counts["dialogs"] += gone(delete(Dialog).where(Dialog.chat_id.in_(chats), Dialog.updated_at < cutoff))
+        counts["reminders"] += gone(delete(Nudge).where(Nudge.member_id.in_([i for i, _ in members]),
+                                                        Nudge.sent_at < cutoff))
     session.flush()
     return counts
 
@@ -157,6 +237,7 @@ def delete_team(session: Session, team_id: int) -> bool:
     team = session.get(Team, team_id)
     if team is None:
         return False
+    _forget_team_in_private_dialogs(session, team_id)
     tables = SQLModel.metadata.sorted_tables  # parents before children
     team_table = Team.__table__
     doomed_ids: dict = {team_table: {team_id}}
@@ -191,3 +272,25 @@ def delete_team(session: Session, team_id: int) -> bool:
     session.exec(delete(team_table).where(team_table.c.id == team_id))
     session.flush()
     return True
+
+
+def _forget_team_in_private_dialogs(session: Session, team_id: int) -> None:
+    """Members' private chats remember where they stood in the team's rounds: that goes with the team,
+    and a dialog left with nothing in it goes too."""
+    round_ids = {str(i) for i in session.exec(select(Round.id).where(Round.team_id == team_id))}
+    users = list(session.exec(select(Member.telegram_user_id).where(Member.team_id == team_id)))
+    for dialog in session.exec(select(Dialog).where(Dialog.telegram_user_id.in_(users))):
+        state = dict(dialog.state or {})
+        walk = state.get("walk")
+        if isinstance(walk, dict) and isinstance(walk.get("rounds"), dict):
+            places = {k: v for k, v in walk["rounds"].items() if k not in round_ids}
+            active = None if str(walk.get("active")) in round_ids else walk.get("active")
+            state["walk"] = {**walk, "rounds": places, "active": active}
+            if not places and active is None:
+                state.pop("walk")
+        if isinstance(state.get("sv"), dict) and str(state["sv"].get("round")) in round_ids:
+            state.pop("sv")
+        if not any(state.values()):
+            session.delete(dialog)
+        elif state != dialog.state:
+            dialog.state = state

@@ -1,9 +1,10 @@
 """Rounds: opening (also as /assess starts one), the chat's open round, ratings (named or anonymous),
 evidence, team views, actions, closing.
 
-Anonymity is kept here, at the one place answers are written: an anonymous rating or piece
-of evidence is stored with no member, and the fact that somebody answered goes to
-Participation, which holds no answer.
+Anonymity is kept here, at the one place answers are written: an anonymous rating, piece of
+evidence or action goes into a sealed ballot (piebot.storage.ballots), never straight into the
+answers, and the fact that somebody answered goes to Participation, which holds no answer. The
+ballots enter the answers later, in batches of three people or more (piebot.storage.ballot_box).
 """
 
 from __future__ import annotations
@@ -11,17 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from conversations.pizazz import Scope, ScopeKind
 from conversations.texts import refusals
-from piebot.storage import teams
+from piebot.storage import ballot_box, ballots, teams
 from piebot.storage.models import (
     Action,
     Evidence,
     Member,
     Participation,
+    Prompt,
     Rating,
     Round,
     RoundElement,
@@ -158,6 +160,24 @@ def _stamp(round_: Round) -> datetime:
     return round_.opened_at if round_.anonymous else utcnow()
 
 
+def _seal(session: Session, round_: Round, member: Member, kind: str, op: str, element_id: str, part: str,
+          row=None, target: str | None = None, unnamed: bool = False) -> None:
+    ballots.seal(session, scope=ballots.round_scope(round_.id), team_id=round_.team_id, kind=kind, op=op,
+                 element=element_id, part=part, who=ballots.member(member.id), row=row, target=target,
+                 unnamed=unnamed)
+
+
+def _participation(session: Session, member: Member, round_: Round, element_id: str, part: str) -> Participation | None:
+    return session.exec(
+        select(Participation).where(
+            Participation.member_id == member.id,
+            Participation.subject == subject(round_.id),
+            Participation.element_id == element_id,
+            Participation.part == part,
+        )
+    ).first()
+
+
 def round_element(session: Session, round_id: int, element_id: str) -> RoundElement:
     row = session.exec(
         select(RoundElement).where(RoundElement.round_id == round_id, RoundElement.element_id == element_id)
@@ -195,18 +215,17 @@ def record_rating(session: Session, round_: Round, member: Member, element_id: s
     _check_open(round_, element)
     if round_.mode == "live" and element.phase != "rating":
         raise RoundRefused(refusals.RATING_CLOSED)
-    seen = session.exec(
-        select(Participation).where(
-            Participation.member_id == member.id,
-            Participation.subject == subject(round_.id),
-            Participation.element_id == element_id,
-            Participation.part == "rating",
-        )
-    ).first()
-    changed = False
-    if seen is not None:
-        if round_.anonymous:
+    seen = _participation(session, member, round_, element_id, "rating")
+    changed = seen is not None
+    if round_.anonymous:
+        if changed and ballot_box.has_legacy_answer(session, Rating, subject(round_.id), element_id):
             raise RoundRefused(refusals.ALREADY_RATED_ANONYMOUSLY)
+        if not changed:
+            session.add(Participation(member_id=member.id, subject=subject(round_.id), element_id=element_id,
+                                      part="rating"))
+        row = Rating(team_id=round_.team_id, round_id=round_.id, element_id=element_id, value=value)
+        _seal(session, round_, member, "rating", "put", element_id, "rating", row)
+    elif changed:
         rating = session.exec(
             select(Rating).where(
                 Rating.round_id == round_.id, Rating.element_id == element_id, Rating.member_id == member.id
@@ -214,7 +233,6 @@ def record_rating(session: Session, round_: Round, member: Member, element_id: s
         ).one()
         rating.value = value
         rating.updated_at = utcnow()
-        changed = True
     else:
         session.add(
             Participation(member_id=member.id, subject=subject(round_.id), element_id=element_id, part="rating")
@@ -225,7 +243,7 @@ def record_rating(session: Session, round_: Round, member: Member, element_id: s
                 team_id=round_.team_id,
                 round_id=round_.id,
                 element_id=element_id,
-                member_id=None if round_.anonymous else member.id,
+                member_id=member.id,
                 value=value,
                 created_at=stamp,
                 updated_at=stamp,
@@ -238,28 +256,32 @@ def record_rating(session: Session, round_: Round, member: Member, element_id: s
 def withdraw_rating(session: Session, round_: Round, member: Member, element_id: str) -> None:
     element = round_element(session, round_.id, element_id)
     _check_open(round_, element)
+    seen = _participation(session, member, round_, element_id, "rating")
     if round_.anonymous:
-        raise RoundRefused(refusals.ANONYMOUS_CANNOT_WITHDRAW)
+        if seen is None:
+            raise RoundRefused(refusals.NOT_RATED)
+        if ballot_box.has_legacy_answer(session, Rating, subject(round_.id), element_id):
+            raise RoundRefused(refusals.ANONYMOUS_CANNOT_WITHDRAW)
+        _seal(session, round_, member, "rating", "withdraw", element_id, "rating")
+        session.delete(seen)
+        return
     rating = session.exec(
         select(Rating).where(Rating.round_id == round_.id, Rating.element_id == element_id, Rating.member_id == member.id)
     ).first()
     if rating is None:
         raise RoundRefused(refusals.NOT_RATED)
     session.delete(rating)
-    for row in session.exec(
-        select(Participation).where(
-            Participation.member_id == member.id,
-            Participation.subject == subject(round_.id),
-            Participation.element_id == element_id,
-            Participation.part == "rating",
-        )
-    ):
-        session.delete(row)
+    if seen is not None:
+        session.delete(seen)
 
 
 def count_rated(session: Session, round_id: int, element_id: str) -> int:
+    """How many have rated: from Participation, since anonymous ratings may still be sealed."""
     return session.exec(
-        select(func.count()).select_from(Rating).where(Rating.round_id == round_id, Rating.element_id == element_id)
+        select(func.count()).select_from(Participation).where(
+            Participation.subject == subject(round_id), Participation.element_id == element_id,
+            Participation.part == "rating",
+        )
     ).one()
 
 
@@ -314,19 +336,14 @@ def add_evidence(
         private=private,
         created_at=_stamp(round_),
     )
-    session.add(evidence)
-    if round_.anonymous:
-        # Count that they took part in this stage without linking them to what they wrote.
-        seen = session.exec(
-            select(Participation.member_id).where(
-                Participation.member_id == member.id,
-                Participation.subject == subject(round_.id),
-                Participation.element_id == element_id,
-                Participation.part == stage,
-            )
-        ).first()
-        if seen is None:
-            session.add(Participation(member_id=member.id, subject=subject(round_.id), element_id=element_id, part=stage))
+    if not round_.anonymous:
+        session.add(evidence)
+        session.flush()
+        return evidence
+    _seal(session, round_, member, "evidence", "add", element_id, stage, evidence)
+    # Count that they took part in this stage without linking them to what they wrote.
+    if _participation(session, member, round_, element_id, stage) is None:
+        session.add(Participation(member_id=member.id, subject=subject(round_.id), element_id=element_id, part=stage))
     session.flush()
     return evidence
 
@@ -359,7 +376,9 @@ def add_action(
     due: date | None = None,
     success_measure: str = "",
     depends_on_others: bool = False,
+    author_member_id: int | None = None,
 ) -> Action:
+    """A named action (its author kept, so /forgetme finds what they wrote). Anonymous ones: add_anonymous_action."""
     action = Action(
         team_id=team_id,
         round_id=round_id,
@@ -370,10 +389,20 @@ def add_action(
         due=due,
         success_measure=success_measure,
         depends_on_others=depends_on_others,
+        author_member_id=author_member_id,
     )
     session.add(action)
     session.flush()
     return action
+
+
+def add_anonymous_action(session: Session, round_: Round, author: Member, element_id: str, action: Action,
+                         *, unnamed: bool = True) -> None:
+    """An action written in an anonymous round: sealed like any anonymous answer, its author never kept.
+    Nothing else in a live round's transaction names the author (no Participation for actions), so it
+    goes in at the close however few proposed one: a team's plan is not held back."""
+    action.author_member_id = None
+    _seal(session, round_, author, "action", "add", element_id, "action_plan", action, unnamed=unnamed)
 
 
 def actions_of_round(session: Session, round_id: int) -> list[Action]:
@@ -388,6 +417,10 @@ def close_round(session: Session, round_: Round) -> None:
         if element.phase != "closed":
             element.phase = "closed"
             element.closed_at = now
+    if round_.anonymous:
+        # The stage questions asked for it are of no use now, and nothing may point at an answer.
+        session.execute(delete(Prompt).where(Prompt.round_id == round_.id, Prompt.purpose == "stage"))
+        ballots.open_after_commit(session, subject(round_.id), final=True)
 
 
 def previous_closed_round(session: Session, round_: Round) -> Round | None:

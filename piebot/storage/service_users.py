@@ -1,8 +1,10 @@
 """Service users' rounds: a scribe enters the views of the people a team serves, one person after another.
 
 No names and no members are stored: each view is a Rating with no member, stamped with the round's
-opening time, and their words are Evidence with no member, kept private to the team. Their views are
-shown beside the staff view only while the team has marked that it has their permission.
+opening time, and their words are Evidence with no member, kept private to the team. Both go through
+the ballot box like any anonymous answer (the scribe's transaction names the scribe), each person of
+the round counting as one. Their views are shown beside the staff view only while the team has marked
+that it has their permission, and never when fewer than three people gave one.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from conversations.texts import service_users as texts
-from piebot.storage import rounds, teams
+from piebot.storage import ballots, rounds, teams
 from piebot.storage.models import Dialog, Evidence, Member, Rating, Round, RoundElement, Team
 
 AUDIENCE = "service_users"
@@ -62,45 +64,34 @@ def _open_round(session: Session, round_id: int) -> Round:
     return round_
 
 
-def add_view(session: Session, round_id: int, value: int) -> int:
-    """One person's view; returns how many people have given theirs in this round."""
+def _who(round_id: int, person: int) -> str:
+    return f"service-user:{round_id}:{person}"
+
+
+def add_view(session: Session, round_id: int, value: int, person: int = 1) -> None:
+    """One person's view (the round's `person`th): sealed, to go in with two other people's or more."""
     if not 1 <= value <= 20:
         raise ServiceUsersRefused(texts.NOT_A_PLACE)
     round_ = _open_round(session, round_id)
     element_id = round_.element_ids[0]
-    session.add(
-        Rating(
-            team_id=round_.team_id,
-            round_id=round_.id,
-            element_id=element_id,
-            member_id=None,
-            value=value,
-            created_at=round_.opened_at,
-            updated_at=round_.opened_at,
-        )
-    )
-    session.flush()
-    return people(session, round_id)
+    row = Rating(team_id=round_.team_id, round_id=round_.id, element_id=element_id, member_id=None, value=value)
+    ballots.seal(session, scope=rounds.subject(round_.id), team_id=round_.team_id, kind="rating", op="put",
+                 element=element_id, part="rating", who=_who(round_.id, person), row=row)
 
 
-def add_words(session: Session, round_id: int, text: str) -> None:
+def add_words(session: Session, round_id: int, text: str, person: int = 1) -> None:
     round_ = _open_round(session, round_id)
-    session.add(
-        Evidence(
-            team_id=round_.team_id,
-            round_id=round_.id,
-            element_id=round_.element_ids[0],
-            stage="evidence",
-            member_id=None,
-            text=text,
-            private=True,
-            created_at=round_.opened_at,
-        )
-    )
+    row = Evidence(team_id=round_.team_id, round_id=round_.id, element_id=round_.element_ids[0], stage="evidence",
+                   member_id=None, text=text, private=True)
+    ballots.seal(session, scope=rounds.subject(round_.id), team_id=round_.team_id, kind="evidence", op="add",
+                 element=round_.element_ids[0], part="rating", who=_who(round_.id, person), row=row)
 
 
 def people(session: Session, round_id: int) -> int:
-    return session.exec(select(func.count()).select_from(Rating).where(Rating.round_id == round_id)).one()
+    """How many people gave a view: those in the answers and those still sealed."""
+    stored = session.exec(select(func.count()).select_from(Rating).where(Rating.round_id == round_id)).one()
+    waiting = {b.person for b in ballots.waiting(session, rounds.subject(round_id)) if b.kind == "rating"}
+    return stored + len(waiting)
 
 
 @dataclass(frozen=True)
@@ -114,14 +105,20 @@ class Finished:
     staff_view: int | None  # the team's latest agreed staff view of the element, if any
 
 
-def finish(session: Session, round_id: int) -> Finished:
-    round_ = _open_round(session, round_id)
+def finish(session: Session, round_id: int) -> None:
+    """Close the round; its sealed views go in once this commits (three people or more)."""
+    rounds.close_round(session, _open_round(session, round_id))
+
+
+def finished(session: Session, round_id: int) -> Finished:
+    """What the round came to, read after its close. No middle from fewer than three views."""
+    round_ = session.get(Round, round_id)
     element_id = round_.element_ids[0]
     values = list(session.exec(select(Rating.value).where(Rating.round_id == round_id)))
-    rounds.close_round(session, round_)
     team = session.get(Team, round_.team_id)
     staff = latest_staff_views(session, team.id).get(element_id)
-    return Finished(team.id, team.chat_id, element_id, len(values), statistics.median(values) if values else None,
+    middle = statistics.median(values) if len(values) >= ballots.ENOUGH else None
+    return Finished(team.id, team.chat_id, element_id, people(session, round_id), middle,
                     team.service_user_permission, staff)
 
 
@@ -213,15 +210,14 @@ def begin(session: Session, team_id: int, element_id: str, member_id: int, chat_
 
 def record_view(session: Session, round_id: int, value: int, chat_id: int, user_id: int, place: dict) -> None:
     """One person's view; the scribe moves on to their words."""
-    add_view(session, round_id, value)
+    add_view(session, round_id, value, int(place.get("person", 1)))
     remember_place(session, chat_id, user_id, {**place, "step": "words"})
 
 
-def finish_round(session: Session, round_id: int, chat_id: int, user_id: int) -> Finished:
-    """Close the round and forget the scribe's place in it."""
-    done = finish(session, round_id)
+def finish_round(session: Session, round_id: int, chat_id: int, user_id: int) -> None:
+    """Close the round and forget the scribe's place in it; `finished` reads what it came to."""
+    finish(session, round_id)
     remember_place(session, chat_id, user_id, None)
-    return done
 
 
 def element_of(session: Session, round_id: int) -> str:

@@ -13,9 +13,10 @@ from conversations.errors import NotAllowed
 from conversations.texts import assess as texts
 from conversations.texts import refusals
 from framework import Stage
-from piebot.storage import rounds, teams
+from piebot.storage import ballot_box, ballots, rounds, teams
 from piebot.storage.live import load_state
-from piebot.storage.models import Dialog, Evidence, Member, Prompt, Round, Team
+from piebot.storage.models import Action as ActionRow
+from piebot.storage.models import Dialog, Evidence, Member, Prompt, Round, RoundElement, SealedBallot, Team
 
 PURPOSE = "stage"  # the Prompt rows of stage questions
 
@@ -147,16 +148,12 @@ def take_answer(
     name = teams.framework_of(team).element(element_id).name
     if stage is Stage.ACTION_PLAN:
         owner = _owner(session, team.id, action.owner, member)
-        rounds.add_action(
-            session,
-            team_id=team.id,
-            text=action.what,
-            round_id=round_.id,
-            element_id=element_id,
-            owner_member_id=owner.id if owner else None,
-            due=action.due,
-            success_measure=action.check,
-        )
+        fields = dict(team_id=team.id, text=action.what, round_id=round_.id, element_id=element_id,
+                      owner_member_id=owner.id if owner else None, due=action.due, success_measure=action.check)
+        if round_.anonymous:
+            rounds.add_anonymous_action(session, round_, member, element_id, ActionRow(**fields))
+        else:
+            rounds.add_action(session, **fields, author_member_id=member.id)
         return AnswerTaken(row.id, name, team.name, round_.anonymous, owner)
     rounds.add_evidence(
         session, round_, member, element_id, str(stage), kind=kind, text=text.strip(), file_id=file_id, private=private
@@ -182,14 +179,25 @@ def _owner(session: Session, team_id: int, said: str, author: Member) -> Member 
 
 
 @dataclass(frozen=True)
+class OwnAnswer:
+    """One of a person's answers as the withdraw list offers it: a named row's id, or (anonymous) a token."""
+
+    text: str
+    kind: str
+    ref: int  # the evidence id; the card's row for an anonymous answer
+    token: str = ""  # an anonymous answer's token (piebot.storage.ballots.answer_token)
+
+
+@dataclass(frozen=True)
 class OwnAnswers:
     private_chat: bool  # whether they opened the private chat, where the list is sent
-    answers: list[Evidence]
+    answers: list[OwnAnswer]
 
 
 def own_answers(session: Session, chat_id: int, telegram_user_id: int) -> OwnAnswers:
     """A member's answers on the element the chat's live round is on. Refused (NotAllowed) when
-    there is no live round, they haven't joined, or the round is anonymous."""
+    there is no live round or they haven't joined. In an anonymous round the bot finds them by their
+    owner keys (in the answers, or still sealed), as only it can while the round is open."""
     team = teams.team_for_chat(session, chat_id)
     round_ = rounds.open_round_of(session, team.id) if team else None
     if round_ is None or round_.mode != "live":
@@ -197,19 +205,42 @@ def own_answers(session: Session, chat_id: int, telegram_user_id: int) -> OwnAns
     member = teams.member_of(session, team.id, telegram_user_id)
     if member is None:
         raise NotAllowed(refusals.NOT_JOINED)
-    if round_.anonymous:
-        raise NotAllowed(texts.ANONYMOUS_CANNOT_WITHDRAW)
     state = load_state(session, round_, team)
+    if round_.anonymous:
+        card = rounds.round_element(session, round_.id, state.element_id).id
+        return OwnAnswers(member.private_chat, _anonymous_answers(session, round_, member, state.element_id, card))
     rows = session.exec(
         select(Evidence)
         .where(Evidence.round_id == round_.id, Evidence.element_id == state.element_id, Evidence.member_id == member.id)
         .order_by(Evidence.id)
     ).all()
-    return OwnAnswers(member.private_chat, list(rows))
+    return OwnAnswers(member.private_chat, [OwnAnswer(r.text, r.kind, r.id) for r in rows])
 
 
-def withdraw_answer(session: Session, evidence_id: int, telegram_user_id: int) -> int:
-    """Delete one's own answer while its question is open; returns the card to refresh."""
+_WRITTEN = [str(s) for s in Stage if s is not Stage.ACTION_PLAN]
+
+
+def _anonymous_answers(session: Session, round_: Round, member: Member, element_id: str, card: int) -> list[OwnAnswer]:
+    scope, who = rounds.subject(round_.id), ballots.member(member.id)
+    keys = ballots.keys_of(session)
+    found = []
+    for stage in _WRITTEN:
+        for row in ballot_box.own_rows(session, Evidence, scope, element_id, stage, who):
+            found.append(OwnAnswer(row.text, row.kind, card,
+                                   ballots.answer_token(keys, row.owner_key, row.kind, row.text, row.file_id)))
+    taken_back = {b.target for b in ballot_box.own_waiting(session, scope, who) if b.op == "remove"}
+    for ballot in ballot_box.own_waiting(session, scope, who):
+        if ballot.kind == "evidence" and ballot.op == "add" and ballot.element == element_id:
+            token = ballot_box.pending_token(session, ballot)
+            found.append(OwnAnswer(ballot.row.get("text") or "", ballot.row.get("kind") or "text", card, token))
+    return [a for a in found if a.token not in taken_back]
+
+
+def withdraw_answer(session: Session, evidence_id: int, telegram_user_id: int, token: str = "") -> int:
+    """Delete one's own answer while its question is open; returns the card to refresh. An anonymous
+    answer (`token` given, `evidence_id` its card) is taken back by a sealed ballot of its own."""
+    if token:
+        return _withdraw_anonymous(session, evidence_id, telegram_user_id, token)
     evidence = session.get(Evidence, evidence_id)
     if evidence is None:
         raise NotAllowed(texts.ALREADY_GONE)
@@ -222,3 +253,36 @@ def withdraw_answer(session: Session, evidence_id: int, telegram_user_id: int) -
         raise NotAllowed(refusals.CLOSED)
     session.delete(evidence)
     return row.id
+
+
+def _withdraw_anonymous(session: Session, card_id: int, telegram_user_id: int, token: str) -> int:
+    row = session.get(RoundElement, card_id)
+    round_ = session.get(Round, row.round_id) if row is not None else None
+    if round_ is None or not round_.anonymous:
+        raise NotAllowed(refusals.BUTTON_EXPIRED)
+    member = teams.member_of(session, round_.team_id, telegram_user_id)
+    if member is None:
+        raise NotAllowed(refusals.BUTTON_EXPIRED)
+    if round_.status == "closed" or row.phase == "closed":
+        raise NotAllowed(refusals.CLOSED)
+    mine = next((a for a in _anonymous_answers(session, round_, member, row.element_id, card_id) if a.token == token),
+                None)
+    if mine is None:
+        raise NotAllowed(texts.ALREADY_GONE)
+    for ballot in ballot_box.own_waiting(session, rounds.subject(round_.id), ballots.member(member.id)):
+        if ballot.op == "add" and ballot_box.pending_token(session, ballot) == token:
+            # Still sealed: it never went in, so their own ballot simply goes.
+            session.delete(session.get(SealedBallot, ballot.key))
+            return row.id
+    stage = next(s for s in _WRITTEN if any(
+        a.token == token for a in _stage_rows(session, round_, member, row.element_id, s)))
+    ballots.seal(session, scope=rounds.subject(round_.id), team_id=round_.team_id, kind="evidence", op="remove",
+                 element=row.element_id, part=stage, who=ballots.member(member.id), target=token)
+    return row.id
+
+
+def _stage_rows(session: Session, round_: Round, member: Member, element_id: str, stage: str) -> list[OwnAnswer]:
+    keys = ballots.keys_of(session)
+    return [OwnAnswer(r.text, r.kind, 0, ballots.answer_token(keys, r.owner_key, r.kind, r.text, r.file_id))
+            for r in ballot_box.own_rows(session, Evidence, rounds.subject(round_.id), element_id, stage,
+                                         ballots.member(member.id))]

@@ -357,13 +357,19 @@ def close_walks(session: Session, round_id: int) -> list[tuple[int, int]] | None
         return None
     rounds.close_round(session, round_)
     waiting = []
-    for member in teams.active_members(session, round_.team_id):
+    # Everyone who may have started it, those who have left since included: an anonymous round's walk
+    # places go for all of them.
+    for member in session.exec(select(Member).where(Member.team_id == round_.team_id)):
         walks = walks_of(session, member.telegram_user_id)
         if not walks.has_started(round_id):
             continue
         if walks.prompt(round_id):
             waiting.append((member.telegram_user_id, walks.prompt(round_id)))
-        walks.stop(round_id)
+        if round_.anonymous:
+            # Where someone stood in an anonymous round says nothing once it has closed; it goes.
+            walks.forget(round_id)
+        else:
+            walks.stop(round_id)
         _save(session, member.telegram_user_id, walks)
     return waiting
 

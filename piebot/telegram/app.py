@@ -50,6 +50,11 @@ def build_application(settings: Settings, db: Database, *, rate_limiter=None) ->
         .build()
     )
     app.bot_data["runtime"] = Runtime(settings=settings, db=db)
+    # Anonymous answers wait sealed under keys derived from the signing secret (piebot.storage.ballots).
+    db.use_secret(settings.secret_bytes())
+    if settings.signing_secret is None:
+        log.warning("PIEBOT_SIGNING_SECRET is not set: the secret is derived from the token, so if the token "
+                    "is rotated, join links and codes change and anonymous answers still sealed become unreadable")
     keep_content_out_of_logs(settings)
     gatekeeper.register(app)
     # post_init only runs inside run_polling(); piebot.runner runs these hooks itself.

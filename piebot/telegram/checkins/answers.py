@@ -230,6 +230,7 @@ async def on_checkin_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     try:
         taken = await rt.apply(update, lambda s: store.answer_question(
             s, asked.checkin_id, member.id, question, text, private=private, now=now, today=today,
+            prompt=(chat_id, replied_to),
         ))
     except AlreadyDone:
         return True

@@ -50,9 +50,8 @@ async def ask_for_support(update: Update, context: ContextTypes.DEFAULT_TYPE, te
     rt = runtime_of(context)
     asker = query.from_user.id
     try:
-        # Counted without the update id: a ProcessedUpdate row would be harmless, but "nothing
-        # beyond a count" is easier to keep when there is nothing at all.
-        facts = await rt.apply(None, lambda s: store.count_support_request(s, team_id, asker))
+        # A sealed ballot with the update's id: counted once, and only ever as part of a count.
+        facts = await rt.apply(update, lambda s: store.count_support_request(s, team_id, member.id, asker))
     except AlreadyDone:
         return
     text = support_reply(read_contacts(facts.contacts), lines_for(facts.timezone), facts.facilitators)

@@ -134,7 +134,7 @@ async def send_overview(context: ContextTypes.DEFAULT_TYPE, chat_id: int, networ
     bot = context.bot
     await bot.send_message(chat_id, texts.overview_intro(overview.network_name, overview.teams,
                                                          overview.anonymous_teams, overview.other_templates,
-                                                         overview.with_own_elements))
+                                                         overview.with_own_elements, overview.waiting_anonymous))
     results = await asyncio.gather(*(render(make, overview) for make in OVERVIEW_CHARTS), return_exceptions=True)
     charts = []
     for result in results:

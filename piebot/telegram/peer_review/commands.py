@@ -198,14 +198,14 @@ async def on_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
         return True
     text = message.text.strip()
     try:
-        group_id = await rt.apply(update, lambda s: peer_reviews.add_comments(s, prompt.round_id, prompt.team_id,
-                                                                                user.id, text))
+        group_id = await rt.apply(update, lambda s: peer_reviews.add_comments(
+            s, prompt.round_id, prompt.team_id, user.id, text, (chat.id, replied), clock.now()))
     except AlreadyDone:
         return True
     if group_id is None:
         await message.reply_html(texts.code_not_valid())
         return True
-    await context.bot.send_message(group_id, texts.comments_for_team(user.first_name, [text]))
+    await context.bot.send_message(group_id, texts.comments_for_team(user.first_name, [text[:peer_reviews.COMMENT_CHARS]]))
     await message.reply_html(texts.comments_sent())
     return True
 

@@ -7,6 +7,7 @@ chat it came from and who pressed it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from datetime import timedelta
@@ -18,8 +19,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from conversations.texts import privacy as texts
 from conversations.welcome import GROUP_ONLY, NOT_ADMIN
-from piebot.storage import privacy, teams
-from piebot.storage.db import AlreadyDone
+from piebot.storage import ballot_box, privacy, teams
+from piebot.storage.db import AlreadyDone, open_boxes
 from piebot.storage.models import utcnow
 from piebot.telegram import callbacks
 from piebot.telegram.guards import in_group, is_admin
@@ -106,7 +107,7 @@ async def on_forget_press(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     log.info("a member's named data was erased at their request")
     await query.answer()
-    await _edit(query, texts.forgotten(counts["teams"], counts["ratings"], counts["evidence"]))
+    await _edit(query, texts.forgotten(counts["teams"], counts["ratings"], counts["evidence"], counts["anonymous"]))
 
 
 # --- team settings: /retention and /deleteteam ----------------------------------------------
@@ -254,9 +255,15 @@ async def on_delete_press(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 async def purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    counts = await runtime_of(context).apply(None, lambda s: privacy.purge_expired(s, utcnow()))
+    rt = runtime_of(context)
+    counts = await rt.apply(None, lambda s: privacy.purge_expired(s, utcnow()))
     if any(counts.values()):
-        log.info("retention purge: %d ratings and %d pieces of evidence deleted", counts["ratings"], counts["evidence"])
+        log.info("retention purge: %s", ", ".join(f"{n} {what}" for what, n in counts.items() if n))
+    # A close cut short (the process stopped between the close and its batch) left ballots sealed in a
+    # closed round or check-in: they go in now, each box in a transaction of its own.
+    closed = await rt.read(ballot_box.closed_scopes_waiting)
+    if closed:
+        await asyncio.to_thread(open_boxes, rt.db, dict.fromkeys(closed, True))
 
 
 async def _start_purging(app: Application) -> None:

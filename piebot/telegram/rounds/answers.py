@@ -26,7 +26,8 @@ from piebot.telegram.runtime import runtime_of
 
 log = logging.getLogger(__name__)
 
-WITHDRAW = "ev"  # a member takes back one of their own answers (named rounds)
+WITHDRAW = "ev"  # a member takes back one of their own answers (ref = evidence id, arg "x"; anonymous:
+# ref = the card, arg "t" + the answer's token, so no button names an anonymous answer's row)
 
 
 def _content(message: Message) -> tuple[str | None, str, str | None]:
@@ -154,10 +155,11 @@ async def withdraw_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     keyboard = [
         [
             InlineKeyboardButton(
-                texts.withdraw_label(row.text, row.kind), callback_data=callbacks.encode(WITHDRAW, row.id, "x")
+                texts.withdraw_label(answer.text, answer.kind),
+                callback_data=callbacks.encode(WITHDRAW, answer.ref, f"t{answer.token}" if answer.token else "x"),
             )
         ]
-        for row in found.answers[:20]
+        for answer in found.answers[:20]
     ]
     try:
         await context.bot.send_message(user.id, texts.WITHDRAW_LIST, reply_markup=InlineKeyboardMarkup(keyboard))
@@ -174,11 +176,12 @@ async def on_withdraw_press(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         return
     rt = runtime_of(context)
     user = update.effective_user
-    if press.arg != "x":
+    if press.arg != "x" and not press.arg.startswith("t"):
         await query.answer(texts.ALREADY_GONE, show_alert=True)
         return
+    token = press.arg[1:] if press.arg.startswith("t") else ""
     try:
-        row_id = await rt.apply(update, lambda s: stage_answers.withdraw_answer(s, press.ref, user.id))
+        row_id = await rt.apply(update, lambda s: stage_answers.withdraw_answer(s, press.ref, user.id, token))
     except AlreadyDone:
         await query.answer()
         return

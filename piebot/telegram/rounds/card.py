@@ -109,10 +109,9 @@ def render_card(facts: live_rows.CardFacts | None, *, choosing: bool = False, bo
     if facts.live_now:
         if state.phase is Phase.RATING and not state.paused:
             keyboard += grid(framework, RATE, card_id, "P")
-            if not facts.anonymous:
-                keyboard.append(
-                    [InlineKeyboardButton(texts.TAKE_BEAD_BACK, callback_data=callbacks.encode(RATE, card_id, UNDO))]
-                )
+            keyboard.append(
+                [InlineKeyboardButton(texts.TAKE_BEAD_BACK, callback_data=callbacks.encode(RATE, card_id, UNDO))]
+            )
         if choosing and state.phase in (Phase.REVEALED, Phase.TEAM_VIEW_SET) and not state.paused:
             keyboard += grid(framework, MOVE, card_id, "T")
             keyboard.append(

@@ -71,7 +71,7 @@ async def on_rating_press(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if placed.taken_back:
         await query.answer(texts.RATING_WITHDRAWN)
     elif placed.anonymous:
-        await query.answer(texts.BEAD_PLACED_ANONYMOUSLY)
+        await query.answer(texts.BEAD_MOVED_ANONYMOUSLY if placed.changed else texts.BEAD_PLACED_ANONYMOUSLY)
     else:
         await query.answer(texts.bead_placed(placed.framework.scale.describe(placed.place), placed.changed))
     await editor_of(context.application).refresh(context.application, placed.card_id)

@@ -233,10 +233,11 @@ async def on_round_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await query.answer()
         await _ask_person(query.message, press.ref, n + 1, element)
     elif chosen == keyboards.Command.CLOSE:
-        done = await _apply(context, update, query,
-                            lambda s: service_users.finish_round(s, press.ref, chat_id, user_id))
-        if not done:
+        if not await _apply(context, update, query,
+                            lambda s: service_users.finish_round(s, press.ref, chat_id, user_id)):
             return
+        # Read after the close, once its sealed views have gone in (in a transaction of their own).
+        done = await rt.read(lambda s: service_users.finished(s, press.ref))
         await query.answer(texts.FINISHED)
         await query.message.reply_html(texts.finished(element.name, done.people))
         middle = _num(done.middle) if done.middle is not None else None
@@ -282,7 +283,7 @@ async def on_words(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         return False
     text = message.text.strip()[:2000]
     try:
-        await rt.apply(update, lambda s: service_users.add_words(s, place["round"], text))
+        await rt.apply(update, lambda s: service_users.add_words(s, place["round"], text, int(place.get("person", 1))))
     except AlreadyDone:
         return True
     except service_users.ServiceUsersRefused as refused:

@@ -138,7 +138,7 @@ def _fill_first_revision(db: Database) -> dict[str, list[str]]:
     return columns_of
 
 
-# Anonymous answers are moved by 0004 (new random keys, in shuffled order): compared without their keys.
+# Anonymous answers are moved by 0005 (new random keys, in shuffled order): compared without their keys.
 ANONYMOUS_ROUNDS = {2}
 
 

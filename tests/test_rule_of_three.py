@@ -55,7 +55,7 @@ def _checkin_with(s, team: Team, values: list[int], anonymous: bool = True) -> N
         s.add(Rating(team_id=team.id, checkin_id=checkin.id, element_id="responsiveness", value=v))
 
 
-def test_checkins_csv_and_trend_give_no_middle_lowest_or_highest_from_one_or_two_answers(db):
+def test_checkins_csv_gives_no_middle_lowest_highest_or_level_counts_from_one_or_two_answers(db):
     with session_scope(db) as s:
         team = _team(s, -10)
         _checkin_with(s, team, [3, 18])
@@ -64,9 +64,13 @@ def test_checkins_csv_and_trend_give_no_middle_lowest_or_highest_from_one_or_two
     with db.session() as s:
         points = results.checkin_points(s, team_id)
         rows = _csv(export_csv([], [results.export_rows(s, team_id).checkins[0]], []), "checkins.csv")
-    assert [(p.answered, p.median, p.low, p.high) for p in points] == [(2, None, None, None), (3, 9.0, 5, 12)]
-    assert [(r["answered"], r["median"], r["low"], r["high"]) for r in rows] == [("2", "", "", ""),
-                                                                                 ("3", "9", "5", "12")]
+    assert [p.answered for p in points] == [2, 3]
+    figures = ["middle place (1-20)", "lowest place (1-20)", "highest place (1-20)"]
+    levels = [key for key in rows[0] if key.startswith("in ")]
+    assert len(levels) == 4
+    assert [(r["answered"], *(r[k] for k in figures)) for r in rows] == [("2", "", "", ""), ("3", "9", "5", "12")]
+    assert [rows[0][k] for k in levels] == ["", "", "", ""]
+    assert sum(int(rows[1][k]) for k in levels) == 3
 
 
 def test_network_overview_hides_small_checkins_and_shows_aliased_teams_in_threes(db):

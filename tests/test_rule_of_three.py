@@ -8,10 +8,12 @@ import csv
 import io
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
+from conversations.texts.networks import no_checkin_yet
 from framework import shared_framework
-from piebot.charts.data import ElementResult, RoundResult
+from piebot.charts.data import ElementResult, NothingToChart, RoundResult
 from piebot.charts.export import export_csv
 from piebot.storage import results
 from piebot.storage.db import session_scope
@@ -92,7 +94,13 @@ def test_network_overview_hides_small_checkins_and_shows_aliased_teams_in_threes
     assert len(overview.teams) == 4 and overview.anonymous_teams == 3 and overview.waiting_anonymous == 1
     assert not any(t.startswith("Secret") for t in overview.teams)
     [hope] = [c for c in overview.checkins if c.team == "Hope House"]
-    assert [(p.middle, p.answered) for p in hope.points] == [(None, 2)]
+    assert [(p.middle, p.middle_level, p.answered) for p in hope.points] == [(None, None, 2)]
+    # The lead's chart and words say nothing of a check-in two people answered.
+    from piebot.charts.network import checkin_words, network_checkins
+
+    assert checkin_words(hope) == no_checkin_yet("Hope House")
+    with pytest.raises(NothingToChart):
+        network_checkins(overview)
 
 
 def test_the_peer_review_pack_shows_no_view_of_fewer_than_three():

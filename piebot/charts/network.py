@@ -308,6 +308,8 @@ def _checkin_mark(ax, point, y: float, bead: float, colour: str, alpha: float, z
         ax.scatter([point.middle], [y], s=bead**2, color=colour, alpha=alpha, zorder=zorder, **edge)
         return
     level = point.middle_level
+    if level is None:
+        return  # fewer than three answered: nothing of it is shown
     ax.plot([(level - 1) * 5 + 0.8, level * 5 + 0.2], [y, y], color=colour, alpha=alpha * 0.45, lw=bead * 0.9,
             solid_capstyle="round", zorder=zorder)
 

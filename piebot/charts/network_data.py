@@ -117,7 +117,8 @@ class TeamCheckIns:
 
     @property
     def answered_points(self) -> list[CheckInMiddle]:
-        return [p for p in self.points if p.answered]
+        """The check-ins that can be shown: at least three answered (the rule of three)."""
+        return [p for p in self.points if p.answered >= MIN_ANSWERS]
 
 
 @dataclass(frozen=True)

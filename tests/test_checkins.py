@@ -147,7 +147,9 @@ async def test_anonymous_check_in_asks_privately_and_keeps_no_names(api, harness
     summary = summaries(api, team.group)[-1]
     assert "The night team covered" in summary.text and "Cal" not in summary.text
     with harness.db.session() as s:
-        assert sorted(r.value for r in s.exec(select(Rating)).all()) == [13, 13, 18]
+        # Beads tapped in the group name a level only (stored as the level's first place, level_only).
+        assert sorted((r.value, r.level_only) for r in s.exec(select(Rating)).all()) == [
+            (11, True), (11, True), (16, True)]
         assert {e.member_id for e in s.exec(select(Evidence)).all()} == {None}
 
 

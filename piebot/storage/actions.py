@@ -101,6 +101,15 @@ def tracked_action(session: Session, action_id: int) -> TrackedAction | None:
     return _tracked_all(session, session.get(Team, action.team_id), [action])[0]
 
 
+def card_of(session: Session, action_id: int, now: datetime) -> tuple[TrackedAction, date] | None:
+    """One action as its card shows it, and its team's day."""
+    action = session.get(Action, action_id)
+    if action is None:
+        return None
+    team = session.get(Team, action.team_id)
+    return _tracked_all(session, team, [action])[0], today_of(team, now)
+
+
 def open_actions(session: Session, team_id: int, today: date, *, owner_member_ids: set[int] | None = None
                  ) -> list[TrackedAction]:
     """The team's actions still open (open or still on), overdue first; only those owned by
@@ -150,9 +159,9 @@ def group_list(session: Session, chat_id: int, telegram_user_id: int | None, now
                      settled_since(session, team.id, now - RECENTLY))
 
 
-def group_list_of_team(session: Session, team_id: int, now: datetime) -> GroupList:
-    """The same list, to put right after a change (whoever made it)."""
-    team = session.get(Team, team_id)
+def group_list_of_action(session: Session, action_id: int, now: datetime) -> GroupList:
+    """The list of the action's team, to put right after a change (whoever made it)."""
+    team = session.get(Team, session.get(Action, action_id).team_id)
     today = today_of(team, now)
     found = open_actions(session, team.id, today)
     return GroupList(team.id, team.set_up, True, today, found[:texts.LIST_MAX],

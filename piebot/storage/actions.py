@@ -327,6 +327,19 @@ def answer_question(session: Session, question_id: int, change: Change, *, teleg
     return changed
 
 
+def followed_since(round_: Round, earlier: Round | None):
+    """The query for the actions a round's report follows up: agreed before it (in an earlier round or a
+    check-in) and still open, or settled since the round before it closed. Oldest first."""
+    query = select(Action).where(Action.team_id == round_.team_id, or_(Action.round_id.is_(None),
+                                                                       Action.round_id != round_.id))
+    if round_.opened_at is not None:
+        query = query.where(Action.created_at < round_.opened_at)
+    settled_since = select(ActionChange.action_id).where(ActionChange.team_id == round_.team_id)
+    if earlier is not None and earlier.closed_at is not None:
+        settled_since = settled_since.where(ActionChange.changed_at >= earlier.closed_at)
+    return query.where(or_(Action.status.in_(STILL_OPEN), Action.id.in_(settled_since))).order_by(Action.id)
+
+
 # ---------------------------------------------------------------- what a review stands on
 
 

@@ -11,10 +11,11 @@ from sqlmodel import Session
 from conversations.actions import Action as ActionLine
 from conversations.keyboards import Command, PlaceChosen
 from conversations.pizazz import Scope, shared_middle
+from conversations.relationships import RelationshipsThread
 from conversations.texts import assess as texts
 from conversations.texts import refusals
 from framework import Framework
-from piebot.storage import rounds, teams
+from piebot.storage import relationships, rounds, teams
 from piebot.storage.models import Member, Round, RoundElement, Team, utcnow
 
 # ---------------------------------------------------------------- the summary
@@ -39,6 +40,7 @@ class RoundEnd:
     elements: list[ElementOutcome]
     actions: list[ActionLine]
     earlier_on: date | None  # when the round compared with took place
+    relationships: RelationshipsThread | None = None  # the items about relationships, and their count over rounds
 
 
 def _views_shown(round_: Round, row: RoundElement) -> bool:
@@ -75,6 +77,7 @@ def round_end(session: Session, round_id: int) -> RoundEnd:
         elements=elements,
         actions=actions,
         earlier_on=(earlier.closed_at or earlier.opened_at).date() if earlier else None,
+        relationships=relationships.relationships_thread(session, round_id),
     )
 
 

@@ -26,6 +26,7 @@ PROFILE_BUTTON = "Where we are now"
 SPREAD_BUTTON = "How far apart we are"
 DISTANCE_BUTTON = "How far we've travelled"
 ACTIONS_BUTTON = "Our actions"
+RELATIONSHIPS_BUTTON = "🤝 Relationships thread"
 
 
 def trend_button(element: str) -> str:

@@ -7,7 +7,7 @@ the standard library.
 RATINGS_HEADER = ["round", "team", "closed_on", "theme", "element", "our own", "member", "rating index",
                   "level", "level name", "position", "team view"]
 CHECKINS_HEADER = ["date", "element", "answered", "median", "low", "high", "missed"]
-ACTIONS_HEADER = ["text", "theme", "element", "owner", "due", "status", "how we'll know", "done on", "why dropped"]
+ACTIONS_HEADER = ["text", "theme", "element", "owner", "due", "status", "how we'll know"]
 YES = "yes"
 NO = "no"
 # The member of an anonymous round's answer.

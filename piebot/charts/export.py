@@ -70,8 +70,7 @@ def checkin_rows(series: Iterable[CheckInSeries]) -> Iterable[list[object]]:
 
 def action_rows(actions: Iterable[ActionRow]) -> Iterable[list[object]]:
     for a in actions:
-        yield [a.text, a.theme_name, a.element_name, a.owner, _iso(a.due), a.status, a.success_measure,
-               _iso(a.done_on), a.reason]
+        yield [a.text, a.theme_name, a.element_name, a.owner, _iso(a.due), a.status, a.success_measure]
 
 
 def export_csv(ratings: Iterable[RoundResult], checkins: Iterable[CheckInSeries],

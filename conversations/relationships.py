@@ -57,9 +57,3 @@ class RelationshipsThread:
         for item in self.items:
             grouped.setdefault(item.element_name, []).append(item)
         return list(grouped.items())
-
-    @property
-    def before(self) -> ThreadCount | None:
-        """The count of the round before this one, if there was one."""
-        earlier = [c for c in self.counts if c.round_id != self.round_id]
-        return earlier[-1] if earlier else None

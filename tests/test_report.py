@@ -89,8 +89,9 @@ def test_three_items_about_relationships_come_back_in_the_thread_and_the_pdf(db)
         assert f"<b>{element_name}</b>" in message
     assert "Jo&#x27;s keyworker knows her sister" in message and "The rota is posted" not in message
     assert "round by round: 3 Feb: 1 · 10 Mar: 3" in message
-    assert summary_line(thread) == "🤝 <b>Relationships thread:</b> 3 items in 3 elements (last round 1)."
-    assert summary_line(summary.relationships) == summary_line(thread)  # the line under the round's summary
+    line = summary_line(summary.relationship_counts, second.id)  # the line under the round's summary
+    assert line == "🤝 <b>Relationships thread:</b> 3 items in 3 elements (last round 1)."
+    assert summary_line(thread.counts, second.id) == line
 
     text = pdf_text(round_report_pdf(current, previous, compress=False)[0][1])
     section = text[text.index("Relationships thread\nRelationships run through every element"):]

@@ -36,18 +36,19 @@ def over_rounds(counts: Sequence[ThreadCount]) -> str:
         f"{_round_day(c)}: {c.items}" for c in counts)
 
 
-def summary_line(thread: RelationshipsThread) -> str | None:
-    """One line for a round's summary; None when no round of the team had any item about relationships."""
-    if not any(c.items for c in thread.counts):
+def summary_line(counts: Sequence[ThreadCount], round_id: int) -> str | None:
+    """One line for a round's summary, from the counts of `counts_up_to`; None when no round of the team had
+    any item about relationships."""
+    if not any(c.items for c in counts):
         return None
-    now = next((c for c in thread.counts if c.round_id == thread.round_id), None)
+    now = next((c for c in counts if c.round_id == round_id), None)
     here = now.items if now else 0
     line = f"🤝 <b>Relationships thread:</b> {_items(here)}"
     if here:
         line += f" in {_elements(now.elements)}"
-    before = thread.before
-    if before is not None:
-        line += f" (last round {before.items})"
+    earlier = [c for c in counts if c.round_id != round_id]
+    if earlier:
+        line += f" (last round {earlier[-1].items})"
     return line + "."
 
 

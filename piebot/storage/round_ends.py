@@ -3,7 +3,7 @@ views agreed element by element after a round in people's own time."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlmodel import Session
@@ -11,7 +11,7 @@ from sqlmodel import Session
 from conversations.actions import Action as ActionLine
 from conversations.keyboards import Command, PlaceChosen
 from conversations.pizazz import Scope, shared_middle
-from conversations.relationships import RelationshipsThread
+from conversations.relationships import ThreadCount
 from conversations.texts import assess as texts
 from conversations.texts import refusals
 from framework import Framework
@@ -40,7 +40,8 @@ class RoundEnd:
     elements: list[ElementOutcome]
     actions: list[ActionLine]
     earlier_on: date | None  # when the round compared with took place
-    relationships: RelationshipsThread | None = None  # the items about relationships, and their count over rounds
+    # Items about relationships, round by round up to this one (the summary says only how many).
+    relationship_counts: list[ThreadCount] = field(default_factory=list)
 
 
 def _views_shown(round_: Round, row: RoundElement) -> bool:
@@ -77,7 +78,7 @@ def round_end(session: Session, round_id: int) -> RoundEnd:
         elements=elements,
         actions=actions,
         earlier_on=(earlier.closed_at or earlier.opened_at).date() if earlier else None,
-        relationships=relationships.relationships_thread(session, round_id),
+        relationship_counts=relationships.counts_up_to(session, round_),
     )
 
 

@@ -37,7 +37,7 @@ def summary_text(session: Session, round_id: int) -> tuple[str, int, date]:
         results=[texts.ElementResult(e.element_id, e.team_view, e.views, e.earlier_view) for e in end.elements],
         actions=end.actions,
         earlier_on=end.earlier_on,
-        relationships_line=summary_line(end.relationships) if end.relationships else None,
+        relationships_line=summary_line(end.relationship_counts, round_id),
     )
     return texts.round_summary(end.framework, summary), end.chat_id, end.closed_on
 

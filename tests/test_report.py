@@ -119,7 +119,7 @@ def test_the_pdf_opens_with_a_one_page_summary_then_the_action_table(db):
                   "Distance travelled, not pass or fail"):
         assert words in page_one, words
     assert "11 of 20" not in page_one and "of 20" not in text
-    assert "3 actions: 1 done, 2 still open (1 past their date)." in page_one
+    assert "3 actions: 1 done, 2 still open (1 past its date)." in page_one
     assert "Weekly debrief after nights (Bea, done 13 Feb)" in page_one
     assert "Agreed in this round" in page_two and "From earlier rounds and check-ins" in page_two
     for words in ("Ask the council about move-on", "Past its date", "Paint the lounge", "Still on",

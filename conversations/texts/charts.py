@@ -372,7 +372,7 @@ def done_label(day: date | None) -> str:
 
 def actions_subtitle(counts: dict[str, int]) -> str:
     """'2 past their date · 3 open · 1 done'."""
-    words = {"overdue": "past their date", "still_on": "still on"}
+    words = {"overdue": "past their date" if counts.get("overdue", 0) > 1 else "past its date"}
     return " · ".join(f"{counts[s]} {words.get(s, STATUS_WORDS[s])}" for s in STATUS_ORDER if counts.get(s))
 
 

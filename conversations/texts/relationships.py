@@ -74,6 +74,6 @@ def thread_message(thread: RelationshipsThread) -> str:
         lines += block
         used += size
         left -= len(items)
-    if len(thread.counts) > 1:
+    if len(thread.counts) > 1:  # this round has items, so the count says something
         lines += ["", over_rounds(thread.counts)]
     return "\n".join(lines)

@@ -126,7 +126,8 @@ def moves_in_words(up: int, back: int, held: int) -> str:
 def actions_counts(total: int, done: int, still_open: int, overdue: int, dropped: int) -> str:
     if not total:
         return "No actions agreed yet."
-    parts = [f"{done} done", f"{still_open} still open" + (f" ({overdue} past their date)" if overdue else "")]
+    late = f" ({overdue} past {'their' if overdue > 1 else 'its'} date)" if overdue else ""
+    parts = [f"{done} done", f"{still_open} still open{late}"]
     if dropped:
         parts.append(f"{dropped} dropped")
     return f"{total} action{'s' if total != 1 else ''}: " + ", ".join(parts) + "."

@@ -105,10 +105,15 @@ def _summary(pdf: ReportPDF, round: RoundResult, previous: RoundResult | None, o
         if item.element_name not in names:
             names.append(item.element_name)
     pdf.para(texts.relationships_brief(len(round.relationships), names), size)
-    if len(round.relationship_counts) > 1:
+    if _worth_counting(round):
         pdf.para(_over_rounds(round), size)
     pdf.ln(size * 0.5)
     pdf.para(texts.NOT_PASS_OR_FAIL, size - 1)
+
+
+def _worth_counting(round: RoundResult) -> bool:
+    """Round by round says something once there are two rounds and an item in one of them."""
+    return len(round.relationship_counts) > 1 and any(c.items for c in round.relationship_counts)
 
 
 def _over_rounds(round: RoundResult) -> str:
@@ -160,7 +165,7 @@ def relationships_block(round: RoundResult) -> Block:
                 grouped.setdefault(item.element_name, []).append(texts.thread_item(item.stage, item.text))
             for name, items in grouped.items():
                 pdf.bullets(name, items)
-        if len(round.relationship_counts) > 1:
+        if _worth_counting(round):
             pdf.ln(2)
             pdf.para(_over_rounds(round))
         pdf.needs_new_page = True

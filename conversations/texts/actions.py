@@ -173,14 +173,14 @@ def pick_date(action: TrackedAction) -> str:
 
 def ask_date(action: TrackedAction, mention: str) -> str:
     """`mention` is safe HTML naming the person asked (empty in a private chat)."""
-    to = f"{mention}, " if mention else ""
-    return (f"🗓 {to}new date for “{escape(action.what)}”? ↩️ Reply to this message with a date, like "
+    ask = f"{mention}, new date" if mention else "New date"
+    return (f"🗓 {ask} for “{escape(action.what)}”? ↩️ Reply to this message with a date, like "
             "<code>14/3</code>, <code>14 March</code> or <code>in 3 weeks</code>.")
 
 
 def ask_reason(action: TrackedAction, mention: str) -> str:
-    to = f"{mention}, " if mention else ""
-    return (f"✖️ {to}dropping “{escape(action.what)}”. Why? ↩️ Reply to this message with a few words — they're "
+    say = f"{mention}, dropping" if mention else "Dropping"
+    return (f"✖️ {say} “{escape(action.what)}”. Why? ↩️ Reply to this message with a few words — they're "
             "kept with the action, so the team knows.")
 
 

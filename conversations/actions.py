@@ -206,20 +206,21 @@ class _Listed(Protocol):
 L = TypeVar("L", bound=_Listed)
 
 
+def list_key(status: str, due: date | None, done_on: date | None, overdue: bool) -> tuple:
+    """Where an action sits in a list: overdue first (longest overdue first), then open ones by date (no date
+    last), then done ones (most recently done first), then dropped ones."""
+    if overdue:
+        return (0, due.toordinal() if due else 0)
+    if status in STILL_OPEN:
+        return (1, due.toordinal()) if due is not None else (2, 0)
+    if status == Status.DONE:
+        return (3, -(done_on or date.min).toordinal())
+    return (4, 0)
+
+
 def in_list_order(actions: Iterable[L], today: date) -> list[L]:
-    """Overdue first (longest overdue first), then open ones by date (no date last), then done ones
-    (most recently done first), then dropped ones. Stable, so equal ones keep the order they came in."""
-
-    def key(action: L) -> tuple:
-        if is_overdue(action.status, action.due, today):
-            return (0, action.due.toordinal())
-        if action.status in STILL_OPEN:
-            return (1, action.due.toordinal()) if action.due is not None else (2, 0)
-        if action.status is Status.DONE:
-            return (3, -(action.done_on or date.min).toordinal())
-        return (4, 0)
-
-    return sorted(actions, key=key)
+    """The actions in the order a list reads them (`list_key`); stable, so equal ones keep their order."""
+    return sorted(actions, key=lambda a: list_key(a.status, a.due, a.done_on, is_overdue(a.status, a.due, today)))
 
 
 def add_months(day: date, months: int) -> date:

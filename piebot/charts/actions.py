@@ -11,6 +11,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Rectangle
 
+from conversations.actions import list_key
 from conversations.texts import charts as texts
 
 from . import style
@@ -27,7 +28,6 @@ BOTTOM = 36
 MIN_HEIGHT = 300  # a strip much flatter than this looks like a banner, not a chart
 # (font px, lines of "what", row height px): full first, then one line, then tighter.
 ROW_STEPS = ((28, 2, None), (28, 1, 64), (26, 1, 56), (24, 1, 50))
-ORDER = {status: i for i, status in enumerate(texts.STATUS_ORDER)}
 # Okabe-Ito colours: the pill's fill and its words.
 PILLS = {
     "overdue": (style.VERMILLION, "white"),
@@ -41,15 +41,10 @@ BAND = "#F5F5F5"
 
 
 def in_order(actions: list[ActionRow]) -> list[ActionRow]:
-    """Overdue (longest first), open and still on by date, done (latest first), dropped."""
-    def key(a: ActionRow) -> tuple:
-        rank = ORDER.get(a.status, 1)
-        if a.status == "done":
-            return (rank, -(a.done_on.toordinal() if a.done_on else 0))
-        if rank <= 2:
-            return (min(rank, 1), a.due is None, a.due.toordinal() if a.due else 0)
-        return (rank, 0)
-    return sorted(actions, key=key)
+    """Overdue (longest first), open and still on by date, done (latest first), dropped: the rule of
+    conversations.actions, on rows whose status already says "overdue"."""
+    return sorted(actions, key=lambda a: list_key("open" if a.status == "overdue" else a.status, a.due, a.done_on,
+                                                  a.status == "overdue"))
 
 
 def action_table(actions: list[ActionRow]) -> Chart:

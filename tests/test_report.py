@@ -135,7 +135,17 @@ def test_the_pdf_opens_with_a_one_page_summary_then_the_action_table(db):
 def test_anonymous_rounds_carry_no_names_in_the_thread_or_the_summary(db):
     with session_scope(db) as s:
         team, people = make_team(s)
-        second, _ = _second_round(s, team, people, anonymous=True)
+
+        def during(round_):
+            # Three people, so the answers of an anonymous round are let into the record at its close.
+            for person, (element_id, (stage, text)) in zip(people[1:], SAID.items(), strict=True):
+                rounds.add_evidence(s, round_, person, element_id, stage, text=text)
+        second = run_round(s, team, people, ELEMENTS, {"support": 12}, closed_at=T2, anonymous=True, during=during,
+                           answers={e: [5, 9, 12, 14] for e in ELEMENTS})
+        # Marked once the round has closed, by each item's id (as the receipt's button will, through the
+        # ballot box, while a round is open).
+        for item in relationships.thread_candidates(s, second.id):
+            relationships.mark_about_relationships(s, item.evidence_id)
         result = round_result(s, second.id)
         thread = relationships.relationships_thread(s, second.id)
     assert len(thread.items) == 3

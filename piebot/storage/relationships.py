@@ -53,6 +53,35 @@ def mark_about_relationships(session: Session, evidence_id: int, about: bool = T
     return Marked(item.id, item.round_id, item.element_id, about)
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """An item of a round that may be marked about relationships, and whether it is."""
+
+    evidence_id: int
+    element_id: str
+    stage: str
+    text: str
+    about: bool
+
+
+def thread_candidates(session: Session, round_id: int, element_id: str | None = None) -> list[Candidate]:
+    """The round's evidence, hinders and helps items (of one element, if given), for the facilitator to mark.
+
+    In the round's element order and as the stages run, never by who wrote them or when."""
+    query = select(Evidence).where(Evidence.round_id == round_id, Evidence.stage.in_(THREAD_STAGES))
+    if element_id is not None:
+        query = query.where(Evidence.element_id == element_id)
+    order = _positions(session, round_id)
+    rows = sorted(session.exec(query), key=lambda e: (order.get(e.element_id, len(order)),
+                                                       THREAD_STAGES.index(e.stage), e.id))
+    return [Candidate(e.id, e.element_id, e.stage, e.text, e.about_relationships) for e in rows]
+
+
+def _positions(session: Session, round_id: int) -> dict[str, int]:
+    return {row.element_id: row.position for row in
+            session.exec(select(RoundElement).where(RoundElement.round_id == round_id))}
+
+
 def _name(framework: Framework, element_id: str) -> str:
     try:
         return framework.element(element_id).name
@@ -63,8 +92,7 @@ def _name(framework: Framework, element_id: str) -> str:
 def thread_items(session: Session, round_id: int, framework: Framework, *, include_private: bool = True
                  ) -> tuple[list[ThreadItem], int]:
     """The round's items about relationships, in its element order, and how many private ones were left out."""
-    order = {row.element_id: row.position for row in
-             session.exec(select(RoundElement).where(RoundElement.round_id == round_id))}
+    order = _positions(session, round_id)
     rows = list(session.exec(
         select(Evidence).where(Evidence.round_id == round_id, Evidence.about_relationships,
                                Evidence.stage.in_(THREAD_STAGES))

@@ -37,7 +37,7 @@ from piebot.charts import (
     CheckInPoint,
     ElementResult,
     RoundResult,
-    actions_by_theme,
+    action_table,
     close_pool,
     distance_travelled,
     render,
@@ -127,7 +127,7 @@ def chart_jobs(members: int = 20):
         "spread": (spread, current),
         "responsiveness_trend": (responsiveness_trend, sample_checkins()),
         "distance_travelled": (distance_travelled, previous, current),
-        "actions_by_theme": (actions_by_theme, current.actions),
+        "action_table": (action_table, current.actions),
     }
 
 
@@ -184,7 +184,7 @@ async def loop_stall(count: int, submit) -> float:
 
 
 async def bench_stall(count: int) -> list[dict]:
-    await render(actions_by_theme, sample_round().actions)  # start the pool outside the measurement
+    await render(action_table, sample_round().actions)  # start the pool outside the measurement
     started = time.perf_counter()
     stall_pool = await loop_stall(count, render)
     pool_seconds = time.perf_counter() - started

@@ -37,7 +37,8 @@ SETUP_TIMEZONE = "<b>Set-up · 3 of 4</b>\nWhich time zone is the team in? (for 
 SETUP_TIMEZONE_TYPE = "Reply to this message with your time zone, like <code>Europe/Dublin</code>."
 SETUP_WRITE_IN = (
     "<b>Set-up · 4 of 4</b>\nDo you want to add a theme of your own?\n"
-    "Many teams add <b>Relationships</b> — with staff, family, peers, neighbours and pets, and other agencies. "
+    "Many teams add <b>Relationships</b> — with staff, family, peers, neighbours and pets. (Work with other "
+    "agencies already has its home in Sector engagement and in Pathways.) "
     "Written-in themes are marked as your own and kept out of comparisons with other teams."
 )
 SETUP_NAME_TYPE = "Reply to this message with the team's name."
@@ -83,7 +84,8 @@ PRIVATE_START = (
 HELP_GROUP = (
     "<b>piebot</b> — PIEs 2.0 reflective self-assessment for your team.\n\n"
     "<b>Everyone</b>\n/join — count me in and open the private chat\n/status — where the current round stands\n"
-    "/chart — see the team's charts\n/withdraw — take back your own answer\n/away — no reminders until a date\n"
+    "/chart — see the team's charts\n/actions — our open actions: done, a new date, or dropped\n"
+    "/withdraw — take back your own answer\n/away — no reminders until a date\n"
     "/help — this message\n\n"
     "<b>Running a round</b>\n/assess — start a round\n/next /back /skip — move through it\n"
     "/pause /resume /close — pause, carry on, or finish\n/peerreview — a code for a trusted colleague\n\n"
@@ -98,6 +100,6 @@ HELP_GROUP = (
 HELP_PRIVATE = (
     "<b>piebot</b> — here you answer privately and get reminders.\n\n"
     "/mydata — everything I keep about you\n/forgetme — erase your named answers\n"
-    "/away — no reminders until a date\n/review — redeem a peer-review code\n"
+    "/away — no reminders until a date\n/actions — the actions you own\n/review — redeem a peer-review code\n"
     "/network — for managers: look across teams\n/help — this message"
 )

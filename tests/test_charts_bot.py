@@ -145,12 +145,12 @@ async def test_chart_buttons_draw_each_chart_with_matching_figures(api, harness)
     menu = await say(api, bea, team.group, "/chart")
     assert "1 Jun 2025" in menu.text
 
-    async def pick(label: str, message=None) -> object:
+    async def pick(label: str, message=None, height: int = 1350) -> object:
         before = len(photos(api, team.group))
         await press(api, bea, message or menu, label)
         await api.wait_for(lambda: len(photos(api, team.group)) > before, timeout=30)
         chart = photos(api, team.group)[-1]
-        assert png_size(chart.file) == (1080, 1350)
+        assert png_size(chart.file)[0] == 1080 and png_size(chart.file)[1] <= height
         return chart
 
     profile = await pick("Where we are now")
@@ -172,8 +172,8 @@ async def test_chart_buttons_draw_each_chart_with_matching_figures(api, harness)
     distance = await pick("1 Jun 2025", picker)
     assert "team view from 10 Jan 2025 to 1 Jun 2025" in distance.text
     assert "Moved up: Empathy and emotional intelligence +6, Training +4, Responsiveness +1." in distance.text
-    actions = await pick("Our actions", await say(api, bea, team.group, "/chart"))
-    assert actions.text.startswith("Our actions by theme: 3 agreed — 0 done, 3 open, 0 overdue.")
+    actions = await pick("Our actions", await say(api, bea, team.group, "/chart"), height=700)
+    assert actions.text.startswith("Our actions: 3 — ")  # three actions are a short picture, not a page
 
 
 async def test_trend_after_a_checkin_closes_and_from_the_menu(api, harness):
@@ -242,7 +242,7 @@ async def test_report_is_a_pdf_with_the_rounds_sections(api, harness):
     for section in ("PIE self-assessment report", "Where our team is now", "How far apart our views are",
                     "Empathy and emotional intelligence", "What is actually happening (evidence)",
                     "We bent the visiting rule for Jo", "What we will do", "Talk it through at handover",
-                    "Who: Cal", "Peer reviewer's comments"):
+                    "Cal, by", "Peer reviewer's comments"):
         assert section in words, section
     # The earlier round's report is one press away, in the same private chat.
     await press(api, team.admin, report, "10 Jan 2025")

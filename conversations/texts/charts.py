@@ -28,6 +28,7 @@ PROFILE_BUTTON = "Where we are now"
 SPREAD_BUTTON = "How far apart we are"
 DISTANCE_BUTTON = "How far we've travelled"
 ACTIONS_BUTTON = "Our actions"
+RELATIONSHIPS_BUTTON = "🤝 Relationships thread"
 
 
 def trend_button(element: str) -> str:
@@ -372,25 +373,56 @@ def each_checkin(points: list[tuple[str, str | None, int]]) -> str:
         for day, middle, answered in points) + "."
 
 
-# ---------------------------------------------------------------- actions by theme
+# ---------------------------------------------------------------- our actions
 
 NO_ACTIONS = "No actions agreed yet. The chart appears once the team agrees its first action."
-ACTIONS_TITLE = "Our actions by theme"
-STATUS_WORDS = {"done": "done", "open": "open", "overdue": "overdue"}
+ACTIONS_TITLE = "Our actions"
+ACTION_COLUMNS = ("What", "Who", "By when", "Status")
+# In the order a list of actions is read: overdue first, dropped last.
+STATUS_ORDER = ("overdue", "open", "still_on", "done", "dropped")
+STATUS_WORDS = {"overdue": "past its date", "open": "open", "still_on": "still on", "done": "done",
+                "dropped": "dropped"}
+STATUS_LABELS = {"overdue": "Past its date", "open": "Open", "still_on": "Still on", "done": "Done",
+                 "dropped": "Dropped"}
+NO_OWNER_YET = "no one yet"
+OWNER_NOT_SHOWN = "not shown"
+NO_DATE_YET = "no date"
 
 
-def other_themes(count: int) -> str:
-    return f"{count} other themes"
+def done_label(day: date | None) -> str:
+    return f"Done {day_and_month(day)}" if day else "Done"
 
 
-def actions_agreed(total: int) -> str:
-    return f"{total} action{'s' if total != 1 else ''} agreed"
+def actions_subtitle(counts: dict[str, int]) -> str:
+    """'2 past their date · 3 open · 1 done'."""
+    words = {"overdue": "past their date" if counts.get("overdue", 0) > 1 else "past its date"}
+    return " · ".join(f"{counts[s]} {words.get(s, STATUS_WORDS[s])}" for s in STATUS_ORDER if counts.get(s))
 
 
-def actions_intro(total: int, done: int, open_: int, overdue: int) -> str:
-    return f"Our actions by theme: {total} agreed — {done} done, {open_} open, {overdue} overdue."
+def more_actions(count: int) -> str:
+    return f"…and {count} more: the caption lists them all."
 
 
-def actions_of_theme(theme: str, counts: dict[str, int]) -> str:
-    parts = [f"{counts[s]} {STATUS_WORDS[s]}" for s in ("done", "open", "overdue") if counts[s]]
-    return f"{theme}: {', '.join(parts)}."
+def actions_caption_head(total: int, counts: dict[str, int]) -> str:
+    many = {"overdue": "past their date"}
+    return f"Our actions: {total} — " + ", ".join(
+        f"{counts[s]} {many.get(s, STATUS_WORDS[s]) if counts[s] > 1 else STATUS_WORDS[s]}"
+        for s in STATUS_ORDER if counts.get(s)) + "."
+
+
+def actions_caption_group(status: str, items: list[str]) -> str:
+    """One status's actions in the caption: 'Past their date: Fix the rota (Bea, due 28 Apr).'"""
+    heads = {"overdue": "Past their date", "open": "Open", "still_on": "Still on", "done": "Done",
+             "dropped": "Dropped"}
+    return f"{heads[status]}: " + "; ".join(items) + "."
+
+
+def action_in_caption(what: str, who: str, due: date | None, done_on: date | None, reason: str | None) -> str:
+    details = [who]
+    if done_on is not None:
+        details.append(f"done {day_and_month(done_on)}")
+    elif reason:
+        details.append(f"why: {reason}")
+    elif due is not None:
+        details.append(f"due {day_and_month(due)}")
+    return f"{what} ({', '.join(details)})"

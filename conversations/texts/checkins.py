@@ -297,19 +297,11 @@ def review_reminder(review_on: date, on_the_day: bool) -> str:
     )
 
 
-def action_reminder(action: Action, today: date) -> str:
-    if action.due == today:
-        when = "today"
-    else:
-        when = f"on {day(action.due)}" if action.due else "soon"
-    return f"⏰ An action you own is due {when}:\n• {action_line(action, with_owner=False)}"
-
-
 def overdue_block(actions: list[Action]) -> str:
     """Under the check-in post: actions past their date, so they're talked about while people are here."""
     lines = "\n".join(f"• {action_line(a)}" for a in actions[:8])
     more = f"\n…and {len(actions) - 8} more" if len(actions) > 8 else ""
-    return f"{PAST_THEIR_DATE}\n{lines}{more}"
+    return f"{PAST_THEIR_DATE}\n{lines}{more}\nTap /actions to settle them: done, a new date, or dropped."
 
 
 # ---------------------------------------------------------------- /away

@@ -6,6 +6,7 @@ PRIVATE_COMMANDS = [
     ("mydata", "Everything I keep about you"),
     ("forgetme", "Erase your named answers"),
     ("away", "No reminders until a date"),
+    ("actions", "The actions I own"),
     ("review", "Redeem a peer-review code"),
     ("network", "Look across teams (leads)"),
 ]
@@ -13,6 +14,7 @@ GROUP_COMMANDS = [
     ("join", "Count me in"),
     ("status", "Where the round stands"),
     ("chart", "See the team's charts"),
+    ("actions", "Our open actions"),
     ("withdraw", "Take back my answer"),
     ("away", "No reminders until a date"),
     ("help", "What I can do"),

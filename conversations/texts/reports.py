@@ -1,10 +1,14 @@
 """The words in the PDF reports: a team's round report (/report) and a network's overview (/network).
 
 Plain text (the PDF draws it as it is). Imported by the report makers in their worker processes: keep it
-free of anything heavier than the standard library.
+free of anything heavier than the standard library and the scale's words (conversations/texts/scale.py).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+
+from conversations.texts import scale
 
 NOTHING_RECORDED = "Nothing recorded."
 OUR_OWN_SUFFIX = " (our own)"
@@ -41,10 +45,9 @@ REPORT_HEADING = "PIE self-assessment report"
 def cover_lines(team: str, round_id: int, closed_on: str, elements: int, rated: int, answered: int,
                 anonymous: bool, level_labels: list[str]) -> list[str]:
     return [
-        f"Team: {team}",
-        f"Round {round_id}, closed {closed_on}",
-        f"Elements: {elements} ({rated} with a team view)",
-        f"Answered: {answered} {'person' if answered == 1 else 'people'}",
+        f"Team: {team} · Round {round_id}, closed {closed_on}",
+        f"Elements: {elements} ({rated} with a team view) · Answered: {answered} "
+        f"{'person' if answered == 1 else 'people'}",
         "Answers were anonymous: no names appear in this report." if anonymous
         else "Answers were named.",
         SCALE_LEVELS.format(labels=", ".join(level_labels)),
@@ -60,20 +63,158 @@ NO_PEER_COMMENTS = "No peer review comments yet."
 PROFILE_HEADING = "Where our team is now"
 SPREAD_HEADING = "How far apart our views are"
 
-TEAM_VIEW_NOT_RATED = "Team view: not rated"
+
+# ---- places on the scale, in the one way piebot says them (conversations/texts/scale.py)
 
 
-def team_view_line(view: int, place: str) -> str:
-    return f"Team view: {view} of 20 — {place}"
+@dataclass(frozen=True)
+class _Level:
+    label: str
 
 
-def last_round_line(previous: int, change: int) -> str:
-    moved = "held" if change == 0 else f"moved {'up' if change > 0 else 'down'} {abs(change)}"
-    return f"Last round: {previous} ({moved})."
+@dataclass(frozen=True)
+class NamedLevels:
+    """Enough of the framework's scale for `scale.place_plain` and `scale.move` where only the team's level
+    names travel (the report is drawn in a worker process, from plain data)."""
+
+    levels: tuple[_Level, ...]
+    positions: int = 5
+
+    def split(self, index: int) -> tuple[int, int]:
+        return (index - 1) // self.positions + 1, (index - 1) % self.positions + 1
 
 
-def individual_answers(count: int, low: int, high: int, middle: float) -> str:
-    return f"Individual answers: {count}, from {low} to {high}, middle {middle:g}."
+def named_levels(labels: list[str]) -> NamedLevels:
+    return NamedLevels(tuple(_Level(label) for label in labels))
+
+
+def place_words(labels: list[str], index: int) -> str:
+    """'Getting there — near the top'."""
+    return scale.place_plain(named_levels(labels), index)
+
+
+def move_words(labels: list[str], before: int | None, after: int | None) -> str:
+    """'up a level', 'a little further along', 'held steady', 'first time'."""
+    return scale.move(named_levels(labels), before, after)
+
+
+# ---- page one: the summary
+
+SUMMARY_WHERE = "Where we are"
+SUMMARY_COLUMNS = ("Element", "Team view", "Since last time")
+NO_VIEW_THIS_TIME = "no team view this time"
+SUMMARY_ACTIONS = "Our actions"
+SUMMARY_RELATIONSHIPS = "Relationships thread"
+FIRST_ROUND = "This is the team's first round on these elements: the next one will show what moved."
+
+
+def compared_with(closed_on: str) -> str:
+    return f"Since last time: compared with the round closed {closed_on}."
+
+
+def moves_in_words(up: int, back: int, held: int) -> str:
+    parts = []
+    if up:
+        parts.append(f"{up} moved up")
+    if back:
+        parts.append(f"{back} moved back")
+    if held:
+        parts.append(f"{held} held steady")
+    return ("What moved: " + ", ".join(parts) + ".") if parts else ""
+
+
+def actions_counts(total: int, done: int, still_open: int, overdue: int, dropped: int) -> str:
+    if not total:
+        return "No actions agreed yet."
+    late = f" ({overdue} past {'their' if overdue > 1 else 'its'} date)" if overdue else ""
+    parts = [f"{done} done", f"{still_open} still open{late}"]
+    if dropped:
+        parts.append(f"{dropped} dropped")
+    return f"{total} action{'s' if total != 1 else ''}: " + ", ".join(parts) + "."
+
+
+def actions_done_brief(items: list[str], more: int) -> str:
+    return "Done: " + "; ".join(items) + (f"; and {more} more" if more else "") + "."
+
+
+def actions_open_brief(items: list[str], more: int) -> str:
+    return "Still open: " + "; ".join(items) + (f"; and {more} more" if more else "") + "."
+
+
+def action_brief(what: str, who: str | None, when: str) -> str:
+    return f"{what} ({who + ', ' if who else ''}{when})"
+
+
+def done_when(day: str) -> str:
+    return f"done {day}"
+
+
+def due_when(day: str, overdue: bool) -> str:
+    return f"was due {day}" if overdue else f"by {day}"
+
+
+def relationships_brief(items: int, elements: list[str]) -> str:
+    if not items:
+        return "Nothing was marked as about relationships in this round."
+    return (f"{items} item{'s' if items != 1 else ''} about relationships, in {len(elements)} "
+            f"element{'s' if len(elements) != 1 else ''}: " + ", ".join(elements) + ".")
+
+
+NOW = "now"
+
+
+def relationships_over_rounds(counts: list[tuple[str, int]]) -> str:
+    """(the round's closing day, or "now", how many items), oldest first."""
+    return "Round by round: " + " · ".join(f"{day}: {n}" for day, n in counts) + "."
+
+
+# ---- page two: the action table
+
+ACTION_TABLE_HEADING = "Our actions"
+ACTION_TABLE_INTRO = ("Agreed in this round first, then those from earlier that are still open or were settled since. "
+                      "Past their date first in each.")
+ACTION_TABLE_COLUMNS = ("What", "Who", "By when", "Status", "Done on")
+FROM_EARLIER = "From earlier rounds and check-ins"
+AGREED_NOW = "Agreed in this round"
+NO_ACTIONS = "No actions agreed yet."
+OWNER_NOT_DECIDED = "not decided"
+OWNER_HIDDEN = "not shown (anonymous round)"
+NO_DUE_DATE = "no date set"
+STATUS_WORDS = {"overdue": "Past its date", "open": "Open", "still_on": "Still on", "done": "Done",
+                "dropped": "Dropped"}
+
+
+def status_cell(status: str, reason: str | None) -> str:
+    word = STATUS_WORDS.get(status, STATUS_WORDS["open"])
+    return f"{word}: {reason}" if status == "dropped" and reason else word
+
+
+def what_cell(what: str, measure: str | None) -> str:
+    return f"{what}\nWe'll know it worked when: {measure}" if measure else what
+
+
+# ---- the elements
+
+ELEMENTS_HEADING = "Element by element"
+ELEMENTS_INTRO = "The team view, what was said at each stage, and what we will do."
+
+
+def nothing_recorded_for(names: list[str]) -> str:
+    """Said once, for every element where nobody wrote anything."""
+    return f"{NOTHING_RECORDED[:-1]} for: " + ", ".join(names) + "."
+
+
+TEAM_VIEW_NOT_RATED = "Team view: not agreed this time."
+
+
+def team_view_line(place: str, moved: str | None) -> str:
+    return f"Team view: {place}." + (f" Since last time: {moved}." if moved else "")
+
+
+def individual_answers(count: int, low: str, high: str) -> str:
+    if low == high:
+        return f"Individual answers: {count}, all at {low}."
+    return f"Individual answers: {count}, from {low} to {high}."
 
 
 def individual_answers_hidden(too_few: str) -> str:
@@ -83,7 +224,6 @@ def individual_answers_hidden(too_few: str) -> str:
 EVIDENCE = "What is actually happening (evidence)"
 HINDERS = "What gets in the way"
 HELPS = "What we have going for us"
-NOTHING_SAID = "Evidence, what gets in the way, what we have going for us: nothing recorded."
 WHAT_WE_WILL_DO = "What we will do"
 
 
@@ -91,15 +231,22 @@ def theme_actions(theme: str) -> str:
     return f"Actions for the whole theme: {theme}"
 
 
-NO_ACTIONS = "No actions agreed yet."
-OWNER_NOT_DECIDED = "not decided"
-OWNER_HIDDEN = "not shown (anonymous round)"
-NO_DUE_DATE = "no date set"
+def action_in_element(what: str, who: str, due: str | None, status: str) -> str:
+    return f"{what} — {who}, {'by ' + due if due else NO_DUE_DATE}. {status}."
 
 
-def action_details(who: str, due: str, status: str, measure: str | None) -> list[str]:
-    """Who, by when, status, and how we'll know: the first three share a line, the last has its own."""
-    return [f"Who: {who}", f"By: {due}", f"Status: {status}", f"How we'll know: {measure or 'not decided yet'}"]
+# ---- the relationships thread
+
+RELATIONSHIPS_HEADING = "Relationships thread"
+RELATIONSHIPS_INTRO = ("Relationships run through every element. These are the things we said about them, gathered "
+                       "from all the elements of this round. No names.")
+RELATIONSHIPS_NONE = ("Nothing was marked as about relationships in this round. Any evidence, anything in the way or "
+                      "anything that helps can be marked, in any element.")
+THREAD_STAGE_WORDS = {"evidence": "What happens", "hindering": "Gets in the way", "helping": "Helps"}
+
+
+def thread_item(stage: str, text: str) -> str:
+    return f"{THREAD_STAGE_WORDS.get(stage, stage)}: {text}"
 
 
 # ---------------------------------------------------------------- a network's overview

@@ -41,6 +41,7 @@ class RoundSummary:
     results: Sequence[ElementResult]
     actions: Sequence[Action] = field(default_factory=tuple)
     earlier_on: date | None = None  # when the round we compare with took place
+    relationships_line: str | None = None  # safe HTML, from conversations.texts.relationships.summary_line
 
 
 def review_options(closed_on: date) -> list[tuple[int, date]]:
@@ -83,6 +84,8 @@ def round_summary(framework: Framework, summary: RoundSummary) -> str:
         lines += [f"• {action_line(action)}" for action in summary.actions]
     else:
         lines.append("No actions yet. You can add one any time.")
+    if summary.relationships_line:
+        lines += ["", summary.relationships_line]
 
     proposed = summary.closed_on + timedelta(weeks=PROPOSED_REVIEW_WEEKS)
     lines += [

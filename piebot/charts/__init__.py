@@ -36,7 +36,7 @@ from .data import (
     NothingToChart,
     RoundResult,
 )
-from .render import actions_by_theme, distance_travelled, responsiveness_trend, spread, team_profile
+from .render import action_table, distance_travelled, responsiveness_trend, spread, team_profile
 
 __all__ = [
     "ActionRow",
@@ -46,7 +46,7 @@ __all__ = [
     "ElementResult",
     "NothingToChart",
     "RoundResult",
-    "actions_by_theme",
+    "action_table",
     "close_pool",
     "distance_travelled",
     "render",

@@ -12,6 +12,7 @@ from datetime import date
 from functools import cached_property
 
 from conversations.checkin_figures import Answer, AnswerFigures, figures_of
+from conversations.relationships import ThreadCount, ThreadItem
 from conversations.texts.charts import DEFAULT_LEVEL_LABELS, place_label
 
 SCALE_PLACES = 20
@@ -32,9 +33,12 @@ class ActionRow:
     theme_name: str
     owner: str | None
     due: date | None
-    status: str  # "open" | "done" | "overdue"
+    status: str  # "overdue" | "open" | "still_on" | "done" | "dropped" (overdue: still open, past its date)
     success_measure: str | None = None
     element_name: str | None = None
+    done_on: date | None = None
+    reason: str | None = None  # why it was dropped
+    owner_hidden: bool = False  # agreed in an anonymous round or check-in: its owner is left out
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,11 @@ class RoundResult:
     elements: list[ElementResult]
     actions: list[ActionRow] = field(default_factory=list)
     peer_comments: list[str] = field(default_factory=list)
+    # Actions agreed before this round and followed since: still open, or settled since the last round.
+    earlier_actions: list[ActionRow] = field(default_factory=list)
+    # The relationships thread: this round's items about relationships, and their count round by round.
+    relationships: list[ThreadItem] = field(default_factory=list)
+    relationship_counts: list[ThreadCount] = field(default_factory=list)
 
     def label_for(self, index: int) -> str:
         """'<level label>, position p' in the team's own words."""

@@ -1,79 +1,36 @@
-"""The round report as PDF: cover, pictures, then each element's evidence, diagnosis and actions.
+"""The round report as PDF: a one-page summary, the action table, the elements one by one, the
+relationships thread, then the pictures and the peer reviewer's comments.
 
 Telegram bots may send documents up to 50 MB; the report is split into parts so each stays under
-`max_bytes`. Anonymous rounds carry no names at all: not the raters (never printed anyway) and not the
-action owners either, unless the caller asks for them with `show_owners=True`.
+`max_bytes`, each part opening with the summary. Anonymous rounds carry no names at all: not the raters
+(never printed anyway) and not the action owners either, unless the caller asks for them with
+`show_owners=True`. "Nothing recorded" is said once, for all the elements where nobody wrote anything.
 """
 
 from __future__ import annotations
 
 import io
 import re
-import statistics
 from collections.abc import Callable
-from datetime import date
 
-from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from conversations.texts import reports as texts
 from conversations.texts.charts import TOO_FEW_LONG, nice_date
 
 from . import style
+from .actions import in_order
 from .data import ActionRow, ElementResult, NothingToChart, RoundResult
+from .pdf import FONT, Block, ReportPDF, pdf_text
 from .profile import team_profile
+from .report_pages import action_table_block, relationships_block, summary_block
 from .spread import MIN_ANSWERS, spread
 
-FONT = "DejaVu"
-Block = Callable[["ReportPDF"], None]
+__all__ = ["FONT", "ReportPDF", "ReportTooLarge", "pdf_text", "round_report_pdf"]
 
 
 class ReportTooLarge(ValueError):
     """A single section (one element, or one picture) is bigger than max_bytes on its own."""
-
-
-class ReportPDF(FPDF):
-    def __init__(self, footer_text: str) -> None:
-        super().__init__(format="A4", unit="mm")
-        self.footer_text = footer_text
-        self.part_label: str | None = None
-        # Set after a page that must stand alone (the cover, a picture): the next element starts afresh.
-        self.needs_new_page = True
-        self.add_font(FONT, "", str(style.FONT_PATH))
-        self.add_font(FONT, "B", str(style.FONT_BOLD_PATH))
-        self.set_auto_page_break(True, margin=18)
-        self.set_margins(18, 16, 18)
-
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(FONT, "", 9)
-        self.set_text_color(110)
-        self.cell(0, 6, texts.page_footer(self.footer_text, self.page_no()), align="C")
-        self.set_text_color(0)
-
-    def heading(self, text: str, size: float = 18) -> None:
-        self.set_font(FONT, "B", size)
-        self.multi_cell(0, size * 0.5, pdf_text(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.ln(2)
-
-    def para(self, text: str, size: float = 11, bold: bool = False) -> None:
-        self.set_font(FONT, "B" if bold else "", size)
-        self.multi_cell(0, size * 0.48, pdf_text(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-    def bullets(self, title: str, items: list[str], empty: str = texts.NOTHING_RECORDED) -> None:
-        self.para(title, 12, bold=True)
-        if not items:
-            self.para(empty)
-        for item in items:
-            self.set_x(self.l_margin + 4)
-            self.set_font(FONT, "", 11)
-            self.multi_cell(0, 5.3, "• " + pdf_text(item), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.ln(2)
-
-
-def pdf_text(text: str | None) -> str:
-    """Drop glyphs DejaVu Sans lacks (fpdf2 would print blanks) but keep line breaks."""
-    return "\n".join(style.clean(line) for line in str(text or "").splitlines())
 
 
 def _slug(text: str) -> str:
@@ -136,8 +93,11 @@ def _build(blocks: list[Block], round: RoundResult, part: str | None, compress: 
     return bytes(pdf.output())
 
 
+def _said_nothing(element: ElementResult) -> bool:
+    return not (element.evidence or element.hinders or element.helps)
+
+
 def _blocks(round: RoundResult, previous: RoundResult | None, owners: bool) -> tuple[Block, list[Block]]:
-    pictures = _pictures(round, previous)
     by_element: dict[str, list[ActionRow]] = {}
     by_theme: dict[str, list[ActionRow]] = {}
     names = {e.element_name for e in round.elements}
@@ -147,24 +107,20 @@ def _blocks(round: RoundResult, previous: RoundResult | None, owners: bool) -> t
         else:
             by_theme.setdefault(action.theme_name, []).append(action)
 
-    def cover(pdf: ReportPDF) -> None:
-        pdf.add_page()
-        pdf.ln(30)
-        pdf.heading(texts.REPORT_HEADING, 24)
-        if pdf.part_label:
-            pdf.para(pdf.part_label.capitalize(), 14, bold=True)
-        pdf.ln(4)
-        rated = sum(1 for e in round.elements if e.team_view is not None)
-        lines = texts.cover_lines(round.team_name, round.round_id, nice_date(round.closed_on), len(round.elements),
-                                  rated, round.answered, round.anonymous, list(round.level_labels))
-        for line in lines:
-            pdf.para(line, 13)
-            pdf.ln(1)
-        pdf.ln(6)
-        pdf.para(texts.NOT_PASS_OR_FAIL, 11)
-        pdf.needs_new_page = True
+    sections: list[Block] = [action_table_block(round, owners)]
+    quiet = [e.element_name for e in round.elements if _said_nothing(e)]
 
-    sections: list[Block] = list(pictures)
+    def elements_intro(pdf: ReportPDF) -> None:
+        pdf.add_page()
+        pdf.heading(texts.ELEMENTS_HEADING)
+        pdf.para(texts.ELEMENTS_INTRO)
+        if quiet:
+            pdf.para(texts.nothing_recorded_for(quiet))
+        pdf.ln(2)
+        pdf.needs_new_page = False
+    if round.elements:
+        sections.append(elements_intro)
+
     seen_themes: set[str] = set()
     for element in round.elements:
         first_in_theme = element.theme_name not in seen_themes
@@ -179,13 +135,15 @@ def _blocks(round: RoundResult, previous: RoundResult | None, owners: bool) -> t
             pdf.heading(texts.OTHER_ACTIONS)
             _actions(pdf, leftover, owners)
         sections.append(other_actions)
+    sections.append(relationships_block(round))
+    sections += _pictures(round, previous)
 
     def peer(pdf: ReportPDF) -> None:
         pdf.add_page()
         pdf.heading(texts.PEER_HEADING)
         pdf.bullets(texts.PEER_SAID, list(round.peer_comments), empty=texts.NO_PEER_COMMENTS)
     sections.append(peer)
-    return cover, sections
+    return summary_block(round, previous, owners), sections
 
 
 def _pictures(round: RoundResult, previous: RoundResult | None) -> list[Block]:
@@ -219,43 +177,44 @@ def _pictures(round: RoundResult, previous: RoundResult | None) -> list[Block]:
 
 def _element_block(round: RoundResult, element: ElementResult, actions: list[ActionRow],
                    theme_actions: list[ActionRow], first_in_theme: bool, owners: bool) -> Block:
+    labels = list(round.level_labels)
+
     def block(pdf: ReportPDF) -> None:
-        # Each theme starts a page; its elements follow one another, so a round with little written
-        # down reads in a few pages instead of one near-empty page per element.
-        if first_in_theme or pdf.needs_new_page or pdf.get_y() > pdf.h - 90:
+        # Elements follow one another, themes too, so a round with little written down reads in a few pages
+        # instead of one near-empty page per element; a new page only when this one is nearly full.
+        fresh = pdf.get_y() < pdf.t_margin + 40
+        if pdf.needs_new_page or pdf.get_y() > pdf.h - 60:
             pdf.add_page()
-        else:
-            pdf.ln(4)
-            pdf.set_draw_color(200)
+        elif not fresh:
+            pdf.ln(8 if first_in_theme else 4)
+            pdf.set_draw_color(120 if first_in_theme else 200)
             pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
             pdf.set_draw_color(0)
             pdf.ln(5)
         pdf.needs_new_page = False
         if first_in_theme:
             pdf.para(texts.theme_line(element.theme_name) + (texts.OUR_OWN_SUFFIX if element.written_in else ""), 12)
-        pdf.heading(element.element_name + (texts.OUR_OWN_SUFFIX if element.written_in else ""))
+        pdf.heading(element.element_name + (texts.OUR_OWN_SUFFIX if element.written_in else ""), 16)
         if element.team_view is None:
             pdf.para(texts.TEAM_VIEW_NOT_RATED, 12, bold=True)
         else:
-            pdf.para(texts.team_view_line(element.team_view, round.label_for(element.team_view)), 12, bold=True)
-        if element.previous_team_view is not None and element.team_view is not None:
-            pdf.para(texts.last_round_line(element.previous_team_view,
-                                           element.team_view - element.previous_team_view))
+            moved = (texts.move_words(labels, element.previous_team_view, element.team_view)
+                     if element.previous_team_view is not None else None)
+            pdf.para(texts.team_view_line(texts.place_words(labels, element.team_view), moved), 12, bold=True)
         values = sorted(v for _, v in element.ratings)
         if len(values) >= MIN_ANSWERS:
-            pdf.para(texts.individual_answers(len(values), values[0], values[-1], statistics.median(values)))
+            pdf.para(texts.individual_answers(len(values), texts.place_words(labels, values[0]),
+                                              texts.place_words(labels, values[-1])))
         elif values:
             pdf.para(texts.individual_answers_hidden(TOO_FEW_LONG))
         pdf.ln(3)
-        if element.evidence or element.hinders or element.helps:
-            pdf.bullets(texts.EVIDENCE, list(element.evidence))
-            pdf.bullets(texts.HINDERS, list(element.hinders))
-            pdf.bullets(texts.HELPS, list(element.helps))
-        else:
-            pdf.para(texts.NOTHING_SAID)
-            pdf.ln(2)
-        pdf.para(texts.WHAT_WE_WILL_DO, 12, bold=True)
-        _actions(pdf, actions, owners)
+        for title, items in ((texts.EVIDENCE, element.evidence), (texts.HINDERS, element.hinders),
+                             (texts.HELPS, element.helps)):
+            if items:
+                pdf.bullets(title, list(items))
+        if actions:
+            pdf.para(texts.WHAT_WE_WILL_DO, 12, bold=True)
+            _actions(pdf, actions, owners)
         if theme_actions:
             pdf.para(texts.theme_actions(element.theme_name), 12, bold=True)
             _actions(pdf, theme_actions, owners)
@@ -263,23 +222,14 @@ def _element_block(round: RoundResult, element: ElementResult, actions: list[Act
 
 
 def _actions(pdf: ReportPDF, actions: list[ActionRow], owners: bool) -> None:
-    if not actions:
-        pdf.para(texts.NO_ACTIONS)
-        pdf.ln(2)
-        return
-    for action in actions:
+    """Each action in a line; its details are in the action table."""
+    for action in in_order(actions):
         pdf.set_x(pdf.l_margin + 4)
-        pdf.set_font(FONT, "B", 11)
-        pdf.multi_cell(0, 5.3, "• " + pdf_text(action.text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        who = (action.owner or texts.OWNER_NOT_DECIDED) if owners else texts.OWNER_HIDDEN
-        details = texts.action_details(who, _due(action.due), action.status, action.success_measure)
-        pdf.set_x(pdf.l_margin + 8)
-        pdf.set_font(FONT, "", 10)
-        pdf.multi_cell(0, 5, pdf_text("   ".join(details[:3]) + "\n" + details[3]),
-                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.ln(1.5)
+        pdf.set_font(FONT, "", 11)
+        who = (action.owner or texts.OWNER_NOT_DECIDED) if owners and not action.owner_hidden else texts.OWNER_HIDDEN
+        when = nice_date(action.due) if action.due is not None else None
+        line = texts.action_in_element(action.text, who, when, texts.status_cell(action.status, action.reason))
+        pdf.multi_cell(0, 5.3, "• " + pdf_text(line), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
 
 
-def _due(day: date | None) -> str:
-    return nice_date(day) if day is not None else texts.NO_DUE_DATE

@@ -440,8 +440,9 @@ def _png_on_background(fig: Figure) -> bytes:
 
 
 def to_chart(fig: Figure, kind: str, caption: str) -> Chart:
+    # Most pages are 1080 x 1350; a chart that fits its height to its rows says so through its figure.
     return Chart(kind=kind, png=png_bytes(fig), caption=fit_caption(caption), width_px=WIDTH_PX,
-                 height_px=HEIGHT_PX)
+                 height_px=round(fig.get_figheight() * DPI))
 
 
 def fit_caption(caption: str) -> str:

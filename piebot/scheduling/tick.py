@@ -21,6 +21,7 @@ from telegram.ext import Application
 
 from piebot import clock
 from piebot.storage import closings, reminders, schedules
+from piebot.telegram.actions.reminders import send_action_reminder
 from piebot.telegram.checkins import posts as send
 
 log = logging.getLogger(__name__)
@@ -176,5 +177,5 @@ async def _remind(app: Application, now: datetime, report: TickReport) -> None:
     results = await deliver(reviews, lambda r: send.post_review_reminder(app.bot, r), "review reminder", report)
     report.reminded += sum(1 for _, message in results if message is not None)
     actions = await _write(app, lambda s: reminders.due_action_reminders(s, now))
-    results = await deliver(actions, lambda n: send.send_action_reminder(app.bot, n, now), "action reminder", report)
+    results = await deliver(actions, lambda n: send_action_reminder(app.bot, n, now), "action reminder", report)
     report.reminded += sum(1 for _, message in results if message is not None)

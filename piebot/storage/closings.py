@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
+from conversations.actions import STILL_OPEN
 from conversations.actions import Action as ActionView
 from conversations.checkin import CheckInResult, Example, Question
 from conversations.checkin_figures import Answer
@@ -53,7 +54,7 @@ def overdue_actions(session: Session, team_id: int, today: date) -> list[Action]
     return list(
         session.exec(
             select(Action)
-            .where(Action.team_id == team_id, Action.status == "open", Action.due.is_not(None), Action.due < today)
+            .where(Action.team_id == team_id, Action.status.in_(STILL_OPEN), Action.due.is_not(None), Action.due < today)
             .order_by(Action.due, Action.id)
         )
     )
@@ -67,7 +68,7 @@ def overdue_by_team(session: Session, team_ids: list[int], now: datetime) -> dic
     rows = session.exec(
         select(Action, Team)
         .join(Team, Team.id == Action.team_id)
-        .where(Action.team_id.in_(team_ids), Action.status == "open", Action.due.is_not(None),
+        .where(Action.team_id.in_(team_ids), Action.status.in_(STILL_OPEN), Action.due.is_not(None),
                Action.due < now.date() + timedelta(days=1))
         .order_by(Action.due, Action.id)
     )

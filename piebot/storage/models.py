@@ -167,6 +167,9 @@ class Evidence(SQLModel, table=True):
     private: bool = False
     created_at: datetime = Field(default_factory=utcnow)
     owner_key: str | None = Field(default=None, index=True)  # as Rating.owner_key
+    # Evidence, hinders or helps that speak of relationships: gathered into the relationships thread,
+    # since relationships run through every element rather than sitting in one.
+    about_relationships: bool = False
 
 
 class Action(SQLModel, table=True):
@@ -179,13 +182,47 @@ class Action(SQLModel, table=True):
     owner_member_id: int | None = Field(default=None, foreign_key="member.id", index=True)
     due: date | None = None
     success_measure: str = ""  # how we will know it worked
-    status: str = "open"  # open | done
+    status: str = "open"  # open | still_on | done | dropped (conversations.actions.Status)
     depends_on_others: bool = False
     created_at: datetime = Field(default_factory=utcnow)
     done_at: datetime | None = None
     # Who wrote it, in named rounds and check-ins (the owner may be someone else): /forgetme finds it so.
     author_member_id: int | None = Field(default=None, foreign_key="member.id", index=True)
     owner_key: str | None = Field(default=None, index=True)  # as Rating.owner_key
+    drop_reason: str = ""
+
+
+class ActionChange(SQLModel, table=True):
+    """One change of an action's status, kept so its history shows when it was done and who said so."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="action.id", index=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    status: str  # what it became
+    due: date | None = None  # its date after the change (a new one when still on)
+    due_before: date | None = None  # and before it, so the date first agreed is never lost
+    reason: str = ""  # why it was dropped
+    changed_by_member_id: int | None = Field(default=None, foreign_key="member.id")
+    role: str = ""  # owner | facilitator | admin: an admin need not have joined the team
+    changed_at: datetime = Field(default_factory=utcnow)
+
+
+class ActionQuestion(SQLModel, table=True):
+    """A reply prompt about one action (its new date, or why it is dropped), so the reply finds it.
+
+    Deleted once answered; `origin_message_id` is the reminder or list whose buttons led here, put
+    right once the answer is in.
+    """
+
+    __table_args__ = (UniqueConstraint("chat_id", "message_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=big(nullable=False))
+    message_id: int = Field(sa_column=big(nullable=False))
+    action_id: int = Field(foreign_key="action.id", index=True)
+    asking: str  # date | reason
+    origin: str = ""  # r (a reminder) | g (the group's list) | p (a private list) | e (elsewhere)
+    origin_message_id: int | None = Field(default=None, sa_column=big(nullable=True))
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class Schedule(SQLModel, table=True):

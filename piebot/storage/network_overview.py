@@ -17,6 +17,7 @@ from datetime import date
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
+from conversations.actions import STILL_OPEN
 from conversations.checkin_figures import Answer
 from conversations.texts import networks as texts
 from framework import shared_framework
@@ -322,7 +323,7 @@ def _actions(session: Session, network_id: int, teams: dict[int, _Team], names: 
         .join(NetworkMembership, NetworkMembership.team_id == Action.team_id)
         .where(
             NetworkMembership.network_id == network_id,
-            Action.status == "open",
+            Action.status.in_(STILL_OPEN),
             or_(Action.depends_on_others, Action.element_id.in_(SYSTEM_ELEMENTS)),
         )
         .order_by(Action.id)

@@ -1,4 +1,5 @@
-"""Reminders as rows: nudges to answer a check-in, actions coming due, the team's review date, /away.
+"""Reminders as rows: nudges to answer a check-in, actions coming due (and once past their date), the
+team's review date, /away.
 
 Each reminder is claimed by a unique row before it is sent (a Nudge per member and key, a Firing
 of the review row), so a second process or a second tick never sends it again.
@@ -12,6 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from conversations.actions import STILL_OPEN
 from conversations.actions import Action as ActionView
 from conversations.schedule import action_reminder_at, defer_for_quiet_hours, reassessment_reminders
 from piebot.storage.checkins import answered, subject
@@ -36,6 +38,7 @@ class Nudging:
     element_id: str | None = None
     closes_at: datetime | None = None
     action: ActionView | None = None
+    action_id: int | None = None
 
 
 def is_away(member: Member, today: date) -> bool:
@@ -92,13 +95,14 @@ def due_checkin_nudges(session: Session, now: datetime) -> list[Nudging]:
 
 
 def due_action_reminders(session: Session, now: datetime) -> list[Nudging]:
-    """Owners of open actions, privately, the set number of days before the due date (until the day ends)."""
+    """Owners of open actions, privately: the set number of days before the due date (until the day ends),
+    and once more the day after it has passed, since that is when "done, or still on?" gets its answer."""
     reminders = []
     rows = session.exec(
         select(Action, Member, Team)
         .join(Member, Member.id == Action.owner_member_id)
         .join(Team, Team.id == Action.team_id)
-        .where(Action.status == "open", Action.due.is_not(None), Member.active, Member.private_chat,
+        .where(Action.status.in_(STILL_OPEN), Action.due.is_not(None), Member.active, Member.private_chat,
                Team.paused == False)  # noqa: E712
     )
     schedules: dict[int, Schedule | None] = {}
@@ -108,17 +112,20 @@ def due_action_reminders(session: Session, now: datetime) -> list[Nudging]:
         schedule = schedules[team.id]
         tz = zone(team)
         days_before = schedule.remind_days_before if schedule else 2
-        at = action_reminder_at(action.due, days_before, tz, REMINDER_TIME)
         today = now.astimezone(tz).date()
-        if now < at or today > action.due or is_away(member, today):
+        late = today > action.due
+        # Past its date: the next morning, at the reminders' time, whenever the bot is next up.
+        at = action_reminder_at(action.due, -1 if late else days_before, tz, REMINDER_TIME)
+        if now < at or is_away(member, today):
             continue
         if defer_for_quiet_hours(now, tz, quiet_of(schedule)) != now:
             continue
-        key = f"action:{action.id}:{action.due.isoformat()}"
+        key = f"action:{action.id}:{action.due.isoformat()}" + (":late" if late else "")
         if _claim_nudge(session, member.id, key, now):
             names = {member.id: member.display_name}
             reminders.append(Nudging(member.telegram_user_id, key, team.timezone, team.framework_variant,
-                                     dict(team.customisation or {}), action=action_view(action, names)))
+                                     dict(team.customisation or {}), action=action_view(action, names),
+                                     action_id=action.id))
     return reminders
 
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
 
+from conversations.actions import is_overdue, status_of
 from conversations.checkin_figures import Answer
 from conversations.texts import charts as texts
 from framework import Framework, shared_framework
@@ -25,7 +26,8 @@ from piebot.charts.data import (
     ElementResult,
     RoundResult,
 )
-from piebot.storage import rounds, teams
+from piebot.storage import relationships, rounds, teams
+from piebot.storage.actions import followed_since
 from piebot.storage.models import (
     Action,
     CheckIn,
@@ -202,6 +204,8 @@ def round_result(session: Session, round_id: int, framework: Framework | None = 
 
     actions = _action_rows(session, team, names, today,
                            select(Action).where(Action.round_id == round_id).order_by(Action.id))
+    followed = _action_rows(session, team, names, today, followed_since(round_, earlier))
+    thread, _ = relationships.thread_items(session, round_id, names.framework, include_private=include_private)
     comments = [
         c.comments.strip()
         for c in session.exec(select(PeerReview).where(PeerReview.round_id == round_id).order_by(PeerReview.id))
@@ -216,6 +220,9 @@ def round_result(session: Session, round_id: int, framework: Framework | None = 
         elements=elements,
         actions=actions,
         peer_comments=comments,
+        earlier_actions=followed,
+        relationships=thread,
+        relationship_counts=relationships.counts_up_to(session, round_),
     )
 
 
@@ -223,9 +230,9 @@ def round_result(session: Session, round_id: int, framework: Framework | None = 
 
 
 def action_status(action: Action, today: date) -> str:
-    if action.status == "done":
-        return "done"
-    return "overdue" if action.due is not None and action.due < today else "open"
+    """open, still_on, done or dropped; or overdue for one still open past its date."""
+    status = status_of(action.status)
+    return "overdue" if is_overdue(status, action.due, today) else str(status)
 
 
 def _action_rows(session: Session, team: Team, names: Names, today: date, query) -> list[ActionRow]:
@@ -247,6 +254,9 @@ def _action_rows(session: Session, team: Team, names: Names, today: date, query)
             status=action_status(action, today),
             success_measure=action.success_measure or None,
             element_name=element,
+            done_on=local_date(action.done_at, team_zone(team)) if action.status == "done" else None,
+            reason=action.drop_reason or None,
+            owner_hidden=hidden_owner and action.owner_member_id is not None,
         ))
     return rows
 

@@ -3,7 +3,7 @@ views agreed element by element after a round in people's own time."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlmodel import Session
@@ -11,10 +11,11 @@ from sqlmodel import Session
 from conversations.actions import Action as ActionLine
 from conversations.keyboards import Command, PlaceChosen
 from conversations.pizazz import Scope, shared_middle
+from conversations.relationships import ThreadCount
 from conversations.texts import assess as texts
 from conversations.texts import refusals
 from framework import Framework
-from piebot.storage import rounds, teams
+from piebot.storage import relationships, rounds, teams
 from piebot.storage.models import Member, Round, RoundElement, Team, utcnow
 
 # ---------------------------------------------------------------- the summary
@@ -39,6 +40,8 @@ class RoundEnd:
     elements: list[ElementOutcome]
     actions: list[ActionLine]
     earlier_on: date | None  # when the round compared with took place
+    # Items about relationships, round by round up to this one (the summary says only how many).
+    relationship_counts: list[ThreadCount] = field(default_factory=list)
 
 
 def _views_shown(round_: Round, row: RoundElement) -> bool:
@@ -75,6 +78,7 @@ def round_end(session: Session, round_id: int) -> RoundEnd:
         elements=elements,
         actions=actions,
         earlier_on=(earlier.closed_at or earlier.opened_at).date() if earlier else None,
+        relationship_counts=relationships.counts_up_to(session, round_),
     )
 
 

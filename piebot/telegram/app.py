@@ -70,8 +70,10 @@ def build_application(settings: Settings, db: Database, *, rate_limiter=None) ->
 
 
 # Each feature's module with register(app), in order: where two features could claim the same reply,
-# the earlier wins.
+# the earlier wins. Actions come first: they claim only replies to their own prompts, which a round in
+# progress would otherwise take as answers in a private chat.
 FEATURES = (
+    "actions.commands",
     "rounds.assess",
     "peer_review.commands",
     "rounds.walk",

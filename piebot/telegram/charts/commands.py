@@ -5,7 +5,7 @@ rounds too), so everyone in the team may see them, in the group. The pictures th
 sent by piebot.telegram.charts.pictures; /report and /export live in piebot.telegram.charts.files.
 
 Button "ch": which chart, which rounds (ref = team id). Every press is checked against the chat, the
-team and the presser.
+team and the presser. The relationships thread of the latest round is on the menu too, as a message.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from conversations.texts import charts as texts
-from piebot.storage import results
+from conversations.texts.relationships import thread_message
+from piebot.storage import relationships, results
 from piebot.storage.results import RoundInfo, TeamFacts
 from piebot.telegram import callbacks
 from piebot.telegram.charts import files, pictures
@@ -44,6 +45,7 @@ def _menu(facts: TeamFacts) -> tuple[str, InlineKeyboardMarkup]:
             rows.append([_chart_button(texts.DISTANCE_BUTTON, facts.team_id, "d")])
         else:
             notes.append(texts.MENU_ONE_ROUND)
+        rows.append([_chart_button(texts.RELATIONSHIPS_BUTTON, facts.team_id, "r")])
     else:
         notes.append(texts.MENU_NO_ROUND)
     for _element_id, name, latest in facts.checkin_elements[:4]:
@@ -100,7 +102,7 @@ async def on_chart_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         ids = [int(x) for x in rest.split(".")] if rest else []
     except ValueError:
         ids = None
-    if ids is None or what not in ("p", "s", "d", "t", "a"):
+    if ids is None or what not in ("p", "s", "d", "t", "a", "r"):
         log.warning("chart button refused: unknown choice")
         await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
         return
@@ -114,6 +116,14 @@ async def on_chart_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await pictures.send_round_chart(context.application, facts.chat_id, what, round_id)
     elif what == "d":
         await _distance_press(update, context, facts, ids, known)
+    elif what == "r":
+        if not facts.rounds:
+            await query.answer(texts.ROUND_GONE, show_alert=True)
+            return
+        await query.answer()
+        latest = facts.rounds[0].id
+        thread = await rt.read(lambda s: relationships.relationships_thread(s, latest))
+        await context.bot.send_message(facts.chat_id, thread_message(thread))
     elif what == "t":
         if len(ids) != 1:
             await query.answer(texts.BUTTON_EXPIRED, show_alert=True)

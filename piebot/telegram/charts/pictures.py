@@ -17,7 +17,7 @@ from piebot.charts import (
     Chart,
     NothingToChart,
     RoundResult,
-    actions_by_theme,
+    action_table,
     distance_travelled,
     render,
     responsiveness_trend,
@@ -77,7 +77,7 @@ def same_elements(before: RoundResult, after: RoundResult) -> RoundResult:
 
 async def send_actions(app: Application, team_id: int, chat_id: int) -> None:
     rows = await _runtime(app).read(lambda s: results.action_rows(s, team_id))
-    await _send_chart(app, chat_id, actions_by_theme, rows, filename="actions-by-theme.png")
+    await _send_chart(app, chat_id, action_table, rows, filename="our-actions.png")
 
 
 async def send_trend(app: Application, team_id: int, element_id: str) -> None:

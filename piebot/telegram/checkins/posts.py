@@ -1,4 +1,5 @@
-"""Check-in messages as Bot API calls: the post, the private card, the summary and the reminders.
+"""Check-in messages as Bot API calls: the post, the private card, the summary and the review reminder.
+(An action's private reminder is piebot.telegram.actions.reminders.)
 
 Called by the scheduler (piebot.scheduling) and by the handlers; nothing here touches the database.
 """
@@ -27,7 +28,6 @@ from conversations.texts.checkins import (
     ANSWER_PRIVATELY,
     CLOSE_NOW,
     CONTACT_HOW_UNKNOWN,
-    action_reminder,
     overdue_block,
     review_reminder,
 )
@@ -86,11 +86,6 @@ async def send_checkin_nudge(bot: Bot, nudge: Nudging, now: datetime) -> Message
 async def post_summary(bot: Bot, closing: Closing) -> Message:
     framework = framework_of(closing.framework_variant, closing.customisation)
     return await bot.send_message(closing.chat_id, checkin_summary(framework, closing.result))
-
-
-async def send_action_reminder(bot: Bot, nudge: Nudging, now: datetime) -> Message:
-    today = now.astimezone(ZoneInfo(nudge.timezone)).date()
-    return await bot.send_message(nudge.telegram_user_id, action_reminder(nudge.action, today))
 
 
 async def post_review_reminder(bot: Bot, reminder: ReviewReminder) -> Message:

@@ -15,6 +15,7 @@ from telegram.ext import ContextTypes
 
 from conversations.texts import refusals
 from conversations.texts import summary as texts
+from conversations.texts.relationships import summary_line
 from conversations.texts.walk import round_title
 from piebot.storage import round_ends, rounds
 from piebot.storage.db import AlreadyDone
@@ -36,6 +37,7 @@ def summary_text(session: Session, round_id: int) -> tuple[str, int, date]:
         results=[texts.ElementResult(e.element_id, e.team_view, e.views, e.earlier_view) for e in end.elements],
         actions=end.actions,
         earlier_on=end.earlier_on,
+        relationships_line=summary_line(end.relationship_counts, round_id),
     )
     return texts.round_summary(end.framework, summary), end.chat_id, end.closed_on
 

@@ -21,6 +21,8 @@ from framework import Stage
 from piebot.storage import ballot_box, ballots
 from piebot.storage.models import (
     Action,
+    ActionChange,
+    ActionQuestion,
     CheckIn,
     Dialog,
     Evidence,
@@ -163,7 +165,13 @@ def forget_member(session: Session, telegram_user_id: int) -> dict[str, int]:
     if ids:
         counts["ratings"] = session.exec(delete(Rating).where(Rating.member_id.in_(ids))).rowcount
         counts["evidence"] = session.exec(delete(Evidence).where(Evidence.member_id.in_(ids))).rowcount
-        session.exec(delete(Action).where(Action.author_member_id.in_(ids)))
+        _delete_actions(session, select(Action.id).where(Action.author_member_id.in_(ids)))
+        # Changes they made to others' actions stay (the history still adds up), without their name or words.
+        dropped_by_them = select(ActionChange.action_id).where(ActionChange.changed_by_member_id.in_(ids),
+                                                               ActionChange.status == "dropped")
+        session.exec(update(Action).where(Action.id.in_(dropped_by_them)).values(drop_reason=""))
+        session.exec(update(ActionChange).where(ActionChange.changed_by_member_id.in_(ids))
+                     .values(changed_by_member_id=None, reason=""))
         session.exec(delete(Participation).where(Participation.member_id.in_(ids)))
         session.exec(delete(Nudge).where(Nudge.member_id.in_(ids)))
         session.exec(update(Action).where(Action.owner_member_id.in_(ids)).values(owner_member_id=None))
@@ -179,6 +187,7 @@ def forget_member(session: Session, telegram_user_id: int) -> dict[str, int]:
             member.away_until = None
     session.exec(delete(Dialog).where(Dialog.telegram_user_id == telegram_user_id))
     session.exec(delete(Prompt).where(Prompt.chat_id == telegram_user_id))
+    session.exec(delete(ActionQuestion).where(ActionQuestion.chat_id == telegram_user_id))
     # What a reviewer wrote goes with them, like a member's named evidence.
     session.exec(update(PeerReview).where(PeerReview.reviewer_user_id == telegram_user_id)
                  .values(reviewer_user_id=None, comments=""))
@@ -201,7 +210,9 @@ def purge_expired(session: Session, now: datetime) -> dict[str, int]:
 
         counts["ratings"] += gone(delete(Rating).where(Rating.team_id == team.id, Rating.created_at < cutoff))
         counts["evidence"] += gone(delete(Evidence).where(Evidence.team_id == team.id, Evidence.created_at < cutoff))
-        counts["actions"] += gone(delete(Action).where(Action.team_id == team.id, Action.created_at < cutoff))
+        counts["actions"] += _delete_actions(session, select(Action.id).where(Action.team_id == team.id,
+                                                                            Action.created_at < cutoff))
+        gone(delete(ActionChange).where(ActionChange.team_id == team.id, ActionChange.changed_at < cutoff))
         old_rounds = list(session.exec(select(Round.id).where(Round.team_id == team.id, Round.opened_at < cutoff)))
         old_checkins = list(session.exec(select(CheckIn.id).where(CheckIn.team_id == team.id,
                                                                   CheckIn.opened_at < cutoff)))
@@ -215,10 +226,22 @@ def purge_expired(session: Session, now: datetime) -> dict[str, int]:
         members = list(session.exec(select(Member.id, Member.telegram_user_id).where(Member.team_id == team.id)))
         chats = [team.chat_id, *(user_id for _, user_id in members)]
         counts["dialogs"] += gone(delete(Dialog).where(Dialog.chat_id.in_(chats), Dialog.updated_at < cutoff))
+        counts["prompts"] += gone(delete(ActionQuestion).where(ActionQuestion.chat_id.in_(chats),
+                                                               ActionQuestion.created_at < cutoff))
         counts["reminders"] += gone(delete(Nudge).where(Nudge.member_id.in_([i for i, _ in members]),
                                                         Nudge.sent_at < cutoff))
     session.flush()
     return counts
+
+
+def _delete_actions(session: Session, which) -> int:
+    """Actions and what hangs on them (their history, questions waiting for a reply); how many actions went."""
+    ids = list(session.exec(which))
+    if not ids:
+        return 0
+    session.exec(delete(ActionChange).where(ActionChange.action_id.in_(ids)))
+    session.exec(delete(ActionQuestion).where(ActionQuestion.action_id.in_(ids)))
+    return session.exec(delete(Action).where(Action.id.in_(ids))).rowcount
 
 
 def set_retention(session: Session, team_id: int, days: int | None) -> None:

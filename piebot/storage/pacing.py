@@ -44,6 +44,18 @@ def reserve_edit(session: Session, key: str, interval: float, *, now: float | No
     return max(0.0, turn_ends - interval - now)
 
 
+def edited_now(session: Session, key: str, interval: float, *, now: float | None = None) -> None:
+    """An edit made out of turn (a facilitator's move shows at once): the next turn comes no sooner
+    than `interval` after it. A turn already taken for later stays as it is."""
+    now = time.time() if now is None else now
+    insert = postgres_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    table = EditPace.__table__
+    upsert = insert(table).values(key=key, next_edit_at=now + interval)
+    session.execute(upsert.on_conflict_do_update(
+        index_elements=["key"], set_={"next_edit_at": now + interval},
+        where=table.c.next_edit_at < now + interval))
+
+
 def forget_edits(session: Session, key: str) -> None:
     """The message is gone or replaced: its turns are no longer needed."""
     session.execute(delete(EditPace).where(EditPace.key == key).execution_options(synchronize_session=False))

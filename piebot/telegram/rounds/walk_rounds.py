@@ -14,6 +14,8 @@ from telegram.ext import Application, ContextTypes
 from conversations.texts import walk as texts
 from piebot import clock
 from piebot.storage import walks
+from piebot.storage.outbox import Queued
+from piebot.telegram.delivery.outbox import queue_message
 from piebot.telegram.rounds.walk_messages import WALK, application_of, edit, one_button, runtime, title_of
 from piebot.telegram.rounds.walk_status import post_status, refresh_status
 from piebot.telegram.rounds.walk_steps import offer, show_walk
@@ -81,20 +83,23 @@ async def close_async_round(app, round_id: int) -> bool:
 async def send_due_nudges(app: Application) -> int:
     rt = runtime(app)
     now = clock.now()
-    due = await rt.apply(None, lambda s: walks.record_due_nudges(s, now, NUDGE_HOURS))
-    for nudge in due:
-        text = texts.walk_nudge(
-            title_of(nudge.framework, nudge.round), nudge.elements_left, nudge.closes_at,
-            ZoneInfo(nudge.team.timezone), now,
-        )
-        try:
-            await app.bot.send_message(
-                nudge.user_id, text, reply_markup=one_button(texts.CARRY_ON, WALK, nudge.round.id, "go")
+
+    def record_and_queue(session) -> list[tuple[walks.NudgeDue, Queued]]:
+        # Recorded and queued together: a nudge decided is a nudge sent, even across a crash.
+        queued = []
+        for nudge in walks.record_due_nudges(session, now, NUDGE_HOURS):
+            text = texts.walk_nudge(
+                title_of(nudge.framework, nudge.round), nudge.elements_left, nudge.closes_at,
+                ZoneInfo(nudge.team.timezone), now,
             )
-        except Forbidden:
+            queued.append((nudge, queue_message(
+                session, nudge.user_id, text, reply_markup=one_button(texts.CARRY_ON, WALK, nudge.round.id, "go"))))
+        return queued
+
+    due = await rt.apply(None, record_and_queue)
+    for nudge, sent in due:
+        if sent.refused:  # they blocked the bot
             await rt.apply(None, lambda s, n=nudge: walks.not_connected(s, n.round.id, n.user_id))
-        except TelegramError as exc:
-            log.info("nudge not delivered: %s", type(exc).__name__)
     return len(due)
 
 

@@ -49,7 +49,8 @@ class Window:
 
 @dataclass
 class FloodLimit:
-    """At most `count` events in `seconds` per (chat, person), or per (chat, person, button)."""
+    """At most `count` events in `seconds` per (chat, person), or per (chat, person, button); refused
+    events count as well, so the window clears only once the person slows down."""
 
     count: int = 10
     seconds: float = 10.0
@@ -69,6 +70,10 @@ class FloodLimit:
             window.times.append(now)
             window.warned = False
             return True, False
+        # A refused event counts too (the oldest making way for it): someone who keeps going stays
+        # refused until they slow down, with one "slow down" for the whole burst.
+        window.times.append(now)
+        window.times.popleft()
         warn = not window.warned
         window.warned = True
         return False, warn

@@ -247,7 +247,8 @@ def editor_of(app: Application) -> CardEditor:
     return app.bot_data.setdefault("card_editor", CardEditor())
 
 
-def _queue_card(session, element_row_id: int, bot_username: str) -> None:
+def queue_card(session, element_row_id: int, bot_username: str) -> None:
+    """Queue the card's message in this transaction; its id is kept once Telegram took it."""
     card = render_card(live_rows.card_facts(session, element_row_id), bot_username=bot_username)
     posted = queue_message(session, card.chat_id, card.text, reply_markup=card.markup,
                            fill=outbox_rows.fill_of(live_rows.CARD_FILL, element_row_id))
@@ -257,10 +258,11 @@ def _queue_card(session, element_row_id: int, bot_username: str) -> None:
 async def post_card(app: Application, element_row_id: int) -> None:
     """Post the card; its message id is kept once Telegram took it (through the outbox)."""
     rt: Runtime = app.bot_data["runtime"]
-    await rt.apply(None, lambda s: _queue_card(s, element_row_id, app.bot.username))
+    await rt.apply(None, lambda s: queue_card(s, element_row_id, app.bot.username))
 
 
-def _ask_stage_question(session, round_id: int, element_id: str, stage: Stage) -> None:
+def queue_stage_question(session, round_id: int, element_id: str, stage: Stage) -> None:
+    """Ask a stage's question in the group, in this transaction (nothing when it was asked already)."""
     question = stage_answers.stage_question(session, round_id, element_id, stage)
     if question.asked:
         return  # going back to a stage: its question is still there to reply to
@@ -278,7 +280,7 @@ def _ask_stage_question(session, round_id: int, element_id: str, stage: Stage) -
 
 async def post_stage_prompt(app: Application, round_id: int, element_id: str, stage: Stage) -> None:
     rt: Runtime = app.bot_data["runtime"]
-    await rt.apply(None, lambda s: _ask_stage_question(s, round_id, element_id, stage))
+    await rt.apply(None, lambda s: queue_stage_question(s, round_id, element_id, stage))
 
 
 # ---------------------------------------------------------------- who may press

@@ -15,8 +15,8 @@ from conversations.texts import walk as texts
 from piebot import clock
 from piebot.storage import walks
 from piebot.storage.outbox import Queued
-from piebot.telegram.delivery.outbox import queue_message
-from piebot.telegram.rounds.walk_messages import WALK, application_of, edit, one_button, runtime, title_of
+from piebot.telegram.delivery.outbox import queue_edit, queue_message
+from piebot.telegram.rounds.walk_messages import WALK, application_of, one_button, runtime, title_of
 from piebot.telegram.rounds.walk_status import post_status, refresh_status
 from piebot.telegram.rounds.walk_steps import offer, show_walk
 from piebot.telegram.rounds.walk_teamviews import post_team_views
@@ -58,21 +58,29 @@ async def open_async_round(context_or_app, round_id: int) -> None:
 async def close_async_round(app, round_id: int) -> bool:
     """Close an open async round, post the summary, then ask for the team views, most disagreement
     first. Returns False when it was not open (closing twice posts nothing twice)."""
+    from piebot.telegram.rounds.summary import after_round_summary, queue_round_summary
+
     app = application_of(app)
-    # Nobody's private chat waits on this round any more; their last question loses its buttons.
-    waiting = await runtime(app).apply(None, lambda s: walks.close_walks(s, round_id))
-    if waiting is None:
+
+    def close(session) -> bool:
+        waiting = walks.close_walks(session, round_id)
+        if waiting is None:
+            return False
+        # Nobody's private chat waits on this round any more: their last question loses its buttons. The
+        # summary is queued with the closing, so a crash cannot close the round without it.
+        for user_id, prompt_id in waiting:
+            queue_edit(session, user_id, prompt_id, None)
+        queue_round_summary(session, round_id)
+        return True
+
+    async def show_closed(closed: bool) -> None:
+        if closed:  # the group's status message says so before the summary appears
+            await refresh_status(app, round_id)
+
+    if not await runtime(app).apply(None, close, first=show_closed):
         return False
     unschedule_round(app, round_id)
-    await refresh_status(app, round_id)
-    for user_id, prompt_id in waiting:
-        await edit(app.bot, user_id, prompt_id, None)
-    from piebot.telegram.rounds.summary import post_round_summary
-
-    try:
-        await post_round_summary(app, round_id)
-    except NotImplementedError:
-        log.warning("round summary not available yet; round %s closed without it", round_id)
+    after_round_summary(app, round_id)
     await post_team_views(app, round_id)
     return True
 

@@ -2,7 +2,9 @@
 
 `apply` commits a handler's effect together with its update's id; messages the work queued in the
 outbox (piebot.storage.outbox) are committed with it and sent right after, by `after_commit` (set by
-piebot.telegram.delivery.outbox at start), before `apply` returns.
+piebot.telegram.delivery.outbox at start), before `apply` returns. Its `first` hook runs between the
+commit and the sends (a press's answer, which must not wait behind them). `commit` and `send` are the
+two halves, for a caller that sends aside (the scheduler's fan-out).
 """
 
 from __future__ import annotations

@@ -177,9 +177,17 @@ def sent(session: Session, row_id: int, message_id: int | None = None, *, chat_i
         _run_fill(session, fill, chat_id, -row_id, message_id)
 
 
-def dropped(session: Session, row_id: int) -> None:
-    """Telegram refused it for good (a blocked bot, a message it cannot take): the row goes too."""
+def dropped(session: Session, row_id: int, *, chat_id: int | None = None) -> None:
+    """Telegram refused it for good (a blocked bot, a message it cannot take): the row goes too, and so
+    does a question that was waiting for it to be sent (nobody can reply to it)."""
     sent(session, row_id)
+    if chat_id is not None:
+        _forget_question(session, chat_id, row_id)
+
+
+def _forget_question(session: Session, chat_id: int, row_id: int) -> None:
+    session.execute(delete(Prompt).where(Prompt.chat_id == chat_id, Prompt.message_id == -row_id)
+                    .execution_options(synchronize_session=False))
 
 
 def waiting(session: Session, chat_id: int) -> bool:
@@ -201,6 +209,7 @@ def retry_later(session: Session, row_ids: list[int], *, now: float | None = Non
         if row.attempts >= MAX_ATTEMPTS:
             given_up.append(row_id)
             session.delete(row)
+            _forget_question(session, row.chat_id, row_id)
         else:
             row.claimed_until = now + min(first * 2 ** (row.attempts - 1), longest)
     return given_up

@@ -176,11 +176,14 @@ async def _send_each(app: Application, queued: list[Queued]) -> None:
         except (BadRequest, Forbidden) as exc:
             if not (isinstance(exc, BadRequest) and "not modified" in str(exc).lower()):
                 # Telegram will never take this one (the person blocked the bot, the message it edits is
-                # gone). An edit to what a message already says is simply done.
+                # gone or too old). An edit to what a message already says is simply done.
                 item.refused = True
                 metrics.OUTBOX_DROPPED.inc()
-                log.warning("outbox message %d refused by Telegram (%s); dropped", item.id, type(exc).__name__)
-            await _record(runtime, outbox.dropped, item.id)
+                # An edit refused only leaves an old message as it was; a message refused is worth a look.
+                log.log(logging.INFO if item.method.startswith("edit") else logging.WARNING,
+                        "outbox message %d refused by Telegram (%s); dropped", item.id, type(exc).__name__)
+            await _record(runtime, lambda session, row_id, chat_id=item.chat_id: outbox.dropped(
+                session, row_id, chat_id=chat_id), item.id)
             continue
         except (TelegramError, OSError) as exc:
             # Passing (network, 5xx, 429s beyond patience): this and the rest of the batch, in order, later.

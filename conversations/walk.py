@@ -120,6 +120,16 @@ class Walks:
         """A question was sent; it is the one waiting for an answer now."""
         self._place(round_id).prompt = message_id
 
+    def sent(self, standing_in: int, message_id: int) -> bool:
+        """The question asked under the stand-in id `standing_in` (while it was on its way) is the
+        message `message_id`; whether it is still the one waiting."""
+        found = False
+        for place in self._places.values():
+            if place.prompt == standing_in:
+                place.prompt = message_id
+                found = True
+        return found
+
     def moved(self, round_id: int, walk: AsyncWalk) -> None:
         """A step was answered, skipped or gone back on: the new place, no question waiting yet, and the
         walk stays active until it is done."""

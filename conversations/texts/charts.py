@@ -46,6 +46,9 @@ def last_two_button(before: str, after: str) -> str:
 PICK_FROM = "📏 <b>How far we've travelled</b>\nCompare from which round? (The last two are ticked.)"
 PICK_TO = "📏 <b>How far we've travelled</b>\nFrom the round closed {date}, to which round?"
 DRAWING = "Drawing it…"
+# The same chart pressed for again while it is drawn, or just after it was posted (one at a time per team).
+ON_ITS_WAY = "That chart is on its way — give it a moment."
+JUST_POSTED = "That chart was posted just now: it's just above."
 MAKING = "Making it…"
 NEED_TWO_ROUNDS = "How far we've travelled needs two closed rounds. It appears after the next round closes."
 

@@ -51,6 +51,9 @@ def answer_problem(text: str | None, kind: str = "text") -> str | None:
         return too_long(len(text))
     return None
 
+# Telegram could not be asked (a membership or admin check timed out): not a refusal.
+TELEGRAM_UNREACHABLE = "I couldn't reach Telegram just now — try again in a minute."
+
 # Flood limits (piebot.telegram.gatekeeper).
 SLOW_DOWN = "That's a lot of commands at once. Give me a few seconds, then try again."
 SLOW_DOWN_PRESS = "Slow down a little, then press again."

@@ -1,6 +1,6 @@
-"""Telegram misbehaving on purpose, for tests: a call that fails or is slow once, a method that fails or
-hangs for a while, deliveries held back while presses pile up, raw updates PTB may not understand, and
-the server's clock moved on so that what waited grows old.
+"""Telegram misbehaving on purpose, for tests: a call that fails or is slow once (or whose answer comes
+back late), a method that fails or hangs for a while, deliveries held back while presses pile up, raw
+updates PTB may not understand, and the server's clock moved on so that what waited grows old.
 
 Outages are timed by the real clock (they are how long the test waits); callback-query expiry and
 flood limits follow the server's own clock, which ``move_clock`` moves.
@@ -60,6 +60,18 @@ class FaultInjection:
         cannot know whether its message was sent.
         """
         self._delays.setdefault(method.lower(), deque()).extend([seconds] * times)
+
+    def hold_answer_next(self, method: str, seconds: float, *, chat_id: int | None = None) -> None:
+        """Carry out the next call of ``method`` (for ``chat_id``, if given) at once, but hold its answer
+        back for ``seconds``: the message is there for people to see and reply to while the bot still
+        waits to learn its id (a slow network on the way back)."""
+        self._held_answers.setdefault(method.lower(), deque()).append((chat_id, seconds))
+
+    async def _answer_late(self, method: str, params: dict[str, Any]) -> None:
+        """Called after a method ran: holds its answer back as the test asked."""
+        held = self._held_answers.get(method)
+        if held and _for_chat(held[0][0], params):
+            await asyncio.sleep(held.popleft()[1])
 
     # ------------------------------------------------------------------------------ for a while
 

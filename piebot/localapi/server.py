@@ -106,6 +106,7 @@ class LocalBotApi(BotApiMethods, FaultInjection, Simulation):
 
         self._faults: dict[str, deque[tuple[int | None, ApiError]]] = {}
         self._delays: dict[str, deque[float]] = {}
+        self._held_answers: dict[str, deque[tuple[int | None, float]]] = {}
         self._outages: dict[str, Outage] = {}
         self._paused = False
         self._in_flight = 0
@@ -231,6 +232,7 @@ class LocalBotApi(BotApiMethods, FaultInjection, Simulation):
         result = handler(call.params)
         if inspect.isawaitable(result):
             result = await result
+        await self._answer_late(key, call.params)
         return result
 
     def _serve_file(self, rest: str) -> web.StreamResponse:

@@ -1,32 +1,32 @@
 """Everything due at one moment: slots fired, windows closed, nudges and reminders sent.
 
 `tick(app, now)` reads what is due from the database, takes it (unique rows, so a second
-process or a second tick finds nothing left), and only then sends. Sending goes through a
-bounded number of concurrent calls, so a fan-out to thousands of groups never queues more than a
-second's worth of messages ahead of a member's button press, and the event loop stays free
-(database work runs in threads).
+process or a second tick finds nothing left) and queues its messages in the outbox in the same
+transaction, and only then sends: a process that dies in between leaves them to the outbox, which
+sends them at the next start, once. Sending goes through a bounded number of concurrent calls, so a
+fan-out to thousands of groups never queues more than a second's worth of messages ahead of a
+member's button press, and the event loop stays free (database work runs in threads).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
 
-from telegram.error import TelegramError
 from telegram.ext import Application
 
 from piebot import clock
 from piebot.storage import closings, reminders, schedules
-from piebot.telegram.actions.reminders import send_action_reminder
+from piebot.storage.outbox import Queued, fill_of, pending_id
+from piebot.telegram.actions.reminders import action_reminder_message
 from piebot.telegram.checkins import posts as send
+from piebot.telegram.delivery import outbox as sending
+from piebot.telegram.delivery.outbox import queue_message
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 # About one second of Telegram's overall limit in flight at once: enough to keep the limiter busy,
 # few enough that a handler's own reply never waits behind more than a second of fan-out.
@@ -34,7 +34,6 @@ FANOUT_CONCURRENCY = 30
 # Slots are taken in chunks, so the database's write lock is never held long enough to keep a
 # member's button press waiting, and posting starts before every slot is taken.
 TAKE_CHUNK = 100
-RECORD_CHUNK = 100
 
 
 @dataclass
@@ -86,26 +85,35 @@ def _runtime(app: Application):
     return app.bot_data["runtime"]
 
 
-async def _write(app: Application, work: Callable[..., T]) -> T:
-    return await _runtime(app).apply(None, work)
+def _queue(session, message: send.Outgoing, *, fill: str | None = None) -> Queued:
+    return queue_message(session, message.chat_id, message.text, reply_markup=message.reply_markup, fill=fill)
 
 
-async def deliver(items: Iterable[T], send_one: Callable[[T], Awaitable[object]], what: str,
-                  report: TickReport, concurrency: int = FANOUT_CONCURRENCY) -> list[tuple[T, object | None]]:
-    """Send to many chats at once, `concurrency` at a time; the rate limiter paces the calls."""
-    gate = asyncio.Semaphore(concurrency)
+async def _queue_and_send(app: Application, work: Callable[..., list[Queued]], gate: asyncio.Semaphore | None = None,
+                          ) -> list[Queued]:
+    """Commit `work`, which decides what is due and queues its messages in the same transaction (so a
+    crash between the two loses nothing: the outbox sends them at the next start), then send them."""
+    queued, _ = await _runtime(app).commit(None, work)
+    await sending.send(app, queued, gate=gate or asyncio.Semaphore(FANOUT_CONCURRENCY))
+    return queued
 
-    async def one(item: T) -> tuple[T, object | None]:
-        async with gate:
-            try:
-                return item, await send_one(item)
-            except TelegramError as exc:
-                # The error's type only: its message may quote the text that was sent.
-                log.warning("could not send a %s: %s", what, type(exc).__name__)
-                report.failed += 1
-                return item, None
 
-    return list(await asyncio.gather(*(one(item) for item in items)))
+def _tally(queued: list[Queued], report: TickReport) -> int:
+    """How many went; the others wait in the outbox for a retry or were refused for good."""
+    went = sum(1 for q in queued if q.sent)
+    report.failed += len(queued) - went
+    return went
+
+
+def _queue_posts(session, posts: list[schedules.Post], now: datetime) -> list[Queued]:
+    overdue = closings.overdue_by_team(session, [p.team_id for p in posts], now)
+    queued = []
+    for post in posts:
+        posted = _queue(session, send.checkin_message(post, now, overdue.get(post.team_id, ())),
+                        fill=fill_of(schedules.CHECKIN_FILL, post.checkin_id))
+        schedules.keep_post(session, post.checkin_id, pending_id(posted))
+        queued.append(posted)
+    return queued
 
 
 async def _fire_slots(app: Application, state: TickState, now: datetime, report: TickReport) -> None:
@@ -116,32 +124,30 @@ async def _fire_slots(app: Application, state: TickState, now: datetime, report:
     state.reposted.update(p.checkin_id for p in leftovers)
     if not due and not leftovers:
         return
-    posted: list[tuple[int, int]] = []
-    overdue: dict[int, list] = {}
+    gate = asyncio.Semaphore(FANOUT_CONCURRENCY)
+    # Each chunk's posts are sent aside while the next chunk is taken.
+    sends: list[asyncio.Task] = []
+    taken_posts: list[Queued] = []
 
-    async def post(p: schedules.Post) -> object:
-        message = await send.post_checkin(app.bot, p, now, overdue.get(p.team_id, ()))
-        posted.append((p.checkin_id, message.message_id))
-        report.posted += 1
-        if len(posted) >= RECORD_CHUNK:
-            batch = posted[:]
-            posted.clear()
-            await _write(app, lambda s: schedules.record_posted(s, batch))
-        return message
+    async def commit_and_send(work) -> None:
+        queued, _ = await rt.commit(None, work)
+        taken_posts.extend(queued)
+        if queued:
+            sends.append(asyncio.create_task(sending.send(app, queued, gate=gate)))
 
-    overdue.update(await rt.read(lambda s: closings.overdue_by_team(s, [p.team_id for p in leftovers], now)))
-    sending = [asyncio.create_task(deliver(leftovers, post, "check-in", report))]
+    if leftovers:
+        await commit_and_send(lambda s: _queue_posts(s, leftovers, now))
     for start in range(0, len(due), TAKE_CHUNK):
         chunk = due[start:start + TAKE_CHUNK]
-        taken = await _write(app, lambda s, chunk=chunk: schedules.take_slots(s, chunk, now))
-        report.missed += taken.missed
-        teams = [p.team_id for p in taken.posts]
-        overdue.update(await rt.read(lambda s, teams=teams: closings.overdue_by_team(s, teams, now)))
-        if taken.posts:
-            sending.append(asyncio.create_task(deliver(taken.posts, post, "check-in", report)))
-    await asyncio.gather(*sending)
-    if posted:
-        await _write(app, lambda s: schedules.record_posted(s, posted))
+
+        def take(s, chunk=chunk) -> list[Queued]:
+            taken = schedules.take_slots(s, chunk, now)
+            report.missed += taken.missed
+            return _queue_posts(s, taken.posts, now)
+
+        await commit_and_send(take)
+    await asyncio.gather(*sends)
+    report.posted += _tally(taken_posts, report)
 
 
 async def _close_windows(app: Application, now: datetime, report: TickReport) -> None:
@@ -149,16 +155,19 @@ async def _close_windows(app: Application, now: datetime, report: TickReport) ->
     due = await rt.read(lambda s: closings.due_closings(s, now))
     if not due:
         return
-    claimed = await _write(app, lambda s: closings.claim_closings(s, due, now))
-    results = await deliver(claimed, lambda c: send.post_summary(app.bot, c), "check-in summary", report)
-    unsent = [c.checkin_id for c, message in results if message is None]
-    if unsent:
-        # Not posted: open it for closing again at the next tick rather than lose the summary.
-        await _write(app, lambda s: [closings.unclaim_closing(s, i) for i in unsent])
-    for closing, message in results:
-        if message is None:
-            continue
-        report.closed += 1
+    claimed: list[closings.Closing] = []
+
+    def claim(s) -> list[Queued]:
+        # Claimed and queued together: the summary goes out even if this process dies right after.
+        claimed.extend(closings.claim_closings(s, due, now))
+        return [_queue(s, send.summary_message(c)) for c in claimed]
+
+    summaries = await _queue_and_send(app, claim)
+    report.closed += len(claimed)
+    _tally(summaries, report)
+    for closing, summary in zip(claimed, summaries, strict=True):
+        if not summary.sent:
+            continue  # the outbox posts it later; the trend can be asked for with /chart
         for hook in app.bot_data.get("on_checkin_closed", []):
             try:
                 await hook(app, closing.checkin_id)
@@ -167,15 +176,15 @@ async def _close_windows(app: Application, now: datetime, report: TickReport) ->
 
 
 async def _nudge(app: Application, now: datetime, report: TickReport) -> None:
-    nudges = await _write(app, lambda s: reminders.due_checkin_nudges(s, now))
-    results = await deliver(nudges, lambda n: send.send_checkin_nudge(app.bot, n, now), "nudge", report)
-    report.nudged += sum(1 for _, message in results if message is not None)
+    nudges = await _queue_and_send(app, lambda s: [
+        _queue(s, send.checkin_nudge_message(n, now)) for n in reminders.due_checkin_nudges(s, now)])
+    report.nudged += _tally(nudges, report)
 
 
 async def _remind(app: Application, now: datetime, report: TickReport) -> None:
-    reviews = await _write(app, lambda s: reminders.due_review_reminders(s, now))
-    results = await deliver(reviews, lambda r: send.post_review_reminder(app.bot, r), "review reminder", report)
-    report.reminded += sum(1 for _, message in results if message is not None)
-    actions = await _write(app, lambda s: reminders.due_action_reminders(s, now))
-    results = await deliver(actions, lambda n: send_action_reminder(app.bot, n, now), "action reminder", report)
-    report.reminded += sum(1 for _, message in results if message is not None)
+    reviews = await _queue_and_send(app, lambda s: [
+        _queue(s, send.review_reminder_message(r)) for r in reminders.due_review_reminders(s, now)])
+    report.reminded += _tally(reviews, report)
+    actions = await _queue_and_send(app, lambda s: [
+        _queue(s, action_reminder_message(n, now)) for n in reminders.due_action_reminders(s, now)])
+    report.reminded += _tally(actions, report)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from conversations import pizazz
@@ -21,7 +21,7 @@ from conversations.pizazz import LiveRound, Phase, shared_middle
 from conversations.texts import assess as texts
 from conversations.texts import refusals
 from framework import Framework, Stage
-from piebot.storage import ballots, rounds, teams
+from piebot.storage import ballots, outbox, rounds, teams
 from piebot.storage.models import Action, Evidence, Participation, Round, RoundElement, Team, utcnow
 
 _PHASE_ROW = {
@@ -168,9 +168,19 @@ def _answers_per_stage(session: Session, round_id: int, element_id: str, anonymo
     return counts
 
 
+CARD_FILL = "card"  # a card queued in the outbox: its message id once sent
+
+
 def keep_card_message(session: Session, card_id: int, message_id: int) -> None:
-    """The message the card was posted as, so later presses edit it in place."""
+    """The message the card was posted as, so later presses edit it in place (a pending id while it
+    is still in the outbox: see piebot.storage.outbox)."""
     session.get(RoundElement, card_id).card_message_id = message_id
+
+
+@outbox.fills(CARD_FILL)
+def _fill_card(session: Session, chat_id: int, pending: int, message_id: int, card_id: int | None) -> None:
+    session.execute(update(RoundElement).where(RoundElement.id == card_id, RoundElement.card_message_id == pending)
+                    .values(card_message_id=message_id).execution_options(synchronize_session=False))
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,12 @@ send failed and waits for its retry time) is claimed again by whichever process 
 `SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL, so two workers never take the same row; SQLite
 has one process, and at its start every row left is its to send.
 
+A question sent through the outbox is saved before it is sent: the row that waits for replies to it
+(a Prompt, a walk's current question, a check-in post) is written in the same transaction, with
+`pending_id(queued)` where the message id goes, and the queue call names a `fill`; when the message
+is sent, the fill writes the real id in, in the transaction that deletes the outbox row. A reply that
+comes in the moment between finds the chat still `waiting` and waits for it (piebot.telegram.replies).
+
 At least once: a row is deleted after Telegram took the message. Should the process die in the moment
 between Telegram's answer and that delete (one database round trip), the message goes out again at
 the next start: rare, and a duplicate reply is better than a lost one.
@@ -26,13 +32,14 @@ that stores *what* they answered (those are kept apart on purpose). Rows are del
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col, select
 
-from piebot.storage.models import OutboxMessage
+from piebot.storage.models import OutboxMessage, Prompt
 
 # How long the queuing process holds a row for its send after the commit. Longer than any wait in the
 # rate limiter (a group's minute, a 429's retry_after), so a slow send is not taken over by another
@@ -41,6 +48,8 @@ CLAIM_SECONDS = 180.0
 # A send that failed for a passing reason is tried again later, up to this many times.
 MAX_ATTEMPTS = 8
 _QUEUED = "piebot.outbox.queued"
+# The payload's own key for the fill (never sent to Telegram: see `params`).
+_FILL = "_piebot_fill"
 
 
 @dataclass
@@ -53,14 +62,75 @@ class Queued:
     payload: dict[str, Any] = field(repr=False)
     message_id: int | None = None
     sent: bool = False
+    refused: bool = False  # Telegram refused it for good (the person blocked the bot...): dropped
+
+    @property
+    def fill(self) -> str | None:
+        """What the sent message's id is written into (see `fills`), if anything."""
+        return self.payload.get(_FILL)
+
+    def params(self) -> dict[str, Any]:
+        """The parameters to send: the payload without piebot's own keys."""
+        return {key: value for key, value in self.payload.items() if key != _FILL}
+
+
+def pending_id(queued: Queued) -> int:
+    """What stands for the message id until the message is sent: negative, so it is never a real one
+    (Telegram's ids are positive) and never the same for two queued messages."""
+    return -queued.id
+
+
+def is_pending(message_id: int | None) -> bool:
+    return message_id is not None and message_id < 0
+
+
+# name -> fn(session, chat_id, pending id, message id, ref): writes a sent message's id where it waits.
+Fill = Callable[[Session, int, int, int, int | None], None]
+_FILLS: dict[str, Fill] = {}
+
+
+def fills(name: str) -> Callable[[Fill], Fill]:
+    """Register a fill (the storage module that keeps the pending id registers it at import)."""
+
+    def register(fill: Fill) -> Fill:
+        _FILLS[name] = fill
+        return fill
+
+    return register
+
+
+def fill_of(name: str, ref: int | None = None) -> str:
+    """A fill named with the row it writes into, when that row is known (so it is found by its key)."""
+    return name if ref is None else f"{name}:{ref}"
+
+
+def _run_fill(session: Session, fill: str, chat_id: int, pending: int, message_id: int) -> None:
+    name, _, ref = fill.partition(":")
+    found = _FILLS.get(name)
+    if found is not None:  # a module that registers it is always imported where it was queued
+        found(session, chat_id, pending, message_id, int(ref) if ref else None)
+
+
+PROMPT_FILL = "prompt"  # a Prompt row (a question members answer by replying to it)
+
+
+@fills(PROMPT_FILL)
+def _fill_prompt(session: Session, chat_id: int, pending: int, message_id: int, ref: int | None) -> None:
+    session.execute(update(Prompt).where(Prompt.chat_id == chat_id, Prompt.message_id == pending)
+                    .values(message_id=message_id).execution_options(synchronize_session=False))
 
 
 def queue(session: Session, chat_id: int, method: str, payload: dict[str, Any], *,
-          now: float | None = None) -> Queued:
+          now: float | None = None, fill: str | None = None) -> Queued:
     """Queue a Bot API call (``method`` with ``payload`` as its parameters, `chat_id` included or not)
-    in this transaction; it is sent after the commit, in the order queued."""
+    in this transaction; it is sent after the commit, in the order queued. `fill` names where the sent
+    message's id goes (the row written with `pending_id` of the returned handle)."""
     now = time.time() if now is None else now
+    if fill is not None and fill.partition(":")[0] not in _FILLS:
+        raise ValueError(f"no fill named {fill!r}")
     payload = {**payload, "chat_id": chat_id}
+    if fill is not None:
+        payload[_FILL] = fill
     row = OutboxMessage(chat_id=chat_id, method=method, payload=payload, claimed_until=now + CLAIM_SECONDS)
     session.add(row)
     session.flush()
@@ -98,15 +168,31 @@ def _claimable(now: float):
     return or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) <= now)
 
 
-def sent(session: Session, row_id: int) -> None:
-    """Telegram took it: the row goes."""
+def sent(session: Session, row_id: int, message_id: int | None = None, *, chat_id: int | None = None,
+         fill: str | None = None) -> None:
+    """Telegram took it: the row goes, and the message's id is written where it was waited for."""
     session.execute(delete(OutboxMessage).where(OutboxMessage.id == row_id)
+                    .execution_options(synchronize_session=False))
+    if fill is not None and message_id is not None and chat_id is not None:
+        _run_fill(session, fill, chat_id, -row_id, message_id)
+
+
+def dropped(session: Session, row_id: int, *, chat_id: int | None = None) -> None:
+    """Telegram refused it for good (a blocked bot, a message it cannot take): the row goes too, and so
+    does a question that was waiting for it to be sent (nobody can reply to it)."""
+    sent(session, row_id)
+    if chat_id is not None:
+        _forget_question(session, chat_id, row_id)
+
+
+def _forget_question(session: Session, chat_id: int, row_id: int) -> None:
+    session.execute(delete(Prompt).where(Prompt.chat_id == chat_id, Prompt.message_id == -row_id)
                     .execution_options(synchronize_session=False))
 
 
-def dropped(session: Session, row_id: int) -> None:
-    """Telegram refused it for good (a blocked bot, a message it cannot take): the row goes too."""
-    sent(session, row_id)
+def waiting(session: Session, chat_id: int) -> bool:
+    """Whether a message to this chat is queued and not yet sent (a reply may be to it)."""
+    return session.exec(select(OutboxMessage.id).where(OutboxMessage.chat_id == chat_id).limit(1)).first() is not None
 
 
 def retry_later(session: Session, row_ids: list[int], *, now: float | None = None, first: float = 5.0,
@@ -123,11 +209,12 @@ def retry_later(session: Session, row_ids: list[int], *, now: float | None = Non
         if row.attempts >= MAX_ATTEMPTS:
             given_up.append(row_id)
             session.delete(row)
+            _forget_question(session, row.chat_id, row_id)
         else:
             row.claimed_until = now + min(first * 2 ** (row.attempts - 1), longest)
     return given_up
 
 
-def waiting(session: Session) -> int:
+def left(session: Session) -> int:
     """How many rows wait to be sent (for tests and the health of the outbox)."""
     return len(session.exec(select(OutboxMessage.id)).all())

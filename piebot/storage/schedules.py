@@ -25,7 +25,7 @@ from conversations.schedule import (
     slots_between,
     window_end,
 )
-from piebot.storage import teams
+from piebot.storage import outbox, teams
 from piebot.storage.models import CheckIn, Dialog, Firing, Round, Schedule, Team
 
 # A slot posted within this long of its time counts as on time; later ones are "late".
@@ -379,6 +379,21 @@ def unposted_checkins(session: Session, opened_before: datetime, now: datetime) 
         )
     )
     return [_post_of(c, t) for c, t in rows]
+
+
+CHECKIN_FILL = "checkin"  # a check-in's post queued in the outbox: its message id once sent
+
+
+def keep_post(session: Session, checkin_id: int, message_id: int) -> None:
+    """The check-in's post (a pending id while it is still in the outbox: see piebot.storage.outbox)."""
+    session.execute(update(CheckIn).where(CheckIn.id == checkin_id).values(message_id=message_id)
+                    .execution_options(synchronize_session=False))
+
+
+@outbox.fills(CHECKIN_FILL)
+def _fill_post(session: Session, chat_id: int, pending: int, message_id: int, checkin_id: int | None) -> None:
+    session.execute(update(CheckIn).where(CheckIn.id == checkin_id, CheckIn.message_id == pending)
+                    .values(message_id=message_id).execution_options(synchronize_session=False))
 
 
 def record_posted(session: Session, posted: Iterable[tuple[int, int]]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from conversations.actions import Action as ActionLine
@@ -82,8 +83,10 @@ def open_stage_for(session: Session, telegram_user_id: int, replied_to: int | No
     when none of the person's teams has one open (a team has at most one open round)."""
     # Another feature waiting for this person here (a prompt they reply to, a dialog in progress)
     # comes first: the live round only takes what nobody else asked for.
+    # A reply while a question is still on its way here may be to that question (its id not in yet).
     if replied_to is not None and session.exec(
-        select(Prompt.id).where(Prompt.chat_id == telegram_user_id, Prompt.message_id == replied_to)
+        select(Prompt.id).where(Prompt.chat_id == telegram_user_id,
+                                or_(Prompt.message_id == replied_to, Prompt.message_id < 0))
     ).first():
         return None
     dialog = session.exec(

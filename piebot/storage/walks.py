@@ -23,7 +23,7 @@ from conversations.texts import walk as texts
 from conversations.walk import Walks
 from framework import Framework, shared_framework
 from piebot import clock
-from piebot.storage import rounds, teams
+from piebot.storage import outbox, rounds, teams
 from piebot.storage.models import Dialog, Member, Nudge, Participation, Round, RoundElement, Team
 
 
@@ -164,8 +164,19 @@ def take_up(session: Session, round_id: int, user_id: int) -> tuple[str, Walker 
     return "taken_up", found
 
 
+WALK_FILL = "walk"  # a walk's question queued in the outbox: its message id once sent
+
+
 def remember_prompt(session: Session, user_id: int, round_id: int, message_id: int) -> None:
+    """The question now waiting for their answer (a pending id while it is still in the outbox)."""
     _change(session, user_id, lambda walks: walks.asked(round_id, message_id))
+
+
+@outbox.fills(WALK_FILL)
+def _fill_prompt(session: Session, chat_id: int, pending: int, message_id: int, ref: int | None) -> None:
+    walks = walks_of(session, chat_id)
+    if walks.sent(pending, message_id):
+        _save(session, chat_id, walks)
 
 
 def stop_for_now(session: Session, round_id: int, user_id: int) -> None:

@@ -19,12 +19,15 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
 from conversations.texts import commands as menus
+from conversations.texts.refusals import TELEGRAM_UNREACHABLE
 from piebot.logs import keep_content_out_of_logs
 from piebot.settings import Settings
 from piebot.storage.db import AlreadyDone, Database
 from piebot.telegram import gatekeeper, replies
 from piebot.telegram.delivery import outbox
+from piebot.telegram.delivery.polling import kind_of
 from piebot.telegram.delivery.ratelimit import PatientRateLimiter
+from piebot.telegram.guards import TelegramUnreachable
 from piebot.telegram.people import onboarding
 from piebot.telegram.runtime import Runtime
 
@@ -118,11 +121,31 @@ async def _set_command_menus(app: Application) -> None:
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    # The kind of error and the code path only: an exception's message may quote what a member
+    # The kind of error (and the code path) only: an exception's message may quote what a member
     # wrote, a traceback's lines do not.
     error = context.error
     if isinstance(error, AlreadyDone):
         return  # a repeated update, rightly ignored
-    where = f" (update {update.update_id})" if isinstance(update, Update) else ""
+    if isinstance(error, TelegramUnreachable):
+        await _try_again_soon(update)  # not a refusal, and nothing changed
+        return
+    if isinstance(update, Update):
+        # The poller or the webhook tries the update again; giving up on it is the one ERROR, with the
+        # code path (piebot.telegram.delivery).
+        log.warning("error while handling update %d (%s): %s", update.update_id, kind_of(update),
+                    type(error).__name__)
+        return
     trace = "".join(traceback.format_tb(error.__traceback__)) if error else ""
-    log.error("error while handling an update%s: %s\n%s", where, type(error).__name__, trace)
+    log.error("error outside any update: %s\n%s", type(error).__name__, trace)
+
+
+async def _try_again_soon(update: object) -> None:
+    if not isinstance(update, Update):
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(TELEGRAM_UNREACHABLE, show_alert=True)
+        elif update.effective_message is not None:
+            await update.effective_message.reply_html(TELEGRAM_UNREACHABLE)
+    except TelegramError as exc:  # Telegram is out of reach, after all
+        log.info("could not say so either (%s)", type(exc).__name__)

@@ -1,9 +1,13 @@
 """Flood limits per person per chat, before any feature sees the update.
 
-Someone (or a script on their account) firing commands must not make the bot spam the group
-or eat the group's 20 messages a minute. Beyond the limit the person gets one kind "slow down"
-and then silence until their window clears. Counts live in memory: losing them on a restart
-only forgives a flood, it never loses anything a member wrote.
+Someone (or a script on their account) firing commands or pressing a button again and again must
+not make the bot spam the group or eat the group's 20 messages a minute. Beyond the limit the
+person gets one kind "slow down" and then silence until their window clears (a press is still
+answered, with nothing to read, or its button keeps spinning). Presses are limited twice: any
+presses (a flood), and repeats: the same button of a message that still reads the same, pressed
+again and again by the same person, is refused after a few. (A facilitator pressing "Next" through
+the stages presses the same button quickly too, but each press changes the card it is on.) Counts
+live in memory: losing them on a restart only forgives a flood, it never loses anything a member wrote.
 
 Presses are checked here once for shape: data piebot could not have sent, or of a kind no
 feature handles, gets a short refusal (a press must always be answered) and goes no further.
@@ -12,13 +16,14 @@ Each feature still checks chat, ref and presser for its own kinds.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -44,25 +49,31 @@ class Window:
 
 @dataclass
 class FloodLimit:
-    """At most `count` events in `seconds` per (chat, person)."""
+    """At most `count` events in `seconds` per (chat, person), or per (chat, person, button); refused
+    events count as well, so the window clears only once the person slows down."""
 
     count: int = 10
     seconds: float = 10.0
     clock: Callable[[], float] = time.monotonic
-    windows: dict[tuple[int, int], Window] = field(default_factory=dict)
+    windows: dict[tuple, Window] = field(default_factory=dict)
 
-    def allow(self, chat_id: int, user_id: int) -> tuple[bool, bool]:
+    def allow(self, chat_id: int, user_id: int, button: str | None = None) -> tuple[bool, bool]:
         """(allowed, warn): warn is True once, on the first refusal of a burst."""
         now = self.clock()
         if len(self.windows) > 10_000:
             self._forget_idle(now)
-        window = self.windows.setdefault((chat_id, user_id), Window())
+        key = (chat_id, user_id) if button is None else (chat_id, user_id, button)
+        window = self.windows.setdefault(key, Window())
         while window.times and window.times[0] <= now - self.seconds:
             window.times.popleft()
         if len(window.times) < self.count:
             window.times.append(now)
             window.warned = False
             return True, False
+        # A refused event counts too (the oldest making way for it): someone who keeps going stays
+        # refused until they slow down, with one "slow down" for the whole burst.
+        window.times.append(now)
+        window.times.popleft()
         warn = not window.warned
         window.warned = True
         return False, warn
@@ -74,6 +85,7 @@ class FloodLimit:
 
 COMMANDS = "flood_commands"
 PRESSES = "flood_presses"
+REPEATS = "flood_repeats"
 
 
 def _who(update: Update) -> tuple[int, int] | None:
@@ -99,6 +111,14 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     raise ApplicationHandlerStop
 
 
+def _button(query: CallbackQuery) -> str:
+    """The button pressed and the message as it read when pressed: the same again is a repeat."""
+    message = query.message
+    text = getattr(message, "text", None) or getattr(message, "caption", None) or ""
+    seen = hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+    return f"{query.data}|{message.message_id if message else ''}|{seen}"
+
+
 def _claimed(app: Application, update: Update) -> bool:
     """Whether some feature's button handler takes this data."""
     for group, handlers in app.handlers.items():
@@ -114,11 +134,14 @@ async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     who = _who(update)
     if who is not None:
-        allowed, _ = context.application.bot_data[PRESSES].allow(*who)
+        allowed, warn = context.application.bot_data[PRESSES].allow(*who)
+        if allowed:
+            allowed, warn = context.application.bot_data[REPEATS].allow(*who, _button(query))
         if not allowed:
-            log.info("button flood: ignoring presses from one person for a few seconds")
-            # A press must be answered or the button keeps spinning; the answer is a small toast.
-            await query.answer(SLOW_DOWN_PRESS)
+            if warn:
+                log.info("button flood: ignoring presses from one person for a few seconds")
+            # A press must be answered or the button keeps spinning: one kind toast, then empty answers.
+            await query.answer(SLOW_DOWN_PRESS if warn else None)
             raise ApplicationHandlerStop
     # Data piebot could not have sent (a tampering client, a button of a retired kind) is refused
     # here, once, so that no press is left unanswered and no feature sees it.
@@ -137,5 +160,7 @@ def register(app: Application, *, commands: FloodLimit | None = None, presses: F
     app.bot_data[COMMANDS] = commands or FloodLimit(count=10, seconds=10.0)
     # Rating a round takes a few presses in quick succession; only a flood is stopped.
     app.bot_data[PRESSES] = presses or FloodLimit(count=30, seconds=10.0)
+    # Thirty presses on one chart button in nine seconds: a few go through, then "slow down".
+    app.bot_data[REPEATS] = FloodLimit(count=4, seconds=4.0)
     app.add_handler(MessageHandler(filters.COMMAND, on_command), group=GROUP)
     app.add_handler(CallbackQueryHandler(on_press), group=GROUP)

@@ -5,7 +5,8 @@ rounds too), so everyone in the team may see them, in the group. The pictures th
 sent by piebot.telegram.charts.pictures; /report and /export live in piebot.telegram.charts.files.
 
 Button "ch": which chart, which rounds (ref = team id). Every press is checked against the chat, the
-team and the presser. The relationships thread of the latest round is on the menu too, as a message.
+team and the presser. The relationships thread of the latest round is on the menu too, as a message. A chart
+is drawn once however often it is pressed for (pictures.draw_once).
 """
 
 from __future__ import annotations
@@ -112,8 +113,8 @@ async def on_chart_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         if round_id is None or (ids and round_id not in known):
             await query.answer(texts.ROUND_GONE, show_alert=True)
             return
-        await query.answer(texts.DRAWING)
-        await pictures.send_round_chart(context.application, facts.chat_id, what, round_id)
+        await pictures.draw_once(context.application, query, facts.team_id, f"{what}.{round_id}",
+                                 lambda: pictures.send_round_chart(context.application, facts.chat_id, what, round_id))
     elif what == "d":
         await _distance_press(update, context, facts, ids, known)
     elif what == "r":
@@ -133,11 +134,11 @@ async def on_chart_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             log.warning("chart button refused: check-in of another team")
             await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
             return
-        await query.answer(texts.DRAWING)
-        await pictures.send_trend(context.application, facts.team_id, element_id)
+        await pictures.draw_once(context.application, query, facts.team_id, f"t.{element_id}",
+                                 lambda: pictures.send_trend(context.application, facts.team_id, element_id))
     else:
-        await query.answer(texts.DRAWING)
-        await pictures.send_actions(context.application, facts.team_id, facts.chat_id)
+        await pictures.draw_once(context.application, query, facts.team_id, "a",
+                                 lambda: pictures.send_actions(context.application, facts.team_id, facts.chat_id))
 
 
 async def _distance_press(update: Update, context, facts: TeamFacts, ids: list[int],
@@ -156,8 +157,9 @@ async def _distance_press(update: Update, context, facts: TeamFacts, ids: list[i
         if before == after:
             await query.answer(texts.ROUND_GONE, show_alert=True)
             return
-        await query.answer(texts.DRAWING)
-        await pictures.send_distance(context.application, facts.team_id, facts.chat_id, before, after)
+        await pictures.draw_once(
+            context.application, query, facts.team_id, f"d.{before}.{after}",
+            lambda: pictures.send_distance(context.application, facts.team_id, facts.chat_id, before, after))
         return
     # Let the team pick: first the earlier round, then the later one. The picker replaces the menu.
     oldest_first = facts.rounds[::-1]

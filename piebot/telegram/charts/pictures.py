@@ -2,17 +2,24 @@
 
 Used by /chart's buttons (piebot.telegram.charts.commands) and after a round or a check-in closes
 (`on_round_closed`, `on_checkin_closed`, hooks the other features call).
+
+One member pressing a chart button again and again must not queue a drawing and a photo per press
+into the group's 20 messages a minute: `draw_once` lets one drawing of a chart per team run at a time
+(the turn is kept in the database, so every worker shares it), and answers the other presses that the
+chart is on its way, or just above.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from telegram import InputFile
+from telegram import CallbackQuery, InputFile
 from telegram.error import TelegramError
 from telegram.ext import Application
 
+from conversations.texts import charts as texts
 from piebot.charts import (
     Chart,
     NothingToChart,
@@ -24,10 +31,15 @@ from piebot.charts import (
     spread,
     team_profile,
 )
-from piebot.storage import results
+from piebot.storage import pacing, results
 from piebot.telegram.runtime import Runtime
 
 log = logging.getLogger(__name__)
+
+# A drawing that never finished (its process died) frees the chart after this long.
+DRAWING_HOLD_SECONDS = 120.0
+# Pressed again this soon after it was posted, the same chart is still in view: it is not drawn again.
+JUST_POSTED_SECONDS = 10.0
 
 
 def _runtime(app: Application) -> Runtime:
@@ -50,6 +62,30 @@ async def _send_chart(app: Application, chat_id: int, fn, *args, quiet: bool = F
     await app.bot.send_photo(chat_id, photo=InputFile(chart.png, filename=filename or f"{chart.kind}.png"),
                              caption=chart.caption, parse_mode=None)
     return True
+
+
+async def draw_once(app: Application, query: CallbackQuery, team_id: int, chart: str,
+                    draw: Callable[[], Awaitable[object]]) -> None:
+    """Answer the press and draw `chart` (a kind and its rounds or element, e.g. "p.12") unless the same
+    chart of this team is being drawn or was just posted; then the answer says so, and nothing is drawn."""
+    rt = _runtime(app)
+    key = f"chart:{team_id}:{chart}"
+    try:
+        held = await rt.apply(None, lambda s: pacing.claim_turn(s, key, DRAWING_HOLD_SECONDS))
+    except Exception as exc:  # noqa: BLE001 - without the shared turn, draw anyway: better twice than never
+        log.info("no turn to draw a chart (%s); drawing anyway", type(exc).__name__)
+        held = 0.0
+    if held > 0:
+        await query.answer(texts.ON_ITS_WAY if held > JUST_POSTED_SECONDS else texts.JUST_POSTED)
+        return
+    await query.answer(texts.DRAWING)
+    try:
+        await draw()
+    finally:
+        try:
+            await rt.apply(None, lambda s: pacing.release_turn(s, key, keep=JUST_POSTED_SECONDS))
+        except Exception as exc:  # noqa: BLE001 - the hold lapses by itself
+            log.info("could not free a chart's turn (%s)", type(exc).__name__)
 
 
 async def send_round_chart(app: Application, chat_id: int, what: str, round_id: int) -> None:

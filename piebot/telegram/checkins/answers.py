@@ -41,6 +41,7 @@ from piebot import clock, scheduling
 from piebot.storage import checkins as store
 from piebot.storage import reminders, schedules, teams
 from piebot.storage.db import AlreadyDone
+from piebot.storage.outbox import PROMPT_FILL, pending_id
 from piebot.telegram import callbacks, replies
 from piebot.telegram.checkins import closing, schedule, support
 from piebot.telegram.checkins.posts import (
@@ -50,6 +51,7 @@ from piebot.telegram.checkins.posts import (
     markup,
     send_private_card,
 )
+from piebot.telegram.delivery.outbox import in_reply_to, queue_message
 from piebot.telegram.runtime import runtime_of
 
 log = logging.getLogger(__name__)
@@ -180,21 +182,21 @@ async def _ask(update, context, team, checkin, member, question: Question, priva
     if where != team.chat_id and not member.private_chat:
         await query.answer(texts.OPEN_PRIVATE_FIRST, show_alert=True)
         return
-    await query.answer(texts.ASKED_PRIVATELY if where != team.chat_id and not private else None)
     placeholder = texts.ANSWER_PLACEHOLDER if question is not Question.CHANGE else texts.CHANGE_PLACEHOLDER
     reply_markup = ForceReply(selective=True, input_field_placeholder=placeholder)
-    if where == team.chat_id:
-        prompt = await query.message.reply_html(question_prompt(question), reply_markup=reply_markup)
-    else:
-        try:
-            prompt = await context.bot.send_message(where, question_prompt(question), reply_markup=reply_markup)
-        except Forbidden:
-            return
+    replying = in_reply_to(query.message) if where == team.chat_id else {}
+
+    def ask(session) -> None:
+        # The question is saved with the message that asks it, so a reply typed the moment it appears
+        # is taken; its message id is written in once Telegram took it.
+        asked = queue_message(session, where, question_prompt(question), reply_markup=reply_markup,
+                              fill=PROMPT_FILL, **replying)
+        store.remember_question(session, chat_id=where, message_id=pending_id(asked), team_id=team.id,
+                                checkin_id=checkin.id, element_id=checkin.element_id, question=question)
+
     try:
-        await rt.apply(update, lambda s: store.remember_question(
-            s, chat_id=where, message_id=prompt.message_id, team_id=team.id, checkin_id=checkin.id,
-            element_id=checkin.element_id, question=question,
-        ))
+        await rt.apply(update, ask, first=lambda _: query.answer(
+            texts.ASKED_PRIVATELY if where != team.chat_id and not private else None))
     except AlreadyDone:
         pass
 
@@ -227,20 +229,25 @@ async def on_checkin_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     private = update.effective_chat.type == ChatType.PRIVATE
     text = message.text
     today = _today(team, now)
+    replying = in_reply_to(message)
+
+    def answer(session) -> None:
+        taken = store.answer_question(session, asked.checkin_id, member.id, question, text, private=private,
+                                      now=now, today=today, prompt=(chat_id, replied_to))
+        # The thanks is committed with the answer, so a crash in between cannot lose it.
+        if taken.action_id is not None:
+            thanks = texts.action_noted(taken.owner_found)
+        else:
+            thanks = texts.REPLY_THANKS_ANONYMOUS if taken.anonymous else texts.REPLY_THANKS
+        queue_message(session, message.chat_id, thanks, **replying)
+
     try:
-        taken = await rt.apply(update, lambda s: store.answer_question(
-            s, asked.checkin_id, member.id, question, text, private=private, now=now, today=today,
-            prompt=(chat_id, replied_to),
-        ))
+        await rt.apply(update, answer)
     except AlreadyDone:
         return True
     except store.CheckInRefused as refused:
         await message.reply_html(str(refused))
         return True
-    if taken.action_id is not None:
-        await message.reply_html(texts.action_noted(taken.owner_found))
-    else:
-        await message.reply_html(texts.REPLY_THANKS_ANONYMOUS if taken.anonymous else texts.REPLY_THANKS)
     return True
 
 

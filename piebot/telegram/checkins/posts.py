@@ -1,7 +1,8 @@
 """Check-in messages as Bot API calls: the post, the private card, the summary and the review reminder.
 (An action's private reminder is piebot.telegram.actions.reminders.)
 
-Called by the scheduler (piebot.scheduling) and by the handlers; nothing here touches the database.
+Each is built as an `Outgoing` message, which the scheduler (piebot.scheduling) queues in the outbox in
+the transaction that decided it is due, and the handlers send. Nothing here touches the database.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -59,7 +61,19 @@ def markup(keyboard: Keyboard, checkin_id: int) -> InlineKeyboardMarkup:
     )
 
 
-async def post_checkin(bot: Bot, post: Post, now: datetime, overdue: Sequence[Action] = ()) -> Message:
+@dataclass(frozen=True)
+class Outgoing:
+    """A message as the scheduler queues it in the outbox (piebot.scheduling.tick) or sends it."""
+
+    chat_id: int
+    text: str
+    reply_markup: InlineKeyboardMarkup | None = None
+
+    async def send(self, bot: Bot) -> Message:
+        return await bot.send_message(self.chat_id, self.text, reply_markup=self.reply_markup)
+
+
+def checkin_message(post: Post, now: datetime, overdue: Sequence[Action] = ()) -> Outgoing:
     framework = framework_of(post.framework_variant, post.customisation)
     text = checkin_post(framework, post.element_id, post.closes_at, ZoneInfo(post.timezone), now, post.anonymous)
     if overdue:
@@ -67,29 +81,51 @@ async def post_checkin(bot: Bot, post: Post, now: datetime, overdue: Sequence[Ac
     # "Close now" is for a check-in done in a meeting; it sits last, away from the beads.
     keyboard = [*checkin_keyboard(framework), [Button(ANSWER_PRIVATELY, PRIVATE_CARD)],
                 [Button(CLOSE_NOW, Command.CLOSE)]]
-    return await bot.send_message(post.chat_id, text, reply_markup=markup(keyboard, post.checkin_id))
+    return Outgoing(post.chat_id, text, markup(keyboard, post.checkin_id))
+
+
+async def post_checkin(bot: Bot, post: Post, now: datetime, overdue: Sequence[Action] = ()) -> Message:
+    return await checkin_message(post, now, overdue).send(bot)
+
+
+def private_card(telegram_user_id: int, checkin_id: int, framework: Framework, element_id: str,
+                 closes_at: datetime, timezone: str, now: datetime) -> Outgoing:
+    text = checkin_nudge(framework, element_id, closes_at, ZoneInfo(timezone), now)
+    return Outgoing(telegram_user_id, text, markup(checkin_keyboard(framework), checkin_id))
 
 
 async def send_private_card(bot: Bot, telegram_user_id: int, checkin_id: int, framework: Framework,
                             element_id: str, closes_at: datetime, timezone: str, now: datetime) -> Message:
-    text = checkin_nudge(framework, element_id, closes_at, ZoneInfo(timezone), now)
-    return await bot.send_message(telegram_user_id, text, reply_markup=markup(checkin_keyboard(framework), checkin_id))
+    return await private_card(telegram_user_id, checkin_id, framework, element_id, closes_at, timezone,
+                              now).send(bot)
+
+
+def checkin_nudge_message(nudge: Nudging, now: datetime) -> Outgoing:
+    """The private nudge doubles as a private card: answering here is as good as in the group."""
+    framework = framework_of(nudge.framework_variant, nudge.customisation)
+    return private_card(nudge.telegram_user_id, nudge.checkin_id, framework, nudge.element_id, nudge.closes_at,
+                        nudge.timezone, now)
 
 
 async def send_checkin_nudge(bot: Bot, nudge: Nudging, now: datetime) -> Message:
-    """The private nudge doubles as a private card: answering here is as good as in the group."""
-    framework = framework_of(nudge.framework_variant, nudge.customisation)
-    return await send_private_card(bot, nudge.telegram_user_id, nudge.checkin_id, framework, nudge.element_id,
-                                   nudge.closes_at, nudge.timezone, now)
+    return await checkin_nudge_message(nudge, now).send(bot)
+
+
+def summary_message(closing: Closing) -> Outgoing:
+    framework = framework_of(closing.framework_variant, closing.customisation)
+    return Outgoing(closing.chat_id, checkin_summary(framework, closing.result))
 
 
 async def post_summary(bot: Bot, closing: Closing) -> Message:
-    framework = framework_of(closing.framework_variant, closing.customisation)
-    return await bot.send_message(closing.chat_id, checkin_summary(framework, closing.result))
+    return await summary_message(closing).send(bot)
+
+
+def review_reminder_message(reminder: ReviewReminder) -> Outgoing:
+    return Outgoing(reminder.chat_id, review_reminder(reminder.review_on, reminder.on_the_day))
 
 
 async def post_review_reminder(bot: Bot, reminder: ReviewReminder) -> Message:
-    return await bot.send_message(reminder.chat_id, review_reminder(reminder.review_on, reminder.on_the_day))
+    return await review_reminder_message(reminder).send(bot)
 
 
 _SEPARATOR = re.compile(r"\s+[—–-]\s+|:\s+|\s+-{1,2}\s*")

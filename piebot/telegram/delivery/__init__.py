@@ -11,6 +11,7 @@ every Bot API call goes through.
     webhook      the same behind Telegram's webhook, for several workers
     ratelimit    Telegram's budgets per chat, 429s held per chat, retries, button answers that may fail
     budget       sliding windows and the per-chat queues the rate limiter keeps
-    outbox       messages committed with their effect, sent after the commit (and at start, if left)
+    outbox       messages committed with their effect, sent after the commit (and at start, if left);
+                 a question saved with its message, its id written in once sent
     background   the tasks a bot starts, so a stop can finish or cancel them in time
 """

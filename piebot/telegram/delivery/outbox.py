@@ -11,6 +11,10 @@ after. `queue_message` is the short way for the usual case, a text with or witho
         return queue_message(session, chat_id, texts.SAVED, reply_markup=keyboard)
     reply = await rt.apply(update, work)
     reply.message_id   # once sent
+
+A question is queued with the row that waits for its replies, in one transaction: that row holds
+`pending_id(handle)` and the queue call names the `fill` that writes the real id in once it is sent
+(piebot.storage.outbox). A reply that arrives before that finds the chat `waiting` and `settles`.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ import logging
 from collections import defaultdict
 from typing import Any
 
-from telegram.constants import ParseMode
+from telegram import Message
+from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application
 
@@ -34,20 +39,79 @@ log = logging.getLogger(__name__)
 SWEEP_SECONDS = 5.0
 FIRST_RETRY_SECONDS = 5.0
 LONGEST_RETRY_SECONDS = 300.0
+# How long a reply to a message still on its way waits for it to be sent (see `settle`): longer than a
+# send takes, short enough that the chat's later updates are not held up for long.
+SETTLE_SECONDS = 5.0
+_SETTLE_POLL_SECONDS = 0.05
+# Chats sent to at once when one transaction queued for many (nudges to a whole team, a fan-out): about a
+# second of Telegram's overall budget, so a member's reply elsewhere never waits behind more than that.
+CHATS_AT_ONCE = 30
 
 
-def queue_message(session, chat_id: int, text: str, *, reply_markup=None, **params: Any) -> Queued:
+def _jsonable(value: Any) -> Any:
+    return value.to_dict() if hasattr(value, "to_dict") else value
+
+
+def queue_message(session, chat_id: int, text: str, *, reply_markup=None, fill: str | None = None,
+                  **params: Any) -> Queued:
     """Queue a text message (HTML, as every text of piebot's) in this transaction."""
-    payload: dict[str, Any] = {"text": text, "parse_mode": ParseMode.HTML, **params}
+    payload: dict[str, Any] = {"text": text, "parse_mode": ParseMode.HTML,
+                               **{key: _jsonable(value) for key, value in params.items()}}
     if reply_markup is not None:
-        payload["reply_markup"] = reply_markup.to_dict() if hasattr(reply_markup, "to_dict") else reply_markup
-    return outbox.queue(session, chat_id, "sendMessage", payload)
+        payload["reply_markup"] = _jsonable(reply_markup)
+    return outbox.queue(session, chat_id, "sendMessage", payload, fill=fill)
 
 
-def queue_call(session, chat_id: int, method: str, **params: Any) -> Queued:
+def queue_call(session, chat_id: int, method: str, *, fill: str | None = None, **params: Any) -> Queued:
     """Queue any other Bot API call (an edit, a photo by file_id...) with JSON-able parameters."""
-    return outbox.queue(session, chat_id, method, {
-        key: value.to_dict() if hasattr(value, "to_dict") else value for key, value in params.items()})
+    return outbox.queue(session, chat_id, method,
+                        {key: _jsonable(value) for key, value in params.items() if value is not None}, fill=fill)
+
+
+def queue_edit(session, chat_id: int, message_id: int | None, text: str | None, *, reply_markup=None) -> None:
+    """Queue an edit of a message sent earlier: its text (and buttons), or only its buttons when `text`
+    is None. Nothing for a message not (yet) sent."""
+    if message_id is None or outbox.is_pending(message_id):
+        return
+    if text is None:
+        queue_call(session, chat_id, "editMessageReplyMarkup", message_id=message_id, reply_markup=reply_markup)
+    else:
+        queue_call(session, chat_id, "editMessageText", message_id=message_id, text=text,
+                   parse_mode=ParseMode.HTML, reply_markup=reply_markup)
+
+
+def in_reply_to(message: Message) -> dict[str, Any]:
+    """The parameters that make a queued message answer `message` as `message.reply_html` would: quoting
+    it in a group (still sent if it was deleted meanwhile), in its forum topic if it has one."""
+    params: dict[str, Any] = {}
+    if message.chat.type != ChatType.PRIVATE:
+        params["reply_parameters"] = {"message_id": message.message_id, "allow_sending_without_reply": True}
+    if getattr(message, "is_topic_message", False) and message.message_thread_id is not None:
+        params["message_thread_id"] = message.message_thread_id
+    return params
+
+
+async def settle(runtime: Runtime, chat_id: int, timeout: float | None = None) -> bool:
+    """Whether messages were on their way to this chat and have now been sent, waiting briefly for them.
+
+    For a reply to a message of the bot's that no feature knows yet: it may answer a question that
+    Telegram has shown but whose id is not written in yet. False when nothing was on its way (there is
+    nothing to wait for) or it did not go within `timeout`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + (SETTLE_SECONDS if timeout is None else timeout)
+    waited = False
+    while True:
+        try:
+            on_its_way = await runtime.read(lambda session: outbox.waiting(session, chat_id))
+        except Exception as exc:  # noqa: BLE001 - a look that fails is a look that found nothing settled
+            log.info("could not look into the outbox (%s)", type(exc).__name__)
+            return False
+        if not on_its_way:
+            return waited
+        if loop.time() >= deadline:
+            return False
+        waited = True
+        await asyncio.sleep(_SETTLE_POLL_SECONDS)
 
 
 async def start_sending(app: Application) -> None:
@@ -77,26 +141,49 @@ async def _sweep_forever(app: Application, first: list[Queued]) -> None:
     while True:
         if claimed:
             log.info("sending %d message(s) left in the outbox", len(claimed))
-            by_chat: dict[int, list[Queued]] = defaultdict(list)
-            for item in claimed:
-                by_chat[item.chat_id].append(item)
-            # Chats side by side, each in its order: one group's budget does not hold the others back.
-            await asyncio.gather(*(send(app, items) for items in by_chat.values()))
+            await send(app, claimed)
         await asyncio.sleep(SWEEP_SECONDS)
         claimed = await _claim(runtime)
 
 
-async def send(app: Application, queued: list[Queued]) -> None:
-    """Send queued calls in order; never raises (what could not go stays queued for a retry)."""
+async def send(app: Application, queued: list[Queued], *, gate: asyncio.Semaphore | None = None) -> None:
+    """Send queued calls, each chat's in the order queued; never raises (what could not go stays queued
+    for a retry). Chats go side by side, so one group's budget does not hold the others back; `gate`
+    bounds how many at once (a fan-out to thousands of chats)."""
+    by_chat: dict[int, list[Queued]] = defaultdict(list)
+    for item in queued:
+        by_chat[item.chat_id].append(item)
+    if len(by_chat) == 1:
+        await _send_in_order(app, queued, gate)
+        return
+    gate = gate or asyncio.Semaphore(CHATS_AT_ONCE)
+    await asyncio.gather(*(_send_in_order(app, items, gate) for items in by_chat.values()))
+
+
+async def _send_in_order(app: Application, queued: list[Queued], gate: asyncio.Semaphore | None) -> None:
+    if gate is None:
+        await _send_each(app, queued)
+        return
+    async with gate:
+        await _send_each(app, queued)
+
+
+async def _send_each(app: Application, queued: list[Queued]) -> None:
     runtime: Runtime = app.bot_data["runtime"]
     for index, item in enumerate(queued):
         try:
-            result = await app.bot._post(item.method, dict(item.payload))  # PTB's path: defaults, rate limiter
+            result = await app.bot._post(item.method, item.params())  # PTB's path: defaults, rate limiter
         except (BadRequest, Forbidden) as exc:
-            # Telegram will never take this one (the person blocked the bot, the message it edits is gone).
-            metrics.OUTBOX_DROPPED.inc()
-            log.warning("outbox message %d refused by Telegram (%s); dropped", item.id, type(exc).__name__)
-            await _record(runtime, outbox.dropped, item.id)
+            if not (isinstance(exc, BadRequest) and "not modified" in str(exc).lower()):
+                # Telegram will never take this one (the person blocked the bot, the message it edits is
+                # gone or too old). An edit to what a message already says is simply done.
+                item.refused = True
+                metrics.OUTBOX_DROPPED.inc()
+                # An edit refused only leaves an old message as it was; a message refused is worth a look.
+                log.log(logging.INFO if item.method.startswith("edit") else logging.WARNING,
+                        "outbox message %d refused by Telegram (%s); dropped", item.id, type(exc).__name__)
+            await _record(runtime, lambda session, row_id, chat_id=item.chat_id: outbox.dropped(
+                session, row_id, chat_id=chat_id), item.id)
             continue
         except (TelegramError, OSError) as exc:
             # Passing (network, 5xx, 429s beyond patience): this and the rest of the batch, in order, later.
@@ -106,7 +193,8 @@ async def send(app: Application, queued: list[Queued]) -> None:
         if isinstance(result, dict) and isinstance(result.get("message_id"), int):
             item.message_id = result["message_id"]
         metrics.OUTBOX_SENT.inc()
-        await _record(runtime, outbox.sent, item.id)
+        await _record(runtime, lambda session, row_id, item=item: outbox.sent(
+            session, row_id, item.message_id, chat_id=item.chat_id, fill=item.fill), item.id)
 
 
 async def _record(runtime: Runtime, change, row_id: int) -> None:

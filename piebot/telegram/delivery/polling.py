@@ -33,6 +33,7 @@ from telegram.ext import Application, ContextTypes
 from piebot import metrics
 from piebot.storage.db import AlreadyDone, newest_processed, was_processed
 from piebot.telegram.delivery.ratelimit import retry_after_seconds
+from piebot.telegram.guards import TelegramUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +88,9 @@ def watch_failures(app: Application) -> None:
 
 
 async def _remember_failure(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    # A repeat that reached the error handler still has its effect in the database: not a failure.
-    if isinstance(update, Update) and not isinstance(context.error, AlreadyDone):
+    # A repeat that reached the error handler still has its effect in the database: not a failure. Nor is
+    # a check that could not reach Telegram: the person was told to try again, and nothing changed.
+    if isinstance(update, Update) and not isinstance(context.error, (AlreadyDone, TelegramUnreachable)):
         context.application.bot_data[_FAILED][update.update_id] = context.error
 
 
@@ -159,8 +161,8 @@ async def process_with_retries(app: Application, update: Update, stop: asyncio.E
         if not patience(error, attempts, loop.time() - first_failed):
             # Given up, and confirmed, so one poisoned update cannot hold its chat for ever.
             metrics.UPDATES_GIVEN_UP.inc()
-            log.error("gave up on update %d (%s) after %d attempt(s): %s", update.update_id, kind_of(update),
-                      attempts, type(error).__name__)
+            log.error("gave up on update %d (%s) after %d attempt(s): %s\n%s", update.update_id,
+                      kind_of(update), attempts, type(error).__name__, trace_of(error))
             return True
         log.info("update %d failed (%s); retrying in %.1fs", update.update_id, type(error).__name__, delay)
         try:

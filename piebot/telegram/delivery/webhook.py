@@ -35,6 +35,7 @@ from piebot.telegram.delivery.polling import (
     kind_of,
     process_update,
     read_update,
+    trace_of,
     watch_failures,
 )
 
@@ -135,8 +136,8 @@ class WebhookServer:
         if not database_unreachable(error) and attempts >= ATTEMPTS:
             self._attempts.pop(update.update_id, None)
             metrics.UPDATES_GIVEN_UP.inc()
-            log.error("gave up on update %d (%s) after %d attempts: %s", update.update_id, kind_of(update), attempts,
-                      type(error).__name__)
+            log.error("gave up on update %d (%s) after %d attempts: %s\n%s", update.update_id, kind_of(update),
+                      attempts, type(error).__name__, trace_of(error))
             return web.Response(text="given up")
         return web.Response(status=500, text="retry")
 

@@ -25,7 +25,9 @@ from conversations.texts import refusals
 from piebot import clock
 from piebot.storage import peer_reviews, teams
 from piebot.storage.db import AlreadyDone
+from piebot.storage.outbox import PROMPT_FILL, pending_id
 from piebot.telegram import links, replies
+from piebot.telegram.delivery.outbox import in_reply_to, queue_message
 from piebot.telegram.guards import chat_admin_ids, in_group, is_admin
 from piebot.telegram.people import onboarding
 from piebot.telegram.runtime import runtime_of
@@ -158,8 +160,22 @@ async def review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = runtime_of(context)
     hashed = code_hash(rt.settings.secret_bytes(), "".join(context.args))
     user_id = update.effective_user.id
+
+    def redeem(session):
+        outcome = peer_reviews.redeem(session, hashed, user_id, clock.now())
+        if isinstance(outcome, peer_reviews.Redeemed):
+            # The code is spent in the transaction that queues the round for the reviewer, and the
+            # question for their comments is saved with it: a crash cannot leave them with neither.
+            parts = _chunks(texts.reviewer_view(outcome.framework, outcome.pack))
+            for part in parts[:-1]:
+                queue_message(session, chat.id, part)
+            asked = queue_message(session, chat.id, parts[-1], fill=PROMPT_FILL,
+                                  reply_markup=ForceReply(input_field_placeholder=texts.COMMENTS_PLACEHOLDER))
+            peer_reviews.keep_prompt(session, chat.id, pending_id(asked), outcome.team_id, outcome.round_id)
+        return outcome
+
     try:
-        outcome = await rt.apply(update, lambda s: peer_reviews.redeem(s, hashed, user_id, clock.now()))
+        outcome = await rt.apply(update, redeem)
     except AlreadyDone:
         return
     if outcome == peer_reviews.INVALID:
@@ -169,14 +185,6 @@ async def review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if outcome == peer_reviews.OWN_TEAM:
         await message.reply_html(texts.NOT_FOR_OWN_TEAM)
         return
-    parts = _chunks(texts.reviewer_view(outcome.framework, outcome.pack))
-    for part in parts[:-1]:
-        await context.bot.send_message(chat.id, part)
-    prompt = await context.bot.send_message(
-        chat.id, parts[-1], reply_markup=ForceReply(input_field_placeholder=texts.COMMENTS_PLACEHOLDER)
-    )
-    await rt.apply(None, lambda s: peer_reviews.keep_prompt(s, chat.id, prompt.message_id, outcome.team_id,
-                                                            outcome.round_id))
 
 
 # --- the reviewer's comments go to the team ---------------------------------------------------------
@@ -197,16 +205,24 @@ async def on_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
         await message.reply_html(problem)
         return True
     text = message.text.strip()
+    replying = in_reply_to(message)
+
+    def comment(session) -> int | None:
+        group_id = peer_reviews.add_comments(session, prompt.round_id, prompt.team_id, user.id, text,
+                                             (chat.id, replied), clock.now())
+        if group_id is not None:
+            # The team's copy and the reviewer's receipt are committed with the comments.
+            queue_message(session, group_id,
+                          texts.comments_for_team(user.first_name, [text[:peer_reviews.COMMENT_CHARS]]))
+            queue_message(session, chat.id, texts.comments_sent(), **replying)
+        return group_id
+
     try:
-        group_id = await rt.apply(update, lambda s: peer_reviews.add_comments(
-            s, prompt.round_id, prompt.team_id, user.id, text, (chat.id, replied), clock.now()))
+        group_id = await rt.apply(update, comment)
     except AlreadyDone:
         return True
     if group_id is None:
         await message.reply_html(texts.code_not_valid())
-        return True
-    await context.bot.send_message(group_id, texts.comments_for_team(user.first_name, [text[:peer_reviews.COMMENT_CHARS]]))
-    await message.reply_html(texts.comments_sent())
     return True
 
 

@@ -3,6 +3,9 @@
 With privacy mode on the bot still receives service messages (someone left, the group was
 upgraded); as an admin it also receives chat_member updates. Both are handled, and either
 alone is enough.
+
+The /join link is checked against the group: someone who left is refused, but a check that could
+not reach Telegram is not a refusal (see piebot.telegram.guards).
 """
 
 from __future__ import annotations
@@ -11,14 +14,14 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus
-from telegram.error import TelegramError
 from telegram.ext import Application, ChatMemberHandler, ContextTypes, MessageHandler, filters
 
 from conversations.texts.onboarding import not_in_group
+from conversations.texts.refusals import TELEGRAM_UNREACHABLE
 from piebot.storage import membership
 from piebot.storage.db import AlreadyDone
 from piebot.telegram import links
-from piebot.telegram.guards import forget_admins
+from piebot.telegram.guards import TelegramUnreachable, forget_admins, member_status
 from piebot.telegram.people import onboarding
 from piebot.telegram.runtime import Runtime, runtime_of
 
@@ -98,9 +101,12 @@ def _only_while_in_the_group(open_private):
         team = await runtime_of(context).read(lambda s: membership.team_of_link(s, grant.ref))
         if team is not None:
             try:
-                status = (await context.bot.get_chat_member(team.chat_id, grant.user_id)).status
-            except TelegramError:
-                status = None  # the bot itself is out of the group: nothing to connect to
+                # None: the bot itself is out of the group, so there is nothing to connect to.
+                status = await member_status(context, team.chat_id, grant.user_id)
+            except TelegramUnreachable:
+                # Not a "no": nothing changes, and they are asked to try again.
+                await update.effective_message.reply_html(TELEGRAM_UNREACHABLE)
+                return
             if status not in PRESENT:
                 log.warning("join link refused: the person is no longer in the group")
                 await update.effective_message.reply_html(not_in_group(team.name or team.chat_title))

@@ -28,7 +28,9 @@ from conversations.texts import onboarding as texts
 from framework import VARIANTS, Customisation, example_relationships, shared_framework
 from piebot.storage import membership, teams
 from piebot.storage.db import AlreadyDone
+from piebot.storage.outbox import PROMPT_FILL, pending_id
 from piebot.telegram import callbacks, links
+from piebot.telegram.delivery.outbox import in_reply_to, queue_message
 from piebot.telegram.guards import forget_admins, in_group, is_admin
 from piebot.telegram.runtime import runtime_of
 
@@ -112,76 +114,97 @@ async def on_setup_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     step, _, choice = press.arg.partition(".")
     message = query.message
+    replying = in_reply_to(message)
+    # Each step's choice is stored with the next question queued in the same transaction; a question
+    # that waits for a typed reply is saved with it, so a quick reply is never missed.
     if step == "n" and choice == "chat":
-        await rt.apply(update, lambda s: teams.set_up_step(s, team.id, name=(chat.title or texts.TEAM_NAME_MISSING)[:64]))
-        await query.answer()
-        await _ask_framework(message, team.id)
+        name = (chat.title or texts.TEAM_NAME_MISSING)[:64]
+        work, answer = _step_then(team.id, chat.id, replying, _framework_question(team.id), name=name), None
     elif step == "n" and choice == "type":
-        await query.answer()
-        prompt = await message.reply_html(
-            welcome.SETUP_NAME_TYPE,
-            reply_markup=ForceReply(selective=True, input_field_placeholder=texts.TEAM_NAME_PLACEHOLDER),
-        )
-        await _wait_for(rt, update, team.id, prompt, "setup-name")
+        work, answer = _ask_typed(team.id, chat.id, replying, welcome.SETUP_NAME_TYPE,
+                                  texts.TEAM_NAME_PLACEHOLDER, "setup-name"), None
     elif step == "f" and choice in SETUP_VARIANTS:
-        await rt.apply(update, lambda s: teams.set_up_step(s, team.id, framework_variant=choice))
-        await query.answer(texts.VARIANT_LABELS[choice])
-        await _ask_timezone(message, team.id, rt.settings.timezone)
+        work = _step_then(team.id, chat.id, replying, _timezone_question(team.id, rt.settings.timezone),
+                          framework_variant=choice)
+        answer = texts.VARIANT_LABELS[choice]
     elif step == "z" and choice == "type":
-        await query.answer()
-        prompt = await message.reply_html(
-            welcome.SETUP_TIMEZONE_TYPE, reply_markup=ForceReply(selective=True, input_field_placeholder="Europe/London")
-        )
-        await _wait_for(rt, update, team.id, prompt, "setup-timezone")
+        work, answer = _ask_typed(team.id, chat.id, replying, welcome.SETUP_TIMEZONE_TYPE, "Europe/London",
+                                  "setup-timezone"), None
     elif step == "z" and choice.isdigit() and int(choice) < len(_timezone_choices(rt.settings.timezone)):
         zone = _timezone_choices(rt.settings.timezone)[int(choice)]
-        await rt.apply(update, lambda s: teams.set_up_step(s, team.id, timezone=zone))
-        await query.answer(zone)
-        await _ask_write_in(message, team.id)
+        work, answer = _step_then(team.id, chat.id, replying, _write_in_question(team.id), timezone=zone), zone
     elif step == "w" and choice in ("none", "rel"):
         customisation = example_relationships() if choice == "rel" else Customisation()
-        done = await rt.apply(update, lambda s: teams.finish_setup(s, team.id, customisation.model_dump(mode="json")))
-        await query.answer(texts.SETUP_DONE_ALERT)
-        await message.reply_html(_setup_done_message(done))
+
+        def work(session) -> None:
+            done = teams.finish_setup(session, team.id, customisation.model_dump(mode="json"))
+            queue_message(session, chat.id, _setup_done_message(done), **replying)
+
+        answer = texts.SETUP_DONE_ALERT
     else:
         log.warning("setup button refused: unknown choice")
         await query.answer(texts.BUTTON_GONE, show_alert=True)
+        return
+    try:
+        await rt.apply(update, work, first=lambda _: query.answer(answer))
+    except AlreadyDone:
+        await query.answer()
 
 
 def _timezone_choices(default: str) -> list[str]:
     return [default] + [z for z in COMMON_TIMEZONES if z != default][:3]
 
 
-async def _ask_framework(message, team_id: int) -> None:
+Question = tuple[str, InlineKeyboardMarkup]
+
+
+def _framework_question(team_id: int) -> Question:
     rows = [[_button(texts.recommended(texts.VARIANT_LABELS[v], v == "pies2"), team_id, f"f.{v}")] for v in SETUP_VARIANTS]
-    await message.reply_html(welcome.SETUP_FRAMEWORK, reply_markup=InlineKeyboardMarkup(rows))
+    return welcome.SETUP_FRAMEWORK, InlineKeyboardMarkup(rows)
 
 
-async def _ask_timezone(message, team_id: int, default: str) -> None:
+def _timezone_question(team_id: int, default: str) -> Question:
     choices = _timezone_choices(default)
     rows = [[_button(texts.recommended(zone, i == 0), team_id, f"z.{i}")] for i, zone in enumerate(choices)]
     rows.append([_button(texts.ANOTHER_TIME_ZONE, team_id, "z.type")])
-    await message.reply_html(welcome.SETUP_TIMEZONE, reply_markup=InlineKeyboardMarkup(rows))
+    return welcome.SETUP_TIMEZONE, InlineKeyboardMarkup(rows)
 
 
-async def _ask_write_in(message, team_id: int) -> None:
+def _write_in_question(team_id: int) -> Question:
     rows = [
         [_button(texts.NO_WRITE_IN, team_id, "w.none")],
         [_button(texts.ADD_RELATIONSHIPS, team_id, "w.rel")],
     ]
-    await message.reply_html(welcome.SETUP_WRITE_IN, reply_markup=InlineKeyboardMarkup(rows))
+    return welcome.SETUP_WRITE_IN, InlineKeyboardMarkup(rows)
+
+
+def _step_then(team_id: int, chat_id: int, replying: dict, question: Question, **step):
+    """A set-up step stored, and the next question queued with it."""
+
+    def work(session) -> None:
+        teams.set_up_step(session, team_id, **step)
+        text, markup = question
+        queue_message(session, chat_id, text, reply_markup=markup, **replying)
+
+    return work
+
+
+def _ask_typed(team_id: int, chat_id: int, replying: dict, text: str, placeholder: str, purpose: str):
+    """A question answered by typing: saved with its message, which any admin may reply to (an anonymous
+    one too, whose reply comes from the group itself), so what is awaited belongs to the message."""
+
+    def work(session) -> None:
+        asked = queue_message(session, chat_id, text, fill=PROMPT_FILL, **replying,
+                              reply_markup=ForceReply(selective=True, input_field_placeholder=placeholder))
+        teams.await_setup_reply(session, chat_id, pending_id(asked), team_id, purpose)
+
+    return work
 
 
 def _setup_done_message(team) -> str:
     framework = shared_framework(team.framework_variant, team.customisation or None)
     own = [t.name for t in framework.themes if t.written_in]
     return welcome.setup_done(team.name, VARIANTS.get(team.framework_variant, team.framework_variant), team.timezone, own)
-
-
-async def _wait_for(rt, update: Update, team_id: int, prompt, purpose: str) -> None:
-    # Any admin may answer, an anonymous one too (whose reply comes from the group itself),
-    # so what is awaited belongs to the prompt message, not to the person who pressed.
-    await rt.apply(update, lambda s: teams.await_setup_reply(s, prompt.chat_id, prompt.message_id, team_id, purpose))
 
 
 async def on_setup_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -199,20 +222,25 @@ async def on_setup_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await message.reply_html(welcome.NOT_ADMIN)
         return True
     text = (message.text or "").strip()
+    replying = in_reply_to(message)
     if purpose == "setup-name":
         if not 1 <= len(text) <= 64:
             await message.reply_html(welcome.BAD_NAME)
             return True
-        await rt.apply(update, lambda s: teams.set_up_step(s, team_id, name=text))
-        await _ask_framework(message, team_id)
+        work = _step_then(team_id, chat_id, replying, _framework_question(team_id), name=text)
     elif purpose == "setup-timezone":
         try:
             ZoneInfo(text)
         except (ZoneInfoNotFoundError, ValueError):
             await message.reply_html(welcome.BAD_TIMEZONE)
             return True
-        await rt.apply(update, lambda s: teams.set_up_step(s, team_id, timezone=text))
-        await _ask_write_in(message, team_id)
+        work = _step_then(team_id, chat_id, replying, _write_in_question(team_id), timezone=text)
+    else:
+        return True
+    try:
+        await rt.apply(update, work)
+    except AlreadyDone:
+        pass
     return True
 
 

@@ -20,6 +20,7 @@ from piebot.storage import rounds, stage_answers
 from piebot.storage.db import AlreadyDone
 from piebot.storage.models import utcnow
 from piebot.telegram import callbacks
+from piebot.telegram.delivery.outbox import in_reply_to, queue_message
 from piebot.telegram.guards import in_group
 from piebot.telegram.rounds.card import editor_of
 from piebot.telegram.runtime import runtime_of
@@ -88,22 +89,19 @@ async def _take(
         await message.reply_html(problem)
         return
     proposed, note = read_action(text, utcnow().date(), element_id) if stage is Stage.ACTION_PLAN else (None, None)
-    try:
-        taken = await rt.apply(
-            update,
-            lambda s: stage_answers.take_answer(
-                s,
-                round_id,
-                element_id,
-                stage,
-                user.id,
-                kind=kind,
-                text=text,
-                file_id=file_id,
-                private=private,
-                action=proposed,
-            ),
+    replying = in_reply_to(message)
+
+    def work(session):
+        taken = stage_answers.take_answer(
+            session, round_id, element_id, stage, user.id,
+            kind=kind, text=text, file_id=file_id, private=private, action=proposed,
         )
+        # The receipt is committed with the answer, so a crash in between cannot lose it.
+        _queue_receipt(session, message.chat_id, replying, taken, stage, proposed, note, private=private)
+        return taken
+
+    try:
+        taken = await rt.apply(update, work)
     except AlreadyDone:
         return
     except NotAllowed as refusal:
@@ -112,6 +110,11 @@ async def _take(
     except rounds.RoundRefused as refusal:
         await message.reply_html(html.escape(str(refusal)))
         return
+    await editor_of(context.application).refresh(context.application, taken.card_id)
+
+
+def _queue_receipt(session, chat_id: int, replying: dict, taken: stage_answers.AnswerTaken, stage: Stage,
+                   proposed: ActionLine | None, note: str | None, *, private: bool) -> None:
     if proposed is not None:
         owner = taken.owner
         if proposed.owner and owner is None:
@@ -120,15 +123,12 @@ async def _take(
             what=proposed.what, owner=owner.display_name if owner else "", due=proposed.due, check=proposed.check
         )
         line = action_line(shown)
-        await message.reply_html(texts.action_noted(line, note))
+        queue_message(session, chat_id, texts.action_noted(line, note), **replying)
         if owner is not None and owner.private_chat:
-            try:
-                await context.bot.send_message(owner.telegram_user_id, texts.told_owner(line, taken.team_name))
-            except TelegramError:
-                log.info("an action owner could not be told privately")
+            # Refused (they blocked the bot since) only drops this one message.
+            queue_message(session, owner.telegram_user_id, texts.told_owner(line, taken.team_name))
     elif private:
-        await message.reply_html(texts.kept_privately(stage, taken.element_name, taken.anonymous))
-    await editor_of(context.application).refresh(context.application, taken.card_id)
+        queue_message(session, chat_id, texts.kept_privately(stage, taken.element_name, taken.anonymous), **replying)
 
 
 # ---------------------------------------------------------------- /withdraw: taking back your own answers

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
+from collections.abc import Awaitable
 from dataclasses import dataclass
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -27,8 +27,12 @@ from conversations.texts import assess as texts
 from conversations.texts import live
 from framework import Framework, Stage
 from piebot.storage import live as live_rows
-from piebot.storage import stage_answers, teams
+from piebot.storage import outbox as outbox_rows
+from piebot.storage import pacing, stage_answers, teams
+from piebot.storage.outbox import is_pending, pending_id
 from piebot.telegram import callbacks
+from piebot.telegram.delivery import outbox
+from piebot.telegram.delivery.outbox import queue_message
 from piebot.telegram.guards import is_admin
 from piebot.telegram.runtime import Runtime, runtime_of
 
@@ -38,7 +42,10 @@ RATE = "rt"  # a member places (or takes back) their bead
 MOVE = "fc"  # the facilitator moves the session on
 UNDO = "undo"  # a member takes their bead back
 
-EDIT_INTERVAL = 3.0  # seconds between edits of one card: 20 a minute per group is Telegram's limit
+# Seconds between edits of one card. Telegram allows a group 20 messages a minute, edits included: one
+# card edited every 4.5 s takes at most 13 of them, which leaves room for the stage questions, receipts
+# and the facilitator's moves (a prompt waits a few seconds at worst, not a minute).
+EDIT_INTERVAL = 4.5
 
 
 def application_of(something) -> Application:
@@ -131,57 +138,73 @@ def render_card(facts: live_rows.CardFacts | None, *, choosing: bool = False, bo
 
 
 class CardEditor:
-    """At most one edit per card every EDIT_INTERVAL seconds, always of the latest state.
+    """At most one edit per card every EDIT_INTERVAL seconds, however many workers handle its presses,
+    always of the latest state.
 
-    A press asks for a refresh; if one is already waiting it will read the database when it fires, so
-    the last press is never lost. The waiting task leaves the queue *before* it reads, so a press that
-    commits after that read schedules a fresh one. Only the database is the truth; after a restart the
-    next press simply renders again.
+    A press asks for a refresh. The turns to edit are shared through the database
+    (piebot.storage.pacing): a refresh takes the next turn, waits for it, then reads the card and edits.
+    Within one process a press that finds a refresh already waiting adds nothing: that refresh reads the
+    database when its turn comes, so the last press is never lost. The waiting task leaves the queue
+    *before* it reads, so a press that commits after that read takes a fresh turn. Only the database is
+    the truth; after a restart the next press simply renders again.
     """
 
     def __init__(self, interval: float = EDIT_INTERVAL) -> None:
         self.interval = interval
-        self._last: dict[int, tuple[float, str]] = {}
+        self._shown: dict[int, str] = {}
         self._waiting: dict[int, asyncio.Task] = {}
         self._locks: dict[int, asyncio.Lock] = {}
 
     async def refresh(self, app: Application, element_row_id: int, *, urgent: bool = False, choosing: bool = False):
         if urgent:
+            # A facilitator's move shows at once; presses after it wait a whole interval for their turn.
             waiting = self._waiting.pop(element_row_id, None)
             if waiting is not None:
                 waiting.cancel()
             await self._edit(app, element_row_id, choosing)
+            await self._edited_now(app, element_row_id)
             return
         if element_row_id in self._waiting:
             return
-        last = self._last.get(element_row_id, (0.0, ""))[0]
-        delay = max(0.0, last + self.interval - time.monotonic())
-        self._waiting[element_row_id] = asyncio.create_task(self._later(app, element_row_id, delay))
+        # Marked as waiting before the turn is asked for, so presses meanwhile do not ask for more.
+        self._waiting[element_row_id] = asyncio.create_task(self._later(app, element_row_id))
 
-    async def _later(self, app: Application, element_row_id: int, delay: float) -> None:
+    async def _take_turn(self, app: Application, element_row_id: int) -> float:
+        rt: Runtime = app.bot_data["runtime"]
         try:
-            await asyncio.sleep(delay)
+            return await rt.apply(None, lambda s: pacing.reserve_edit(s, pacing.card_key(element_row_id), self.interval))
+        except Exception as exc:  # noqa: BLE001 - without a turn, this worker paces itself
+            log.warning("no turn to edit a card (%s); waiting a whole interval", type(exc).__name__)
+            return self.interval
+
+    async def _edited_now(self, app: Application, element_row_id: int) -> None:
+        rt: Runtime = app.bot_data["runtime"]
+        try:
+            await rt.apply(None, lambda s: pacing.edited_now(s, pacing.card_key(element_row_id), self.interval))
+        except Exception as exc:  # noqa: BLE001 - the next turn simply comes sooner
+            log.info("could not note a card's edit (%s)", type(exc).__name__)
+
+    async def _later(self, app: Application, element_row_id: int) -> None:
+        try:
+            await asyncio.sleep(await self._take_turn(app, element_row_id))
         except asyncio.CancelledError:
             return
-        self._waiting.pop(element_row_id, None)
+        finally:
+            if self._waiting.get(element_row_id) is asyncio.current_task():
+                del self._waiting[element_row_id]
         try:
             await self._edit(app, element_row_id, False)
         except Exception:  # a background task has nobody to report to
             log.exception("card refresh failed")
 
     async def _edit(self, app: Application, element_row_id: int, choosing: bool) -> None:
-        rt: Runtime = app.bot_data["runtime"]
         lock = self._locks.setdefault(element_row_id, asyncio.Lock())
         async with lock:
-            card = await rt.read(
-                lambda s: render_card(
-                    live_rows.card_facts(s, element_row_id), choosing=choosing, bot_username=app.bot.username
-                )
-            )
-            if card is None or card.message_id is None:
+            card = await self._card(app, element_row_id, choosing)
+            if card is None or card.message_id is None or is_pending(card.message_id):
                 return
             fingerprint = card.text + json.dumps(card.markup.to_dict() if card.markup else None, sort_keys=True)
-            if self._last.get(element_row_id, (0.0, ""))[1] == fingerprint:
+            if self._shown.get(element_row_id) == fingerprint:
                 return
             try:
                 await app.bot.edit_message_text(
@@ -190,14 +213,28 @@ class CardEditor:
             except BadRequest as exc:
                 if "not modified" not in str(exc).lower():
                     raise
-            self._last[element_row_id] = (time.monotonic(), fingerprint)
+            self._shown[element_row_id] = fingerprint
+
+    async def _card(self, app: Application, element_row_id: int, choosing: bool) -> Card | None:
+        rt: Runtime = app.bot_data["runtime"]
+
+        def read() -> Awaitable[Card | None]:
+            return rt.read(lambda s: render_card(
+                live_rows.card_facts(s, element_row_id), choosing=choosing, bot_username=app.bot.username))
+
+        card = await read()
+        if card is not None and is_pending(card.message_id):
+            # The card itself is still on its way: edit it once it is there.
+            if await outbox.settle(rt, card.chat_id):
+                card = await read()
+        return card
 
     def forget(self, element_row_id: int) -> None:
         """Drop a card's waiting refresh and what was last shown (its message is gone or replaced)."""
         waiting = self._waiting.pop(element_row_id, None)
         if waiting is not None:
             waiting.cancel()
-        self._last.pop(element_row_id, None)
+        self._shown.pop(element_row_id, None)
 
     async def settle(self) -> None:
         """Wait for waiting refreshes (used on stop, so the last count is shown)."""
@@ -209,16 +246,23 @@ def editor_of(app: Application) -> CardEditor:
     return app.bot_data.setdefault("card_editor", CardEditor())
 
 
+def queue_card(session, element_row_id: int, bot_username: str) -> None:
+    """Queue the card's message in this transaction; its id is kept once Telegram took it."""
+    card = render_card(live_rows.card_facts(session, element_row_id), bot_username=bot_username)
+    posted = queue_message(session, card.chat_id, card.text, reply_markup=card.markup,
+                           fill=outbox_rows.fill_of(live_rows.CARD_FILL, element_row_id))
+    live_rows.keep_card_message(session, element_row_id, pending_id(posted))
+
+
 async def post_card(app: Application, element_row_id: int) -> None:
+    """Post the card; its message id is kept once Telegram took it (through the outbox)."""
     rt: Runtime = app.bot_data["runtime"]
-    card = await rt.read(lambda s: render_card(live_rows.card_facts(s, element_row_id), bot_username=app.bot.username))
-    sent = await app.bot.send_message(card.chat_id, card.text, reply_markup=card.markup)
-    await rt.apply(None, lambda s: live_rows.keep_card_message(s, element_row_id, sent.message_id))
+    await rt.apply(None, lambda s: queue_card(s, element_row_id, app.bot.username))
 
 
-async def post_stage_prompt(app: Application, round_id: int, element_id: str, stage: Stage) -> None:
-    rt: Runtime = app.bot_data["runtime"]
-    question = await rt.read(lambda s: stage_answers.stage_question(s, round_id, element_id, stage))
+def queue_stage_question(session, round_id: int, element_id: str, stage: Stage) -> None:
+    """Ask a stage's question in the group, in this transaction (nothing when it was asked already)."""
+    question = stage_answers.stage_question(session, round_id, element_id, stage)
     if question.asked:
         return  # going back to a stage: its question is still there to reply to
     team = question.team
@@ -226,21 +270,16 @@ async def post_stage_prompt(app: Application, round_id: int, element_id: str, st
     if question.anonymous:
         text += "\n\n" + texts.ANONYMOUS_PROMPT_NOTE
     placeholder = live.STAGE_TITLES[stage]
-    sent = await app.bot.send_message(
-        team.chat_id, text, reply_markup=ForceReply(selective=False, input_field_placeholder=placeholder)
-    )
-    await rt.apply(
-        None,
-        lambda s: stage_answers.keep_stage_question(
-            s,
-            team_id=team.id,
-            chat_id=team.chat_id,
-            message_id=sent.message_id,
-            round_id=round_id,
-            element_id=element_id,
-            stage=stage,
-        ),
-    )
+    # Saved with the message that asks it, so a reply typed the moment it appears is taken.
+    asked = queue_message(session, team.chat_id, text, fill=outbox_rows.PROMPT_FILL,
+                          reply_markup=ForceReply(selective=False, input_field_placeholder=placeholder))
+    stage_answers.keep_stage_question(session, team_id=team.id, chat_id=team.chat_id, message_id=pending_id(asked),
+                                      round_id=round_id, element_id=element_id, stage=stage)
+
+
+async def post_stage_prompt(app: Application, round_id: int, element_id: str, stage: Stage) -> None:
+    rt: Runtime = app.bot_data["runtime"]
+    await rt.apply(None, lambda s: queue_stage_question(s, round_id, element_id, stage))
 
 
 # ---------------------------------------------------------------- who may press

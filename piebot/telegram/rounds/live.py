@@ -23,8 +23,8 @@ from piebot.telegram.rounds.card import (
     UNDO,
     editor_of,
     may_facilitate,
-    post_card,
-    post_stage_prompt,
+    queue_card,
+    queue_stage_question,
     refuse_log,
 )
 from piebot.telegram.runtime import runtime_of
@@ -95,8 +95,24 @@ async def move(
     messages may wait on Telegram's rate limit, and a pressed button should not spin meanwhile."""
     app = context.application
     rt = runtime_of(context)
+    answered = False
+
+    def work(session) -> Moved:
+        moved = live_rows.move(session, round_id, action, value, only_row)
+        queue_after_move(session, round_id, moved, app.bot.username)
+        return moved
+
+    async def show_at_once(moved: Moved) -> None:
+        # The press is answered and the card shows the move before the new messages go out, so the
+        # card's buttons are up to date when a stage's question appears.
+        nonlocal answered
+        answered = True
+        if answer is not None:
+            await answer(None)
+        await editor_of(app).refresh(app, moved.old_row, urgent=True, choosing=action == Command.CHOOSE)
+
     try:
-        moved = await rt.apply(update, lambda s: live_rows.move(s, round_id, action, value, only_row))
+        moved = await rt.apply(update, work, first=show_at_once)
     except AlreadyDone:
         moved, refusal = None, None
     except NotAllowed as exc:
@@ -105,23 +121,27 @@ async def move(
         moved, refusal = None, str(exc)
     else:
         refusal = None
-    if answer is not None:
+    if answer is not None and not answered:
         await answer(refusal)
-    if moved is not None:
-        await after_move(app, round_id, moved, choosing=action == Command.CHOOSE)
+    if moved is not None and moved.finished:
+        from piebot.telegram.rounds.summary import after_round_summary
+
+        after_round_summary(app, round_id)
     return refusal
 
 
-async def after_move(app: Application, round_id: int, moved: Moved, *, choosing: bool = False) -> None:
-    await editor_of(app).refresh(app, moved.old_row, urgent=True, choosing=choosing)
-    if moved.new_row is not None:
-        await post_card(app, moved.new_row)
-    if moved.stage is not None:
-        await post_stage_prompt(app, round_id, moved.element_id, moved.stage)
-    if moved.finished:
-        from piebot.telegram.rounds.summary import post_round_summary
+def queue_after_move(session, round_id: int, moved: Moved, bot_username: str) -> None:
+    """What a move posts, queued in its transaction: the next element's card, the stage's question, the
+    round's summary. Committed with the move, none can be lost to a crash, and a reply to the question
+    is taken from the moment it appears."""
+    from piebot.telegram.rounds.summary import queue_round_summary
 
-        await post_round_summary(app, round_id)
+    if moved.new_row is not None:
+        queue_card(session, moved.new_row, bot_username)
+    if moved.stage is not None:
+        queue_stage_question(session, round_id, moved.element_id, moved.stage)
+    if moved.finished:
+        queue_round_summary(session, round_id)
 
 
 async def on_move_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

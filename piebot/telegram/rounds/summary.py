@@ -1,7 +1,9 @@
 """The end of a round in the group: the summary, the review date, then the on_round_closed hooks.
 
-`post_round_summary` is called when a live round finishes and, by the async walk, when a round in
-people's own time closes. It takes the Application (or a CallbackContext, or the running bot)."""
+`queue_round_summary` queues the summary in the transaction that closes the round (a live round
+finishing, a round in people's own time closing), and `after_round_summary` runs the hooks once it is
+out. `post_round_summary` does both for a round closed earlier; it takes the Application (or a
+CallbackContext, or the running bot)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from conversations.texts.walk import round_title
 from piebot.storage import round_ends, rounds
 from piebot.storage.db import AlreadyDone
 from piebot.telegram import callbacks
+from piebot.telegram.delivery.outbox import queue_message
 from piebot.telegram.rounds.card import application_of, may_facilitate
 from piebot.telegram.runtime import Runtime, runtime_of
 
@@ -52,11 +55,23 @@ def _review_markup(round_id: int, closed_on: date) -> InlineKeyboardMarkup:
     )
 
 
+def queue_round_summary(session: Session, round_id: int) -> None:
+    """Queue the summary in this transaction: the one that closes the round, so a crash between the two
+    cannot lose it (it is sent after the commit, or by the outbox at the next start)."""
+    text, chat_id, closed_on = summary_text(session, round_id)
+    queue_message(session, chat_id, text, reply_markup=_review_markup(round_id, closed_on))
+
+
 async def post_round_summary(app_or_context_bot, round_id: int) -> None:
+    """Post the summary of a round closed earlier, then run the on_round_closed hooks."""
     app = application_of(app_or_context_bot)
     rt: Runtime = app.bot_data["runtime"]
-    text, chat_id, closed_on = await rt.read(lambda s: summary_text(s, round_id))
-    await app.bot.send_message(chat_id, text, reply_markup=_review_markup(round_id, closed_on))
+    await rt.apply(None, lambda s: queue_round_summary(s, round_id))
+    after_round_summary(app, round_id)
+
+
+def after_round_summary(app, round_id: int) -> None:
+    """The on_round_closed hooks, once the summary is out."""
     # The hooks (charts) send several images that wait on the group's rate limit; run them aside so the
     # group's next updates (someone picking the review date) are not held up behind them.
     task = asyncio.create_task(_run_hooks(app, round_id), name=f"round-closed-{round_id}")

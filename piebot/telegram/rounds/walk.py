@@ -28,7 +28,10 @@ from conversations.texts import walk as texts
 from framework import Stage
 from piebot.storage import rounds, walks
 from piebot.storage.db import AlreadyDone
+from piebot.storage.outbox import is_pending
 from piebot.telegram import callbacks, replies
+from piebot.telegram.delivery import outbox
+from piebot.telegram.delivery.outbox import queue_edit, queue_message
 from piebot.telegram.rounds.walk_messages import TEAM_VIEWS, WALK, edit, markup, title_of
 from piebot.telegram.rounds.walk_rounds import (
     close_async_round,
@@ -39,7 +42,7 @@ from piebot.telegram.rounds.walk_rounds import (
     send_due_nudges,
 )
 from piebot.telegram.rounds.walk_status import refresh_status
-from piebot.telegram.rounds.walk_steps import Shown, carry_on, show_walk, step_markup
+from piebot.telegram.rounds.walk_steps import Shown, after_move, queue_next, show_walk, step_markup
 from piebot.telegram.rounds.walk_teamviews import on_team_view_press, post_team_views
 from piebot.telegram.runtime import runtime_of
 
@@ -93,6 +96,9 @@ async def on_walk_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if walker.round.status == "closed":
         await query.answer(refusals.ROUND_CLOSED, show_alert=True)
         return
+    if is_pending(walker.prompt) and await outbox.settle(rt, user_id):
+        # Pressed the moment the question appeared, before its id was written in.
+        walker = await rt.read(lambda s: walks.walker(s, press.ref, user_id))
     if walker.prompt != message.message_id:
         await query.answer(refusals.BUTTON_EXPIRED, show_alert=True)
         return
@@ -142,27 +148,35 @@ async def on_walk_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         log.warning("walk button refused: not a move of this step")
         await query.answer(refusals.BUTTON_EXPIRED, show_alert=True)
         return
+    def move_and_ask(session):
+        moved = move(session)
+        # The pressed question keeps what was chosen, without its buttons; the next is asked at once.
+        queue_edit(session, user_id, prompt_id, after)
+        queue_next(session, user_id, round_id, moved)
+        return moved
+
     try:
-        moved = await rt.apply(update, move)
+        moved = await rt.apply(update, move_and_ask, first=lambda _: query.answer())
     except AlreadyDone:
         return
     except (rounds.RoundRefused, NotAllowed) as refused:
         await query.answer(str(refused), show_alert=True)
         return
-    await query.answer()
-    await edit(context.bot, user_id, message.message_id, after)
-    await carry_on(context.application, user_id, round_id, moved)
+    await after_move(context.application, round_id, moved)
 
 
 async def _stop_for_now(update: Update, context, round_id: int, message_id: int, prompt: str) -> None:
     user_id = update.effective_user.id
+
+    def stop(session) -> None:
+        walks.stop_for_now(session, round_id, user_id)
+        queue_edit(session, user_id, message_id, texts.with_note(prompt, texts.STOPPED))
+        queue_message(session, user_id, texts.walk_paused())
+
     try:
-        await runtime_of(context).apply(update, lambda s: walks.stop_for_now(s, round_id, user_id))
+        await runtime_of(context).apply(update, stop, first=lambda _: update.callback_query.answer())
     except AlreadyDone:
         return
-    await update.callback_query.answer()
-    await edit(context.bot, user_id, message_id, texts.with_note(prompt, texts.STOPPED))
-    await context.bot.send_message(user_id, texts.walk_paused())
 
 
 async def _on_take_part(update: Update, context: ContextTypes.DEFAULT_TYPE, round_id: int) -> None:
@@ -249,10 +263,14 @@ async def on_private_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     prompt_id = walker.prompt
 
     def move(session):
-        return walks.answer_step(
+        moved = walks.answer_step(
             session, round_id, user.id,
             kind=kind if media else "text", text=text.strip(), file_id=file_id if media else None,
         )
+        # Committed with the answer: the answered question loses its buttons, the next one is asked.
+        queue_edit(session, user.id, prompt_id, None)
+        queue_next(session, user.id, round_id, moved)
+        return moved
 
     try:
         moved = await rt.apply(update, move)
@@ -261,8 +279,7 @@ async def on_private_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     except (rounds.RoundRefused, NotAllowed) as refused:
         await message.reply_html(str(refused))
         return True
-    await edit(context.bot, user.id, prompt_id, None)
-    await carry_on(context.application, user.id, round_id, moved)
+    await after_move(context.application, round_id, moved)
     return True
 
 

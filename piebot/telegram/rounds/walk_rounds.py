@@ -14,7 +14,9 @@ from telegram.ext import Application, ContextTypes
 from conversations.texts import walk as texts
 from piebot import clock
 from piebot.storage import walks
-from piebot.telegram.rounds.walk_messages import WALK, application_of, edit, one_button, runtime, title_of
+from piebot.storage.outbox import Queued
+from piebot.telegram.delivery.outbox import queue_edit, queue_message
+from piebot.telegram.rounds.walk_messages import WALK, application_of, one_button, runtime, title_of
 from piebot.telegram.rounds.walk_status import post_status, refresh_status
 from piebot.telegram.rounds.walk_steps import offer, show_walk
 from piebot.telegram.rounds.walk_teamviews import post_team_views
@@ -56,21 +58,29 @@ async def open_async_round(context_or_app, round_id: int) -> None:
 async def close_async_round(app, round_id: int) -> bool:
     """Close an open async round, post the summary, then ask for the team views, most disagreement
     first. Returns False when it was not open (closing twice posts nothing twice)."""
+    from piebot.telegram.rounds.summary import after_round_summary, queue_round_summary
+
     app = application_of(app)
-    # Nobody's private chat waits on this round any more; their last question loses its buttons.
-    waiting = await runtime(app).apply(None, lambda s: walks.close_walks(s, round_id))
-    if waiting is None:
+
+    def close(session) -> bool:
+        waiting = walks.close_walks(session, round_id)
+        if waiting is None:
+            return False
+        # Nobody's private chat waits on this round any more: their last question loses its buttons. The
+        # summary is queued with the closing, so a crash cannot close the round without it.
+        for user_id, prompt_id in waiting:
+            queue_edit(session, user_id, prompt_id, None)
+        queue_round_summary(session, round_id)
+        return True
+
+    async def show_closed(closed: bool) -> None:
+        if closed:  # the group's status message says so before the summary appears
+            await refresh_status(app, round_id)
+
+    if not await runtime(app).apply(None, close, first=show_closed):
         return False
     unschedule_round(app, round_id)
-    await refresh_status(app, round_id)
-    for user_id, prompt_id in waiting:
-        await edit(app.bot, user_id, prompt_id, None)
-    from piebot.telegram.rounds.summary import post_round_summary
-
-    try:
-        await post_round_summary(app, round_id)
-    except NotImplementedError:
-        log.warning("round summary not available yet; round %s closed without it", round_id)
+    after_round_summary(app, round_id)
     await post_team_views(app, round_id)
     return True
 
@@ -81,20 +91,23 @@ async def close_async_round(app, round_id: int) -> bool:
 async def send_due_nudges(app: Application) -> int:
     rt = runtime(app)
     now = clock.now()
-    due = await rt.apply(None, lambda s: walks.record_due_nudges(s, now, NUDGE_HOURS))
-    for nudge in due:
-        text = texts.walk_nudge(
-            title_of(nudge.framework, nudge.round), nudge.elements_left, nudge.closes_at,
-            ZoneInfo(nudge.team.timezone), now,
-        )
-        try:
-            await app.bot.send_message(
-                nudge.user_id, text, reply_markup=one_button(texts.CARRY_ON, WALK, nudge.round.id, "go")
+
+    def record_and_queue(session) -> list[tuple[walks.NudgeDue, Queued]]:
+        # Recorded and queued together: a nudge decided is a nudge sent, even across a crash.
+        queued = []
+        for nudge in walks.record_due_nudges(session, now, NUDGE_HOURS):
+            text = texts.walk_nudge(
+                title_of(nudge.framework, nudge.round), nudge.elements_left, nudge.closes_at,
+                ZoneInfo(nudge.team.timezone), now,
             )
-        except Forbidden:
+            queued.append((nudge, queue_message(
+                session, nudge.user_id, text, reply_markup=one_button(texts.CARRY_ON, WALK, nudge.round.id, "go"))))
+        return queued
+
+    due = await rt.apply(None, record_and_queue)
+    for nudge, sent in due:
+        if sent.refused:  # they blocked the bot
             await rt.apply(None, lambda s, n=nudge: walks.not_connected(s, n.round.id, n.user_id))
-        except TelegramError as exc:
-            log.info("nudge not delivered: %s", type(exc).__name__)
     return len(due)
 
 

@@ -27,6 +27,7 @@ from piebot.storage import service_users, teams
 from piebot.storage.db import AlreadyDone
 from piebot.storage.models import Member, Team
 from piebot.telegram import callbacks, links, replies
+from piebot.telegram.delivery.outbox import in_reply_to, queue_edit, queue_message
 from piebot.telegram.guards import chat_admin_ids, in_group, is_admin
 from piebot.telegram.people import onboarding
 from piebot.telegram.runtime import runtime_of
@@ -173,19 +174,22 @@ async def on_team_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     element = elements[int(index)]
     chat_id = update.effective_chat.id
+
+    def begin(session) -> None:
+        round_id = service_users.begin(session, team.id, element.id, member.id, chat_id, user.id)
+        _queue_ask_person(session, chat_id, round_id, 1, element)
+
     try:
-        round_id = await rt.apply(update, lambda s: service_users.begin(s, team.id, element.id, member.id, chat_id,
-                                                                        user.id))
+        await rt.apply(update, begin, first=lambda _: query.answer(element.name[:60]))
     except AlreadyDone:
         return
-    await query.answer(element.name[:60])
-    await _ask_person(query.message, round_id, 1, element)
 
 
-async def _ask_person(message, round_id: int, n: int, element) -> None:
+def _queue_ask_person(session, chat_id: int, round_id: int, n: int, element) -> None:
     questions = list(element.questions["assessment"])
     keyboard = _keyboard("svr", round_id, keyboards.rating_levels(_street().scale))
-    await message.reply_html(texts.ask_person(n, element.name, questions), reply_markup=InlineKeyboardMarkup(keyboard))
+    queue_message(session, chat_id, texts.ask_person(n, element.name, questions),
+                  reply_markup=InlineKeyboardMarkup(keyboard))
 
 
 # --- in private: each person's view -------------------------------------------------------------
@@ -221,41 +225,52 @@ async def on_round_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await _edit(query, texts.ask_person(n, element.name, list(element.questions["assessment"])), keyboard)
     elif isinstance(chosen, keyboards.PlaceChosen) and not chosen.team and place.get("step") == "rate":
         value = chosen.index(street.scale)
-        if not await _apply(context, update, query,
-                            lambda s: service_users.record_view(s, press.ref, value, chat_id, user_id, place)):
-            return
-        await query.answer(texts.SAVED)
-        await _edit(query, texts.rated(n, html.escape(street.scale.describe(value))), _after_keyboard(press.ref))
+        message_id = query.message.message_id
+
+        def record(session) -> None:
+            service_users.record_view(session, press.ref, value, chat_id, user_id, place)
+            # What was saved shows on the question itself, committed with the view.
+            queue_edit(session, chat_id, message_id, texts.rated(n, html.escape(street.scale.describe(value))),
+                       reply_markup=InlineKeyboardMarkup(_after_keyboard(press.ref)))
+
+        await _apply(context, update, query, record, answer=texts.SAVED)
     elif chosen == keyboards.Command.NEXT and place.get("step") == "words":
-        if not await _apply(context, update, query, lambda s: service_users.remember_place(
-                s, chat_id, user_id, {**place, "person": n + 1, "step": "rate"})):
-            return
-        await query.answer()
-        await _ask_person(query.message, press.ref, n + 1, element)
+        def next_person(session) -> None:
+            service_users.remember_place(session, chat_id, user_id, {**place, "person": n + 1, "step": "rate"})
+            _queue_ask_person(session, chat_id, press.ref, n + 1, element)
+
+        await _apply(context, update, query, next_person)
     elif chosen == keyboards.Command.CLOSE:
         if not await _apply(context, update, query,
-                            lambda s: service_users.finish_round(s, press.ref, chat_id, user_id)):
+                            lambda s: service_users.finish_round(s, press.ref, chat_id, user_id), answer=texts.FINISHED):
             return
-        # Read after the close, once its sealed views have gone in (in a transaction of their own).
+        # Read after the close, once its sealed views have gone in (in a transaction of their own); the two
+        # messages still go through the outbox, so they are sent even if the process stops right after.
         done = await rt.read(lambda s: service_users.finished(s, press.ref))
-        await query.answer(texts.FINISHED)
-        await query.message.reply_html(texts.finished(element.name, done.people))
         middle = _num(done.middle) if done.middle is not None else None
-        await context.bot.send_message(done.chat_id, texts.group_news(
-            _canonical_name(done.element_id), done.people, middle, done.staff_view, done.permission))
+
+        def tell(session) -> None:
+            queue_message(session, chat_id, texts.finished(element.name, done.people))
+            queue_message(session, done.chat_id, texts.group_news(
+                _canonical_name(done.element_id), done.people, middle, done.staff_view, done.permission))
+
+        await rt.apply(None, tell)
     else:
         await query.answer(texts.BUTTON_GONE, show_alert=True)
 
 
-async def _apply(context: ContextTypes.DEFAULT_TYPE, update: Update, query, work):
-    """The work's result (True when it returns nothing), or False after telling the presser why not."""
+async def _apply(context: ContextTypes.DEFAULT_TYPE, update: Update, query, work, *, answer: str | None = None,
+                 ) -> bool:
+    """Commit the work and what it queued; the press is answered as soon as it is committed (or told
+    why not). Whether it was committed now."""
     try:
-        return await runtime_of(context).apply(update, work) or True
+        await runtime_of(context).apply(update, work, first=lambda _: query.answer(answer))
     except AlreadyDone:
         return False
     except service_users.ServiceUsersRefused as refused:
         await query.answer(str(refused), show_alert=True)
         return False
+    return True
 
 
 def _after_keyboard(round_id: int) -> list[list[InlineKeyboardButton]]:
@@ -282,14 +297,20 @@ async def on_words(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     if place.get("step") != "words" or not (message.text or "").strip():
         return False
     text = message.text.strip()[:2000]
+
+    def note(session) -> None:
+        service_users.add_words(session, place["round"], text, int(place.get("person", 1)))
+        # Committed with the words, so a crash in between cannot lose the reply.
+        queue_message(session, chat_id, texts.WORDS_NOTED,
+                      reply_markup=InlineKeyboardMarkup(_after_keyboard(place["round"])), **in_reply_to(message))
+
     try:
-        await rt.apply(update, lambda s: service_users.add_words(s, place["round"], text, int(place.get("person", 1))))
+        await rt.apply(update, note)
     except AlreadyDone:
         return True
     except service_users.ServiceUsersRefused as refused:
         await message.reply_html(html.escape(str(refused)))
         return True
-    await message.reply_html(texts.WORDS_NOTED, reply_markup=InlineKeyboardMarkup(_after_keyboard(place["round"])))
     return True
 
 

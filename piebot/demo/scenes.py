@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from piebot.demo import scene_charts, scene_checkin, scene_live_round, scene_network, scene_peer_review
+from piebot.demo import (
+    scene_charts,
+    scene_checkin,
+    scene_customise,
+    scene_live_round,
+    scene_network,
+    scene_peer_review,
+)
 from piebot.demo.people import Team, add_bot_and_set_up
 from piebot.localapi import LocalBotApi
 from piebot.runner import Bot
@@ -33,3 +40,5 @@ SCENES.insert(SCENES.index(scene_charts.scene), scene_checkin.scene)
 SCENES.insert(SCENES.index(scene_charts.scene) + 1, scene_live_round.scene)
 # Peer review, the last Pizazz stage, looks at the live round once it has closed.
 SCENES.insert(SCENES.index(scene_live_round.scene) + 1, scene_peer_review.scene)
+# The team makes the framework its own first, so everything after speaks its words.
+SCENES.insert(0, scene_customise.scene)

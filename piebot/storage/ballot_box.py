@@ -86,6 +86,16 @@ def open_box(session: Session, scope: str, *, final: bool = False,
     return len(chosen)
 
 
+def going_in_at_close(session: Session, scope: str, kind: str) -> list[dict]:
+    """Rows of `kind` that the close will let in (their column values), read without opening the box:
+    for what is written in the closing transaction itself (a round's summary), which the box must not
+    share. Only what `choose` lets in at the close: nothing from fewer than three people, unless unnamed."""
+    if ballots.KEYS not in session.info:
+        return []
+    chosen = ballots.choose(ballots.waiting(session, scope), final=True)
+    return [b.row for b in _latest_per_owner(session, chosen) if b.kind == kind and b.op in ("add", "put")]
+
+
 def _latest_per_owner(session: Session, chosen: list[Ballot]) -> list[Ballot]:
     """A person's last word on a rating is the one that counts; written answers all count, less any
     taken back before they went in; one support press per person."""

@@ -15,7 +15,7 @@ from conversations.relationships import ThreadCount
 from conversations.texts import assess as texts
 from conversations.texts import refusals
 from framework import Framework
-from piebot.storage import relationships, rounds, teams
+from piebot.storage import ballot_box, ballots, relationships, rounds, teams
 from piebot.storage.models import Member, Round, RoundElement, Team, utcnow
 
 # ---------------------------------------------------------------- the summary
@@ -59,7 +59,12 @@ def round_end(session: Session, round_id: int) -> RoundEnd:
         values = [v for _, v in rounds.ratings_of(session, round_id, row.element_id)] if _views_shown(round_, row) else []
         elements.append(ElementOutcome(row.element_id, row.team_view, tuple(values), earlier_views.get(row.element_id)))
     actions = []
-    for action in rounds.actions_of_round(session, round_id):
+    stored = list(rounds.actions_of_round(session, round_id))
+    if round_.anonymous:
+        # Composed in the transaction that closes the round: actions still sealed go in right after it.
+        stored += [ballots.row_from("action", row)
+                   for row in ballot_box.going_in_at_close(session, rounds.subject(round_id), "action")]
+    for action in stored:
         owner = session.get(Member, action.owner_member_id) if action.owner_member_id else None
         actions.append(
             ActionLine(

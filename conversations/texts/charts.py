@@ -226,6 +226,9 @@ NO_DISTANCE_YET = (
 )
 DISTANCE_TITLE = "How far we have travelled"
 NOT_RATED_BOTH = "not rated both times"
+MOVED_UP_KEY = "moved up"
+MOVED_DOWN_KEY = "moved down"
+HELD_KEY = "held steady"
 
 
 def distance_subtitle(before: str, after: str) -> str:

@@ -177,12 +177,14 @@ def network_distance(overview: NetworkOverview) -> Chart:
     reach = max([4] + [d.compared for d in teams])
     left = 0.36
     height, bottom = _team_rows(len(teams), 190)
-    ax = drawing_axes(fig, 190, bottom, left, xlim=(-reach * 1.25, reach * 1.25))
+    # More room right of "held" than left: the words beside a bar up ("13 up, 0 held") are the longer ones.
+    low, high = -reach * 1.3, reach * 2.3
+    ax = drawing_axes(fig, 190, bottom, left, xlim=(low, high))
     font = max(16.0, min(style.LABEL_PX, height * 0.32))
     ax.axvline(0, color=style.THREAD, lw=2, zorder=1)
     for i, d in enumerate(teams):
         y = -(i + 0.5) * height
-        ax.text(-reach * 1.25 - reach * 0.05, y, style.short(d.team, 22), fontsize=font, ha="right", va="center",
+        ax.text(low - reach * 0.05, y, style.short(d.team, 22), fontsize=font, ha="right", va="center",
                 family=style.FONT_FAMILY, color=style.INK, parse_math=False, clip_on=False)
         bar = min(height * 0.45, 60)
         if d.starting:

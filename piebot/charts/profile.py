@@ -214,17 +214,21 @@ def distance_travelled(before: RoundResult, after: RoundResult) -> Chart:
     bottom = used_bottom(layout, DISTANCE_TOP_PX, DISTANCE_BOTTOM_PX)
     # The bars in a column of their own; their words in the next one, where even the longest move fits.
     ax = drawing_plane(fig, DISTANCE_TOP_PX, bottom, BARS_LEFT, BARS_RIGHT, xlim=(-reach * 1.1, reach * 1.1))
+    legend_y = bottom + 30
     if style.drawing_background(fig):
         draw_labels(fig, ax, layout)
         ax.axvline(0, color=style.THREAD, lw=2, zorder=1)
+        style.legend_row(fig, [({"marker": "s", "face": style.BLUE, "size": 22}, texts.MOVED_UP_KEY),
+                               ({"marker": "s", "face": style.ORANGE, "size": 22}, texts.MOVED_DOWN_KEY),
+                               ({"face": style.GREY, "size": 16}, texts.HELD_KEY)], legend_y)
         style.background_done(fig)
     style.title(fig, texts.DISTANCE_TITLE, texts.distance_subtitle(nice_date(before.closed_on), nice_date(after.closed_on)))
     _draw_change_rows(fig, ax, layout, changes, then, after)
     return style.to_chart(fig, "distance_travelled", _distance_short(before, elements, changes, then, after),
-                          _distance_details(before, after, elements, changes, then), height_px=bottom + 24)
+                          _distance_details(before, after, elements, changes, then), height_px=legend_y + PAGE_END_PX)
 
 
-DISTANCE_TOP_PX, DISTANCE_BOTTOM_PX = 150, 1310
+DISTANCE_TOP_PX, DISTANCE_BOTTOM_PX = 150, 1270
 BARS_LEFT, BARS_RIGHT = 0.45, 0.63  # figure fractions: names to the left, the move in words to the right
 WORDS_LEFT = 0.655
 

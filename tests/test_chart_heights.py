@@ -46,12 +46,13 @@ def round_of(n: int, seed: int = 1, shift: int = 0, closed: date = date(2026, 6,
     return RoundResult(seed, "Hope House team", closed, True, LABELS, elements(n, seed, shift))
 
 
-def overview_of(n: int, teams: int = 3) -> NetworkOverview:
+def overview_of(n: int, teams: int = 3, ids: list[str] | None = None) -> NetworkOverview:
     names = [f"Team {chr(65 + i)}" for i in range(teams)]
     rnd = random.Random(n)
-    rows = [ElementRow(f"e{i}", f"Element number {i} of the framework", THEMES[i * 5 // max(n, 5) % 5],
+    ids = ids or [f"e{i}" for i in range(n)]
+    rows = [ElementRow(ids[i], f"Element number {i} of the framework", THEMES[i * 5 // max(n, 5) % 5],
                        [TeamView(t, rnd.randint(4, 16), rnd.randint(4, 16), tuple(rnd.randint(3, 17) for _ in range(3)))
-                        for t in names]) for i in range(n)]
+                        for t in names]) for i in range(len(ids))]
     start = date(2026, 9, 1)
     checkins = [TeamCheckIns(t, [CheckInMiddle(start + timedelta(weeks=w), tuple(Answer.at(rnd.randint(5, 15))
                                                                                  for _ in range(4)))

@@ -106,6 +106,11 @@ async def test_close_now_posts_the_summary_at_once_and_only_once(api, harness, t
     assert "3 of 4 answered" in summaries(api, team.group)[0].text
     await api.wait_for(lambda: trend_photos(api, team.group), timeout=30)
     assert api.chat_log(team.group)[-1].kind == "photo"
+    # A check-in's close is one message and at most one picture: the summary, then its trend.
+    await api.wait_idle()
+    log = api.chat_log(team.group)
+    closing = log[next(i for i, m in enumerate(log) if m.message_id == summaries(api, team.group)[0].message_id):]
+    assert [m.kind for m in closing] == ["text", "photo"] and len(closing[1].text.splitlines()) <= 2
     await api.wait_for(lambda: not post.buttons)  # the post keeps its words and loses its buttons
 
     # A second press (an old client still showing the buttons), the next sweeps and the end of the old

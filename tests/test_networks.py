@@ -168,7 +168,7 @@ async def test_three_teams_two_rounds_each_give_the_right_overview(api, harness)
     text = everything(sent)
     assert f"{NETWORK}</b> — overview of 5 teams" in sent[0].html or "overview of 5 teams" in sent[0].text
     assert "3 chose to appear under an alias" in sent[0].text and "Dale" not in text and "Elm Row" not in text
-    # The pictures carry a line or two each; every team's figures, in words, are in the PDF under them.
+    # The pictures carry a line or two each; every team's figures, in words, are in the PDF.
     photos = [m for m in sent if m.kind == "photo"]
     assert len(photos) == 3 and all(len(m.text.splitlines()) <= 2 for m in photos)  # no check-ins: no 4th
     assert next(m for m in photos if m.text.startswith("Our teams side by side"))
@@ -177,19 +177,20 @@ async def test_three_teams_two_rounds_each_give_the_right_overview(api, harness)
     document = next(m for m in sent if m.kind == "document")
     pdf = " ".join(pdf_text(document.file).split())
     # Listed by name, not by score; each team's latest view; where they lie and their middle, in words.
-    places = {"Ash House": "Getting there — halfway", "Birch Court": "Well on the way — at the start",
-              cedar_label: "Getting there — well along"}
+    places = {"Ash House": "Getting there — halfway (a little further along)",
+              "Birch Court": "Well on the way — at the start (held steady)",
+              cedar_label: "Getting there — well along (a little further back)"}
     each = "; ".join(f"{label}: {places[label]}" for label in sorted(places, key=str.casefold))
-    assert (f"Pathways, systems and system coherence: 3 teams, from Getting there — halfway to Well on the way — "
-            f"at the start, middle Getting there — well along ({each}).") in pdf
-    assert "Empathy and emotional intelligence: 1 team (Birch Court: Well on the way — early on)." in pdf
+    assert f"Team views: {each}." in pdf
+    assert ("Team views from Getting there — halfway to Well on the way — at the start, middle Getting there — "
+            "well along.") in pdf
+    assert "Team views: Birch Court: Well on the way — early on (first view)." in pdf
     assert "Ash House: 1 element rated again — 1 moved up, 0 held steady, 0 moved down." in pdf
     assert "Birch Court: 1 element rated again — 0 moved up, 1 held steady, 0 moved down." in pdf
     assert f"{cedar_label}: 1 element rated again — 0 moved up, 0 held steady, 1 moved down." in pdf
     # Pooled individual views of the latest rounds: Ash 7 8 12, Birch 11 11 13, Cedar 9 9 10.
-    assert ("Pathways, systems and system coherence: 9 people from Getting there — early on to Well on the way — "
-            "halfway, middle Getting there — near the top; teams from Getting there — halfway to Well on the way — "
-            "at the start, middle Getting there — well along") in pdf
+    assert ("Individual views: 9 people from Getting there — early on to Well on the way — halfway, middle Getting "
+            "there — near the top.") in pdf
     gaps = next(m for m in sent if "Gaps and barriers" in m.text)
     assert "No move-on flats in town" in gaps.text and "Referrals bounce between services" in gaps.text
     assert "Meet the council housing team" in gaps.text
@@ -204,8 +205,6 @@ async def test_three_teams_two_rounds_each_give_the_right_overview(api, harness)
     assert f"{cedar_label} · " in gaps.text
     assert "PIE network overview" in pdf and NETWORK in pdf
     assert "Team views: 3 teams, from Getting there — halfway to Well on the way — at the start" in pdf
-    assert ("Ash House: Getting there — halfway (a little further along)" in pdf
-            and "Birch Court: Well on the way — early on (first view)" in pdf)
     for number in ("8 to 11", "(was 6)", "places"):
         assert number not in pdf
     assert "No member's name appears in this report." in pdf
@@ -285,7 +284,7 @@ async def test_written_in_elements_and_other_templates_are_left_out(api, harness
     assert "Left out of comparisons, being on another template: Birch Court." in sent[0].text
     assert "wrote in themselves" in sent[0].text
     pdf = " ".join(pdf_text(next(m for m in sent if m.kind == "document").file).split())
-    assert "Pathways, systems and system coherence: 1 team (Ash House: Getting there — halfway)." in pdf
+    assert "Team views: Ash House: Getting there — halfway (first view)." in pdf
     assert "Relationships" not in text.replace("Roles and relationships", "")
     assert "Relationships with staff" not in pdf
 

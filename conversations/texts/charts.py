@@ -371,7 +371,7 @@ def levels_line(name: str, own: tuple[int, str, str] | None, team_view: str | No
                 service_users: tuple[int, str] | None) -> str:
     """`own`: (how many, scale.span's words, middle in words) if shown; `service_users`: (people, middle)."""
     view = f"team view {team_view}" if team_view is not None else "no team view yet"
-    ours = (f"{own[0]} own views {own[1]}, middle {own[2]}" if own is not None
+    ours = (f"{own[0]} own views {scale.with_middle(own[1], own[2])}" if own is not None
             else "fewer than 3 own views, not shown")
     theirs = f"; service users: {service_users[0]} people, middle {service_users[1]}" if service_users else ""
     return f"{name}: {ours}; {view}{theirs}."

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from html import escape
 
+from conversations.texts.scale import with_middle
+
 PRIVATE_ONLY = "Networks are looked after in a private chat with me. Open it and send /network there."
 GROUP_ONLY = "Send that in your team's group chat, where your admins can accept it."
 
@@ -272,7 +274,7 @@ def views_line(element: str, teams: int, where: str, middle: str, each: list[str
         return f"{element}: no team view yet."
     if teams == 1:
         return f"{element}: 1 team ({'; '.join(each)})."
-    return f"{element}: {teams} teams, {where}, middle {middle} ({'; '.join(each)})."
+    return f"{element}: {teams} teams, {with_middle(where, middle)} ({'; '.join(each)})."
 
 
 DISTANCE_TITLE = "Distance travelled"
@@ -337,7 +339,7 @@ def differ_most(elements: list[str]) -> str:
 
 def level_words(element: str, people: int, where: str, middle: str, teams_where: str, team_middle: str) -> str:
     """`where` and `teams_where` are scale.span's words; the middles are places in words."""
-    return f"{element}: {people} people {where}, middle {middle}; teams {teams_where}, middle {team_middle}"
+    return f"{element}: {people} people {with_middle(where, middle)}; teams {with_middle(teams_where, team_middle)}"
 
 
 def levels_short(differ_most: str | None) -> str:

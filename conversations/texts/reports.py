@@ -290,7 +290,7 @@ ELSEWHERE = "Elsewhere"
 
 def team_views_range(teams: int, where: str, middle: str) -> str:
     """`where` is scale.span's words, `middle` a place in words."""
-    return f"Team views: {teams} teams, {where}, middle {middle}."
+    return f"Team views: {teams} teams, {scale.with_middle(where, middle)}."
 
 
 def by_team(team: str, text: str) -> str:
@@ -319,11 +319,11 @@ def team_views(each: list[str]) -> str:
 
 
 def spread_of_views(where: str, middle: str) -> str:
-    return f"Team views {where}, middle {middle}."
+    return f"Team views {scale.with_middle(where, middle)}."
 
 
 def individual_views(people: int, where: str, middle: str) -> str:
-    return f"Individual views: {people} people {where}, middle {middle}."
+    return f"Individual views: {people} people {scale.with_middle(where, middle)}."
 
 
 def service_users_line(team: str, people: int, middle: str) -> str:

@@ -75,6 +75,11 @@ def span(scale: Scale | _Levels, low: int, high: int, *, plain: bool = False) ->
     return f"from {say(scale, low)} to {say(scale, high)}"
 
 
+def with_middle(where: str, middle_words: str) -> str:
+    """'from … to …, middle …' — or just 'all at …', where a middle would only say the same place again."""
+    return where if where.startswith("all at") else f"{where}, middle {middle_words}"
+
+
 def middle(values: Sequence[int]) -> int:
     """The middle of some places, as a place: between two, the lower one, so it never claims more than
     the views do (the same rule as conversations.spread)."""

@@ -57,7 +57,7 @@ def network_report_pdf(overview: NetworkOverview, charts: list[Chart] | None = N
         width = 140
         pdf.image(io.BytesIO(chart.png), x=(pdf.w - width) / 2, w=width)
         pdf.ln(2)
-        pdf.para(chart.details, 9)
+        pdf.para(chart.caption, 9)  # every figure in words is in the report's own sections
     _per_element(pdf, overview)
     return f"piebot-network-{_slug(overview.network_name)}-{overview.made_on.isoformat()}.pdf", bytes(pdf.output())
 

@@ -34,11 +34,6 @@ def thread(scale: Scale, values: Sequence[int]) -> str:
     return SEPARATOR.join(levels)
 
 
-def describe(scale: Scale, index: int) -> str:
-    """'Getting there · 3 of 5', escaped: a team may have renamed its levels."""
-    return html.escape(scale.describe(index))
-
-
 def level_key(scale: Scale) -> str:
     """One line naming the levels left to right, so a thread can be read without a legend card."""
-    return " │ ".join(f"{lv.number} {html.escape(lv.label)}" for lv in scale.levels)
+    return " │ ".join(html.escape(lv.label) for lv in scale.levels)

@@ -12,11 +12,11 @@ the whole must fit Telegram's 64 bytes, so a suffix is at most 8 characters. Suf
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from conversations.texts import scale as words
 from framework import Scale
 
 MAX_SUFFIX = 8
@@ -114,19 +114,20 @@ def read_press(data: str, scale: Scale) -> Press | None:
 
 
 def rating_levels(scale: Scale, *, team: bool = False) -> Keyboard:
-    """First step of placing a bead: one level per row, with the team's own level names."""
+    """First step of placing a bead: one level per row, by the team's own name for it (no number: a
+    level is not a score)."""
     prefix = "TL" if team else "L"
-    return [[Button(f"{lv.number} · {lv.label}", f"{prefix}{lv.number}")] for lv in scale.levels]
+    return [[Button(words.level_button(scale, lv.number), f"{prefix}{lv.number}")] for lv in scale.levels]
 
 
 def rating_positions(scale: Scale, level: int, *, team: bool = False) -> Keyboard:
-    """Second step: the five positions within the chosen level, and a way back."""
+    """Second step: where in the chosen level, in the same five words as the group's grid, and a way back."""
     if not 1 <= level <= len(scale.levels):
         raise ValueError(f"level must be 1 to {len(scale.levels)}, got {level}")
     prefix = "T" if team else "P"
-    places = [Button(str(p), f"{prefix}{level}.{p}") for p in range(1, scale.positions + 1)]
+    places = [Button(words.where_button(p), f"{prefix}{level}.{p}") for p in range(1, scale.positions + 1)]
     back = Command.TEAM_BACK if team else Command.BACK
-    return [places, [Button("← levels", back)]]
+    return [places, [Button(words.BACK_TO_LEVELS, back)]]
 
 
 def team_view_levels(scale: Scale) -> Keyboard:
@@ -138,6 +139,5 @@ def team_view_positions(scale: Scale, level: int) -> Keyboard:
 
 
 def positions_caption(scale: Scale, level: int) -> str:
-    """Shown above the position buttons, so '1' and '5' mean something."""
-    label = html.escape(scale.levels[level - 1].label)
-    return f"<b>{label}</b> — where in it? 1 = only just, {scale.positions} = nearly the next level."
+    """Shown above the 'where in it' buttons: which level was chosen, and which end is which."""
+    return words.where_in_it(scale, level)

@@ -76,7 +76,9 @@ def shared_middle(values: Sequence[int]) -> int | None:
 
 @dataclass(frozen=True)
 class Distance:
-    """How far a team view has moved since an earlier round. Not a grade: where we are now."""
+    """How far a team view has moved since an earlier round. Not a grade: where we are now.
+
+    Said in words by conversations.texts.scale.move ("up a level"), never as a number of places."""
 
     before: int | None
     now: int | None
@@ -86,17 +88,6 @@ class Distance:
         if self.before is None or self.now is None:
             return None
         return self.now - self.before
-
-    def text(self) -> str:
-        if self.now is None:
-            return "no team view this time"
-        if self.before is None:
-            return "first time"
-        moved = self.places or 0
-        if moved == 0:
-            return "held"
-        unit = "place" if abs(moved) == 1 else "places"
-        return f"moved up {moved} {unit}" if moved > 0 else f"moved down {-moved} {unit}"
 
 
 def distance_travelled(now: Mapping[str, int], earlier: Mapping[str, int]) -> dict[str, Distance]:

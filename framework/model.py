@@ -76,10 +76,6 @@ class Scale(_Strict):
     def level_of(self, index: int) -> Level:
         return self.levels[self.split(index)[0] - 1]
 
-    def describe(self, index: int) -> str:
-        level, position = self.split(index)
-        return f"{self.levels[level - 1].label} · {position} of {self.positions}"
-
 
 def scale_shape_problem(n_levels: int, positions: object, numbers: list[object]) -> str | None:
     if n_levels != LEVELS or positions != POSITIONS:

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from piebot.demo.people import Team, press, say
 
+WHERE = ("start", "early", "halfway", "along", "top")
+
 
 def grid_data(card, level: int, position: int) -> str:
-    """The callback data of one place on the card's 4 × 5 rating grid."""
-    return card.button(f"{level}·{position}")
+    """The callback data of one place on a card's grid (a member's bead, or the team view): the buttons
+    under a level's name say where in it, in words, so the place is found by what it carries."""
+    for row in card.buttons:
+        for _, data in row:
+            if data and data.rsplit(":", 1)[-1] in (f"P{level}.{position}", f"T{level}.{position}"):
+                return data
+    raise AssertionError(f"no place {level}.{position} on message {card.message_id}: {card.buttons}")
+
+
+def has_grid(card, team: bool = False) -> bool:
+    return any(data and data.rsplit(":", 1)[-1] == ("T1.1" if team else "P1.1") for row in card.buttons
+               for _, data in row)
 
 
 async def start_round(api, team: Team, *, scope: str = "One element", pick: str | None = "Responsiveness",
@@ -56,6 +68,11 @@ async def rate(api, user, card, level: int, position: int) -> dict:
 
 async def tap(api, user, card, label: str) -> dict:
     return await press(api, user, current(api, card), label)
+
+
+async def tap_place(api, user, card, level: int, position: int) -> dict:
+    """Press a place on a card's grid (level, then where in it)."""
+    return await rate(api, user, card, level, position)
 
 
 async def wait_card(api, card, text: str, timeout: float = 10.0):

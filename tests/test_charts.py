@@ -75,9 +75,16 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 def assert_chart(chart: Chart, kind: str) -> None:
     assert chart.kind == kind
-    assert png_size(chart.png) == (1080, 1350) == (chart.width_px, chart.height_px)
-    assert 0 < len(chart.caption) <= 1024
-    assert "<" not in chart.caption  # plain text, no HTML
+    assert png_size(chart.png) == (1080, chart.height_px) and chart.width_px == 1080
+    assert 360 <= chart.height_px <= 1350
+    # A caption is a line or two a person reads under the picture; the figures are in the details.
+    assert 0 < len(chart.caption) <= 1024 and len(chart.caption.splitlines()) <= 2
+    assert chart.details and "<" not in chart.caption + chart.details  # plain text, no HTML
+
+
+def place_of(index: int, labels: list[str] = LABELS) -> str:
+    where = ("at the start", "early on", "halfway", "well along", "near the top")[(index - 1) % 5]
+    return f"{labels[(index - 1) // 5]} — {where}"
 
 
 def pdf_text(data: bytes) -> str:
@@ -110,12 +117,14 @@ def test_team_profile_caption_states_extremes_and_biggest_mover():
     chart = team_profile(current, previous)
     assert_chart(chart, "team_profile")
     top = max(current.elements, key=lambda e: e.team_view)
-    assert f"{top.element_name} at {top.team_view}" in chart.caption
+    assert f"Furthest along: {top.element_name} ({place_of(top.team_view)})" in chart.details
     before = {e.element_id: e.team_view for e in previous.elements}
     moves = [(e, e.team_view - before[e.element_id]) for e in current.elements]
-    big, change = max(moves, key=lambda m: (abs(m[1]), m[1]))
-    assert (f"Biggest move: {big.element_name}, {'up' if change > 0 else 'down'} {abs(change)} "
-            f"(from {before[big.element_id]} to {big.team_view})") in chart.caption
+    levels = {e.element_id: (e.team_view - 1) // 5 - (before[e.element_id] - 1) // 5 for e in current.elements}
+    big, change = max(moves, key=lambda m: (abs(levels[m[0].element_id]), abs(m[1]), m[1]))
+    assert (f"Biggest move: {big.element_name}, " in chart.details
+            and f"(from {place_of(before[big.element_id])} to {place_of(big.team_view)})" in chart.details)
+    assert chart.caption.startswith("Where Riverside Hostel is now, 3 Mar 2025: 15 of 15 elements with a team view.")
 
 
 def test_team_profile_marks_unrated_and_our_own():
@@ -125,8 +134,8 @@ def test_team_profile_marks_unrated_and_our_own():
     els[4] = replace(els[4], team_view=None, ratings=[])
     chart = team_profile(replace(current, elements=els))
     assert_chart(chart, "team_profile")
-    assert f"Not rated: {els[4].element_name}." in chart.caption
-    assert "1 of the elements are our own" in chart.caption
+    assert f"Not rated: {els[4].element_name}." in chart.details
+    assert "1 of the elements are our own" in chart.details
 
 
 def test_spread_orders_by_disagreement_and_states_range():
@@ -135,9 +144,12 @@ def test_spread_orders_by_disagreement_and_states_range():
     assert_chart(chart, "spread")
     ranges = {e.element_name: max(v for _, v in e.ratings) - min(v for _, v in e.ratings) for e in rnd.elements}
     widest = max(ranges.values())
-    first_line = chart.caption.splitlines()[1]
-    assert f"({widest} apart)" in first_line
-    assert "6 people answered" in chart.caption
+    first = chart.details.splitlines()[1]
+    element = next(e for e in rnd.elements if first.startswith(e.element_name + ":"))
+    values = sorted(v for _, v in element.ratings)
+    assert values[-1] - values[0] == widest
+    assert f"from {place_of(values[0])} to {place_of(values[-1])}" in first
+    assert "6 people answered" in chart.caption and "6 people answered" in chart.details
 
 
 def test_spread_anonymous_has_no_names_and_hides_thin_elements():
@@ -146,15 +158,15 @@ def test_spread_anonymous_has_no_names_and_hides_thin_elements():
     els[0] = replace(els[0], ratings=[(None, 3), (None, 18)])
     chart = spread(replace(rnd, elements=els))
     assert_chart(chart, "spread")
-    assert not any(name.split()[0] in chart.caption for name in NAMES)
-    assert "fewer than 3 answers — not shown, to keep answers anonymous" in chart.caption.lower()
-    assert f"{els[0].element_name}: 2 answers" not in chart.caption
-    assert "from 3 to 18" not in chart.caption
+    assert not any(name.split()[0] in chart.caption + chart.details for name in NAMES)
+    assert "fewer than 3 answers — not shown, to keep answers anonymous" in chart.details.lower()
+    assert f"{els[0].element_name}: 2 answers" not in chart.details
+    assert place_of(3) not in chart.details and place_of(18) not in chart.details
 
 
 def test_spread_named_round_caption_has_no_names_either():
     chart = spread(make_round())
-    assert not any(part in chart.caption for name in NAMES for part in name.split())
+    assert not any(part in chart.caption + chart.details for name in NAMES for part in name.split())
 
 
 def test_spread_with_too_few_everywhere_says_so():
@@ -184,7 +196,7 @@ def test_twenty_written_in_elements_with_long_names_and_emoji():
     rnd = make_round(extra=extra)
     for chart in (team_profile(rnd), spread(rnd), distance_travelled(make_round(seed=3), rnd)):
         assert_chart(chart, chart.kind)
-    assert "20 of the elements are our own" in team_profile(rnd).caption
+    assert "20 of the elements are our own" in team_profile(rnd).details
 
 
 def test_rtl_names_render():
@@ -193,7 +205,7 @@ def test_rtl_names_render():
                                           [("דנה כהן", 4), ("محمد علي", 9), ("Sam", 12)], 8)])
     for chart in (team_profile(rnd), spread(rnd)):
         assert_chart(chart, chart.kind)
-    assert "יחסים עם משפחות" in team_profile(rnd).caption
+    assert "יחסים עם משפחות" in team_profile(rnd).details
 
 
 def test_dollar_signs_do_not_start_mathtext():
@@ -238,19 +250,21 @@ def test_trend_caption_matches_points():
     chart = responsiveness_trend(points, level_labels=LABELS)
     assert_chart(chart, "responsiveness_trend")
     last = points[-1]
-    assert f"Latest, 24 Feb 2025: {last.answered} answered — 1 in {LABELS[1]}, 3 in {LABELS[2]}." in chart.caption
-    assert f"Middle view: {LABELS[2]}." in chart.caption
-    assert "Missed check-ins (1): 27 Jan 2025." in chart.caption
+    assert chart.caption == (f"Responsiveness over time: 8 check-ins.\n"
+                             f"Latest, 24 Feb 2025: {last.answered} answered, middle view {LABELS[2]}.")
+    assert f"Latest, 24 Feb 2025: {last.answered} answered — 1 in {LABELS[1]}, 3 in {LABELS[2]}." in chart.details
+    assert f"Middle view: {LABELS[2]}." in chart.details
+    assert "Missed check-ins (1): 27 Jan 2025." in chart.details
     # The first check-ins named places and the later ones levels: the change is said in levels.
-    assert f"Since 6 Jan 2025: up a level, to {LABELS[2]}." in chart.caption
-    assert f"6 Jan 2025 {LABELS[1]} — halfway (5 answered)" in chart.caption
+    assert f"Since 6 Jan 2025: up a level, to {LABELS[2]}." in chart.details
+    assert f"6 Jan 2025 {LABELS[1]} — halfway (5 answered)" in chart.details
 
 
 def test_trend_counts_levels_honestly_and_never_as_their_middle():
     start = date(2025, 1, 6)
     exact = CheckInPoint(start, tuple(Answer.at(v) for v in (14, 14, 14)))
     tapped = CheckInPoint(start + timedelta(weeks=1), (Answer.in_level(2),) * 3)
-    caption = responsiveness_trend([exact, tapped], level_labels=LABELS).caption
+    caption = responsiveness_trend([exact, tapped], level_labels=LABELS).details
     assert f"3 answered — 3 in {LABELS[1]}. Middle view: {LABELS[1]}." in caption
     assert f"down a level, to {LABELS[1]}" in caption
     assert "8" not in caption.split("Since")[1].split(".")[0]
@@ -258,9 +272,9 @@ def test_trend_counts_levels_honestly_and_never_as_their_middle():
 
 def test_trend_single_point_and_all_missed():
     one = [CheckInPoint(date(2025, 1, 6), tuple(Answer.at(v) for v in (8, 10, 11, 13)))]
-    assert f"Middle view: {LABELS[1]} — near the top." in responsiveness_trend(one, level_labels=LABELS).caption
+    assert f"Middle view: {LABELS[1]} — near the top." in responsiveness_trend(one, level_labels=LABELS).details
     two = [CheckInPoint(date(2025, 1, 6), (Answer.at(8), Answer.in_level(3)))]
-    assert "too few to show" in responsiveness_trend(two).caption
+    assert "too few to show" in responsiveness_trend(two).details
     with pytest.raises(NothingToChart):
         responsiveness_trend([CheckInPoint(date(2025, 1, 6), missed=True)])
 
@@ -277,9 +291,11 @@ def test_distance_travelled_language_and_counts():
     changes = [a.team_view - b.team_view for a, b in zip(after.elements, before.elements, strict=True)
                if a.team_view is not None]
     up, down, held = sum(c > 0 for c in changes), sum(c < 0 for c in changes), sum(c == 0 for c in changes)
-    assert f"{up} moved up, {down} moved down, {held} held, 1 not rated both times" in chart.caption
+    assert f"{up} moved up, {down} moved down, {held} held steady, 1 not rated both times" in chart.details
+    assert chart.caption == (f"How far we have travelled since 1 Nov 2024: {up} moved up, {down} moved down, "
+                             f"{held} held steady, 1 not rated both times.")
     for word in ("worse", "fail", "bad", "declin"):
-        assert word not in chart.caption.lower()
+        assert word not in (chart.caption + chart.details).lower()
 
 
 def actions_of(n: int) -> list[ActionRow]:
@@ -306,8 +322,10 @@ def test_the_action_table_reads_overdue_first_and_done_with_its_date():
             ActionRow("Write down the rules", "T", "Cal", date(2025, 3, 1), "done", done_on=date(2025, 2, 27)),
             ActionRow("Weekly debrief", "T", "Dee", date(2025, 2, 1), "overdue"),
             ActionRow("Ask the council", "T", "Eli", date(2025, 4, 1), "still_on", owner_hidden=True)]
-    caption = action_table(rows).caption
-    assert caption.startswith("Our actions: 5 — 1 past its date, 1 open, 1 still on, 1 done, 1 dropped.")
+    chart = action_table(rows)
+    assert chart.caption == "Our actions: 5 — 1 past its date, 1 open, 1 still on, 1 done, 1 dropped."
+    caption = chart.details
+    assert caption.startswith(chart.caption)
     order = [caption.index(words) for words in ("Weekly debrief (Dee, due 1 Feb)", "Book training (Bea, due 1 May)",
                                                 "Ask the council (not shown, due 1 Apr)",
                                                 "Write down the rules (Cal, done 27 Feb)",
@@ -402,10 +420,12 @@ def test_csv_exports():
     assert len(ratings) == 2 * 15 * len(NAMES)
     first = ratings[0]
     element = named.elements[0]
-    assert first["member"] == NAMES[0] and int(first["rating index"]) == element.ratings[0][1]
+    assert first["member"] == NAMES[0] and int(first["place (1-20)"]) == element.ratings[0][1]
     index = element.ratings[0][1]
-    assert first["level"] == str((index - 1) // 5 + 1) and first["position"] == str((index - 1) % 5 + 1)
-    assert first["team view"] == str(element.team_view) and first["closed_on"] == "2025-03-03"
+    # A place in words, as everywhere; the 1-20 number only in its own column.
+    assert first["place"] == place_of(index) and first["level name"] == LABELS[(index - 1) // 5]
+    assert first["team view"] == place_of(element.team_view) and first["team view (1-20)"] == str(element.team_view)
+    assert first["closed_on"] == "2025-03-03"
     anon_rows = [r for r in ratings if r["round"] == "3"]
     assert anon_rows and all(r["member"] == "anonymous" for r in anon_rows)
 

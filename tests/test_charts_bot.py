@@ -92,6 +92,11 @@ def photos(api, chat) -> list:
     return [m for m in api.chat_log(chat) if m.kind == "photo"]
 
 
+def album_of(message) -> str | None:
+    """The album a photo was sent in (sendMediaGroup), if any."""
+    return message.message.get("media_group_id")
+
+
 def documents(api, chat) -> list:
     return [m for m in api.chat_log(chat) if m.kind == "document"]
 
@@ -107,22 +112,22 @@ async def test_charts_arrive_in_the_group_after_a_round_closes(api, harness):
     await announce(harness, first)
     await api.wait_for(lambda: len(photos(api, team.group)) >= 2, timeout=30)
     profile, spread_ = photos(api, team.group)[:2]
-    assert png_size(profile.file) == (1080, 1350) and png_size(spread_.file) == (1080, 1350)
-    assert profile.text.startswith("Where Hope House team is now")
-    assert "Furthest along: Responsiveness at 11" in profile.text
-    assert "Empathy and emotional intelligence: 4 answers from 5 to 9 (4 apart), middle 6.5" in spread_.text
-    assert "4 people answered" in spread_.text
+    # One album: the two pictures went together, each as tall as its three rows.
+    assert album_of(profile) and album_of(profile) == album_of(spread_)
+    assert all(png_size(m.file)[0] == 1080 and png_size(m.file)[1] < 1000 for m in (profile, spread_))
+    assert profile.text == "Where Hope House team is now, 10 Jan 2025: 3 of 3 elements with a team view."
+    assert spread_.text == ("How far apart our views were, 10 Jan 2025: 4 people answered.\n"
+                            "Furthest apart on Training.")
 
     second = play_round(harness.db, team.group.id, SECOND, {"empathy": 10, "training": 6, "responsiveness": 9})
     await announce(harness, second)
     await api.wait_for(lambda: len(photos(api, team.group)) >= 5, timeout=30)
     profile, _, distance = photos(api, team.group)[2:5]
-    assert "Since last round: 1 moved up, 1 moved down, 1 held." in profile.text
-    assert distance.text.startswith("How far we have travelled")
-    assert "Moved up: Empathy and emotional intelligence +3." in distance.text
-    assert "Moved down: Responsiveness −2." in distance.text
+    assert album_of(profile) == album_of(distance)
+    assert "Since last round: 1 moved up, 1 moved down, 1 held steady." in profile.text
+    assert distance.text.startswith("How far we have travelled since 10 Jan 2025: 1 moved up, 1 moved down")
     for message in photos(api, team.group):
-        assert message.parse_mode is None and len(message.text) <= 1024
+        assert message.parse_mode is None and len(message.text.splitlines()) <= 2
 
 
 async def test_chart_with_no_rounds_says_so_plainly(api, harness):
@@ -153,12 +158,27 @@ async def test_chart_buttons_draw_each_chart_with_matching_figures(api, harness)
         assert png_size(chart.file)[0] == 1080 and png_size(chart.file)[1] <= height
         return chart
 
-    profile = await pick("Where we are now")
-    assert "Each: Empathy and emotional intelligence 13; Training 10; Responsiveness 12." in profile.text
-    assert "Biggest move: Training, up 4 (from 6 to 10)." in profile.text
-    spread_ = await pick("How far apart")
-    assert "Empathy and emotional intelligence: 4 answers from 12 to 14 (2 apart), middle 12.5, team view 13." \
-        in spread_.text
+    async def in_words(chart) -> str:
+        """The chart's "In words" button: the figures come to the presser privately, the group gets nothing."""
+        group_before, private_before = len(api.chat_log(team.group)), len(api.chat_log(bea))
+        answer = await press(api, bea, chart, "In words")
+        assert "private chat" in answer["text"]
+        await api.wait_for(lambda: len(api.chat_log(bea)) > private_before, timeout=10)
+        assert len(api.chat_log(team.group)) == group_before
+        return api.chat_log(bea)[-1].text
+
+    profile = await pick("Where we are now", height=700)
+    assert len(profile.text.splitlines()) <= 2
+    words = await in_words(profile)
+    assert ("Each: Empathy and emotional intelligence: Well on the way — halfway; Training: Getting there — "
+            "near the top; Responsiveness: Well on the way — early on.") in words
+    # Biggest is the move across a level (three places), not Training's four places within one.
+    assert ("Biggest move: Empathy and emotional intelligence, up a level (from Getting there — near the top to "
+            "Well on the way — halfway).") in words
+    spread_ = await pick("How far apart", height=700)
+    assert ("Empathy and emotional intelligence: 4 answers from Well on the way — early on to Well on the way — "
+            "well along (within one level), middle Well on the way — early on; team view Well on the way — halfway."
+            ) in await in_words(spread_)
     # Three rounds: the team picks which two to compare, the oldest against the newest.
     await press(api, bea, menu, "travelled")
     await api.wait_for(lambda: "Compare from which round" in api.chat_log(team.group)[-1].text
@@ -169,11 +189,15 @@ async def test_chart_buttons_draw_each_chart_with_matching_figures(api, harness)
     await api.wait_for(lambda: "to which round" in next(
         m for m in api.chat_log(team.group) if m.message_id == menu.message_id).text)
     picker = next(m for m in api.chat_log(team.group) if m.message_id == menu.message_id)
-    distance = await pick("1 Jun 2025", picker)
-    assert "team view from 10 Jan 2025 to 1 Jun 2025" in distance.text
-    assert "Moved up: Empathy and emotional intelligence +6, Training +4, Responsiveness +1." in distance.text
+    distance = await pick("1 Jun 2025", picker, height=700)
+    assert distance.text.startswith("How far we have travelled since 10 Jan 2025")
+    words = await in_words(distance)
+    assert "team view from 10 Jan 2025 to 1 Jun 2025" in words
+    assert ("Moved up: Empathy and emotional intelligence, up a level; Training, a little further along; "
+            "Responsiveness, a little further along.") in words
     actions = await pick("Our actions", await say(api, bea, team.group, "/chart"), height=700)
     assert actions.text.startswith("Our actions: 3 — ")  # three actions are a short picture, not a page
+    assert "Talk it through at handover (Cal, due 1 Jan)" in await in_words(actions)
 
 
 async def test_trend_after_a_checkin_closes_and_from_the_menu(api, harness):
@@ -196,9 +220,14 @@ async def test_trend_after_a_checkin_closes_and_from_the_menu(api, harness):
         await hook(harness.bot.app, checkin_id)
     await api.wait_for(lambda: len(photos(api, team.group)) == 1, timeout=30)
     trend = photos(api, team.group)[0]
-    assert png_size(trend.file) == (1080, 1350) and trend.text.startswith("Responsiveness over time")
+    assert png_size(trend.file)[0] == 1080 and trend.text == (
+        "Responsiveness over time: 3 check-ins.\nLatest, 17 Feb 2025: 4 answered, middle view Well on the way — "
+        "halfway.")
+    answer = await press(api, team.members[0], trend, "In words")
+    assert "private chat" in answer["text"]
+    await api.wait_for(lambda: "Latest, 17 Feb 2025" in api.last(team.members[0]).text, timeout=10)
     assert ("Latest, 17 Feb 2025: 4 answered — 4 in Well on the way. Middle view: Well on the way — halfway."
-            in trend.text)
+            in api.last(team.members[0]).text)
     menu = await say(api, team.members[1], team.group, "/chart")
     await press(api, team.members[1], menu, "Responsiveness over time")
     await api.wait_for(lambda: len(photos(api, team.group)) == 2, timeout=30)
@@ -268,7 +297,7 @@ async def test_report_and_export_are_for_admins_and_facilitators(api, harness):
     assert [d.filename for d in (ratings, checkins, actions)] == ["ratings.csv", "checkins.csv", "actions.csv"]
     rows = list(csv.DictReader(io.StringIO(ratings.file.decode("utf-8-sig"))))
     assert len(rows) == 12
-    assert {(r["element"], r["member"], r["rating index"]) for r in rows if r["member"] == "Bea"} == {
+    assert {(r["element"], r["member"], r["place (1-20)"]) for r in rows if r["member"] == "Bea"} == {
         ("Empathy and emotional intelligence", "Bea", "7"), ("Training", "Bea", "4"), ("Responsiveness", "Bea", "11")}
     assert list(csv.reader(io.StringIO(checkins.file.decode("utf-8-sig")))) == [
         ["date", "element", "answered", "chose a place", "named a level only", "middle view", "middle place (1-20)",
@@ -320,9 +349,14 @@ async def test_long_emoji_and_right_to_left_names_still_draw(api, harness):
         await hook(harness.bot.app, round_id)
     await api.wait_for(lambda: len(photos(api, team.group)) >= 2, timeout=30)
     for chart in photos(api, team.group)[:2]:
-        assert png_size(chart.file) == (1080, 1350) and len(chart.text) <= 1024
-        assert "حلقة" in chart.text  # right-to-left words kept in the caption
-    assert "20 of the elements are our own" in photos(api, team.group)[0].text
+        assert png_size(chart.file) == (1080, 1350) and len(chart.text.splitlines()) <= 2
+    assert photos(api, team.group)[0].text.startswith("Where Hope House team is now")
+    menu = await say(api, team.members[0], team.group, "/chart")
+    await press(api, team.members[0], menu, "Where we are now")
+    await api.wait_for(lambda: len(photos(api, team.group)) >= 3, timeout=30)
+    await press(api, team.members[0], photos(api, team.group)[-1], "In words")
+    await api.wait_for(lambda: "20 of the elements are our own" in api.last(team.members[0]).text, timeout=10)
+    assert "حلقة" in api.last(team.members[0]).text  # right-to-left words kept in the words
 
 
 async def test_chart_in_a_private_chat_points_to_the_group(api, harness):

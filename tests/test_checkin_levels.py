@@ -56,7 +56,7 @@ async def test_level_taps_are_counted_and_drawn_as_levels_beside_places(api, har
     await tick_at(harness, hand, FIRST_SLOT)
     first = posts(api, team.group)[-1]
     for user in (bea, cal, dee):
-        assert "well along" in (await place_privately(api, user, first, "Well on the way", "4"))["text"]
+        assert "well along" in (await place_privately(api, user, first, "Well on the way", "along"))["text"]
     # Week two: three taps on "Getting there" in the group, which name the level and nothing finer.
     await tick_at(harness, hand, SECOND_SLOT)
     second = posts(api, team.group)[-1]
@@ -74,9 +74,15 @@ async def test_level_taps_are_counted_and_drawn_as_levels_beside_places(api, har
     # Not "a drop from 14 to 8": the change is said in levels, like with like.
     assert "Since the last check-in: down a level, to Getting there" in summary.text
     trend = trend_photos(api, team.group)[-1]
-    assert "Latest, 12 May 2026: 3 answered — 3 in Getting there. Middle view: Getting there." in trend.text
-    assert "Since 5 May 2026: down a level, to Getting there." in trend.text
-    assert "5 May 2026 Well on the way — well along (3 answered)" in trend.text
+    assert trend.text == ("Responsiveness over time: 2 check-ins.\n"
+                          "Latest, 12 May 2026: 3 answered, middle view Getting there.")
+    # Every figure, in words, under "In words": to whoever asks, privately.
+    await press(api, bea, trend, "In words")
+    await api.wait_for(lambda: "Since 5 May 2026" in api.last(bea).text, timeout=10)
+    words = api.last(bea).text
+    assert "Latest, 12 May 2026: 3 answered — 3 in Getting there. Middle view: Getting there." in words
+    assert "Since 5 May 2026: down a level, to Getting there." in words
+    assert "5 May 2026 Well on the way — well along (3 answered)" in words
     assert trend.file[:8] == b"\x89PNG\r\n\x1a\n"
     (tmp_path / "trend.png").write_bytes(trend.file)  # to look at: pytest --basetemp=DIR
 
@@ -100,6 +106,11 @@ async def test_close_now_posts_the_summary_at_once_and_only_once(api, harness, t
     assert "3 of 4 answered" in summaries(api, team.group)[0].text
     await api.wait_for(lambda: trend_photos(api, team.group), timeout=30)
     assert api.chat_log(team.group)[-1].kind == "photo"
+    # A check-in's close is one message and at most one picture: the summary, then its trend.
+    await api.wait_idle()
+    log = api.chat_log(team.group)
+    closing = log[next(i for i, m in enumerate(log) if m.message_id == summaries(api, team.group)[0].message_id):]
+    assert [m.kind for m in closing] == ["text", "photo"] and len(closing[1].text.splitlines()) <= 2
     await api.wait_for(lambda: not post.buttons)  # the post keeps its words and loses its buttons
 
     # A second press (an old client still showing the buttons), the next sweeps and the end of the old

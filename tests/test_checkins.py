@@ -165,7 +165,7 @@ async def test_answering_in_private_places_the_bead_exactly(api, harness, team, 
     assert "gentle reminder" in card.text
     await press(api, bea, card, "Well on the way")
     await api.wait_for(lambda: "where in it" in api.last(bea).text)
-    saved = await press(api, bea, api.last(bea), "4")
+    saved = await press(api, bea, api.last(bea), "along")
     assert saved["text"] == "Saved: Well on the way — well along. Thank you!"
     with harness.db.session() as s:
         rating = s.exec(select(Rating)).one()

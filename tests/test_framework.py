@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conversations.texts.scale import place
 from framework import (
     STAGE_ORDER,
     VARIANTS,
@@ -163,9 +164,9 @@ def test_scale_index_and_split_round_trip_for_all_twenty():
             assert scale.level_of(index).number == level
             seen.append(index)
     assert seen == list(range(1, 21))
-    assert scale.describe(8) == "Getting there · 3 of 5"
-    assert scale.describe(1) == "Just starting · 1 of 5"
-    assert scale.describe(20) == "Embedded · 5 of 5"
+    assert place(scale, 8) == "Getting there — halfway"
+    assert place(scale, 1) == "Just starting — at the start"
+    assert place(scale, 20) == "Embedded — near the top"
 
 
 @pytest.mark.parametrize("level, position", [(0, 1), (5, 1), (1, 0), (1, 6), (True, 1), ("2", 3), (2.0, 3)])
@@ -177,7 +178,7 @@ def test_scale_refuses_bad_level_or_position(level, position):
 @pytest.mark.parametrize("index", [0, 21, -3, None, 3.5])
 def test_scale_refuses_bad_index(index):
     scale = load_framework().scale
-    for method in (scale.split, scale.level_of, scale.describe):
+    for method in (scale.split, scale.level_of):
         with pytest.raises(ValueError):
             method(index)
 
@@ -302,7 +303,7 @@ def test_customisation_renames_labels_and_elements_and_hides_elements():
     framework = load_framework("pies2", custom)
     assert [lv.label for lv in framework.scale.levels] == ["Seedling", "Getting there", "Well on the way", "Oak"]
     assert framework.scale.levels[0].guidance == "We have planted something."
-    assert framework.scale.describe(2) == "Seedling · 2 of 5"
+    assert place(framework.scale, 2) == "Seedling — early on"
     assert framework.element("built-environment").name == "The house"
     # The old name still finds it, for people who learnt it.
     assert framework.element("The built environment").id == "built-environment"

@@ -15,12 +15,14 @@ from piebot.telegram.rounds.assess import ask_team_view
 from tests.rounds_helpers import (
     agree_middle,
     current,
+    has_grid,
     next_stage,
     rate,
     rate_all,
     reveal,
     start_round,
     tap,
+    tap_place,
     wait_card,
 )
 
@@ -77,7 +79,7 @@ async def test_named_members_take_back_their_own_bead_and_evidence(api, harness)
     await rate(api, bea, card, 3, 1)
     await rate(api, dee, card, 3, 2)
     card = await reveal(api, ada, card)
-    assert "Well on the way · 1 of 5: Bea" in card.text
+    assert "Well on the way — at the start: Bea" in card.text
     card = await agree_middle(api, ada, card)
     prompt = await next_stage(api, ada, group, card, "Evidence")
     await api.send(bea, group, "Said in haste", reply_to=prompt)
@@ -117,9 +119,9 @@ async def test_team_view_card_after_a_round_in_own_time(api, harness):
     refused = await press(api, team.members[0], card, "Choose another")
     assert "Only the facilitator" in refused["text"]
     await press(api, team.admin, card, "Choose another")
-    await api.wait_for(lambda: "2·3" in str(current(api, card).buttons))
-    await press(api, team.admin, current(api, card), "2·3")
-    await api.wait_for(lambda: "Team view: Getting there · 3 of 5" in current(api, card).text)
+    await api.wait_for(lambda: has_grid(current(api, card), team=True))
+    await tap_place(api, team.admin, card, 2, 3)
+    await api.wait_for(lambda: "Team view: Getting there — halfway" in current(api, card).text)
     with harness.db.session() as s:
         assert s.exec(select(RoundElement)).one().team_view == 8
 

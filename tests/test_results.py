@@ -219,4 +219,4 @@ def test_sixty_members_make_a_readable_spread(db):
         assert s.get(Round, round_id).status == "closed"
     assert len(result.elements[0].ratings) == 60 and result.answered == 60
     chart = spread(result)
-    assert "60 answers" in chart.caption
+    assert "60 people answered" in chart.caption and "60 answers" in chart.details

@@ -185,11 +185,11 @@ def test_team_view_proposal_and_distance_travelled():
     moved = distance_travelled(
         {"training": 11, "support": 7, "relationships": 4}, {"training": 8, "support": 7}
     )
-    assert moved["training"].text() == "moved up 3 places"
-    assert moved["support"].text() == "held"
-    assert moved["relationships"].text() == "first time"
-    assert Distance(9, 7).text() == "moved down 2 places"
-    assert Distance(9, 10).text() == "moved up 1 place"
+    assert moved["training"].places == 3
+    assert moved["support"].places == 0
+    assert moved["relationships"].places is None
+    assert Distance(9, 7).places == -2
+    assert Distance(9, None).places is None
 
 
 # ---------------------------------------------------------------- async walk

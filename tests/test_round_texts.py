@@ -52,7 +52,7 @@ def test_card_before_reveal_shows_only_how_many_have_rated(framework):
     assert "5 of 8 have rated" in card
     assert "Training and support" in card and "How is training going?" in card
     assert "Fourth?" not in card  # two or three questions, not a wall
-    for hidden in ("Sam", "Alex", "●", "Middle", "Not yet ·", "Part of us ·", "17", " 3 of 5"):
+    for hidden in ("Sam", "Alex", "●", "Middle", "Not yet —", "Part of us —", "17", "halfway"):
         assert hidden not in card
 
 
@@ -65,8 +65,8 @@ def test_revealed_card_shows_beads_median_range_and_flags_wide_disagreement(fram
     state = revealed_round()
     card = element_card(framework, state, named(("Sam", 2), ("Alex", 18), ("Jo", 10)), 5, anonymous=False)
     assert "○●○○○│○○○○●│○○○○○│○○●○○" in card
-    assert "Middle view: <b>Getting there · 5 of 5</b>" in card
-    assert "From Not yet · 2 of 5 to Part of us · 3 of 5" in card
+    assert "Middle view: <b>Getting there — near the top</b>" in card
+    assert "From Not yet — early on to Part of us — halfway" in card
     assert "Views differ a lot here — worth talking about why" in card
     assert "Sam" in card
 
@@ -94,7 +94,7 @@ def test_card_shows_the_team_view_once_agreed_and_the_current_stage(framework):
     state = revealed_round()
     state.set_team_view(8)
     card = element_card(framework, state, named(("a", 7), ("b", 8), ("c", 9)), 5, anonymous=True)
-    assert "Team view: Getting there · 3 of 5" in card
+    assert "Team view: Getting there — halfway" in card
     state.next()
     assert "Now: <b>Evidence</b>" in element_card(framework, state, [View(8)] * 3, 5, anonymous=True)
 
@@ -115,7 +115,7 @@ def test_renamed_level_labels_are_escaped_in_the_spread(framework):
     renamed.scale.levels[1].label = "<b>Half</b> & half"
     state = revealed_round()
     card = element_card(renamed, state, [View(7), View(8), View(8)], 5, anonymous=True)
-    assert "&lt;b&gt;Half&lt;/b&gt; &amp; half · 3 of 5" in card
+    assert "&lt;b&gt;Half&lt;/b&gt; &amp; half — halfway" in card
 
 
 # ---------------------------------------------------------------- keyboards
@@ -183,7 +183,7 @@ def test_facilitator_offers_to_accept_the_middle_view_after_the_reveal(framework
     labels = [
         b.label for b in all_buttons(facilitator_keyboard(framework, state, [View(7), View(8), View(9)]))
     ]
-    assert "Team view: Getting there · 3 of 5" in labels
+    assert "Team view: Getting there — halfway" in labels
 
 
 # ---------------------------------------------------------------- prompts and refusals
@@ -271,8 +271,8 @@ def test_round_summary_shows_distance_where_views_differed_and_owners_dates(fram
         actions=[Action("Book <b>trauma</b> training", "Sam & Jo", date(2025, 7, 14), "everyone has been")],
     )
     text = round_summary(framework, summary)
-    assert "Training: Well on the way · 1 of 5 — moved up 3 places since 12 Mar" in text
-    assert "Support: Getting there · 2 of 5 — held" in text
+    assert "Training: Well on the way — at the start (up a level since 12 Mar)" in text
+    assert "Support: Getting there — early on (held steady since 12 Mar)" in text
     assert "not agreed this time" in text
     differed = text.split("Where views differed most")[1].split("Action plan")[0]
     assert "Training" in differed and "Support" not in differed

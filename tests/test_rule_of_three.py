@@ -36,8 +36,8 @@ def test_ratings_csv_lists_no_value_of_an_anonymous_element_with_fewer_than_thre
     enough = RoundResult(2, "Team", None, True, ["A", "B", "C", "D"], [_element([4, 9, 17])])
     rows = _csv(export_csv([few, enough], [], []), "ratings.csv")
     first = [r for r in rows if r["round"] == "1"]
-    assert len(first) == 1 and first[0]["rating index"] == "" and "fewer than 3" in first[0]["member"]
-    assert sorted(int(r["rating index"]) for r in rows if r["round"] == "2") == [4, 9, 17]
+    assert len(first) == 1 and first[0]["place (1-20)"] == "" and "fewer than 3" in first[0]["member"]
+    assert sorted(int(r["place (1-20)"]) for r in rows if r["round"] == "2") == [4, 9, 17]
 
 
 def _team(s, chat_id: int, name: str = "Team") -> Team:

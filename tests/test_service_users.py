@@ -15,9 +15,10 @@ PATHWAYS = "Pathways, systems and system coherence"
 
 
 async def rate(api, scribe, card, level: int, position: int) -> None:
-    await press(api, scribe, card, f"{level} · ")
+    """The level by its name, then where in it in a word, as the scribe's buttons say them."""
+    await press(api, scribe, card, STREET.scale.levels[level - 1].label)
     await api.wait_for(lambda: "where in it" in card.text)
-    await press(api, scribe, card, str(position))
+    await press(api, scribe, card, ("start", "early", "halfway", "along", "top")[position - 1])
     await api.wait_for(lambda: "✓" in card.text)
 
 
@@ -74,11 +75,13 @@ async def test_scribed_round_shows_beside_the_staff_view_only_with_permission(ap
     assert "Only a group admin or a facilitator" in (await say(api, team.members[0], team.group, "/serviceusers")).text
     assert "Marked" in (await say(api, team.admin, team.group, "/serviceusers permission")).text
     shown = await say(api, team.admin, team.group, "/serviceusers")
-    assert f"{PATHWAYS}: 3 people, middle 4 · your team view 12" in shown.text
+    assert (f"{PATHWAYS}: 3 people, middle view Just starting — well along; your team view: "
+            "Well on the way — early on") in shown.text
 
     # A later round posts its figures beside the staff view straight away.
     news = await scribe_round(api, team, [(3, 1, None), (3, 3, None), (2, 5, None)])
-    assert f"{PATHWAYS}</b>: 3 people, middle 11 — beside your team view 12." in news.html
+    assert (f"{PATHWAYS}</b>: 3 people, middle view Well on the way — at the start; your team view: "
+            "Well on the way — early on.") in news.html
     # Switching permission off hides them again.
     assert "Not marked" in (await say(api, team.admin, team.group, "/serviceusers permission")).text
     assert "beside yours" not in (await say(api, team.admin, team.group, "/serviceusers")).text
@@ -109,7 +112,8 @@ async def test_service_users_views_reach_a_network_only_when_shared_and_permitte
     sharing = next(m for m in reversed(api.chat_log(team.group)) if "Service users' views: not shared" in m.text)
     await press(api, team.admin, sharing, "Share service users' views")
     await api.wait_for(lambda: "Service users' views: shared" in sharing.text)
-    assert "Service users (Ash House, with permission): 3 people, middle 6." in pdf(await overview(api, lead, card))
+    assert ("Service users (Ash House, with permission): 3 people, middle Getting there — at the start."
+            in " ".join(pdf(await overview(api, lead, card)).split()))
     await say(api, team.admin, team.group, "/serviceusers permission")  # permission withdrawn
     assert "Service users" not in pdf(await overview(api, lead, card))
 
@@ -129,7 +133,7 @@ async def test_only_the_scribe_can_press_and_forged_presses_change_nothing(api, 
     before = len(api.chat_log(scribe))
     await press(api, scribe, picker, STREET.element("support").name)
     card = await bot_reply(api, scribe, before)
-    query = await api.press(worker, card, card.button("2 · "), forged=True)
+    query = await api.press(worker, card, card.button("Getting there"), forged=True)
     await api.wait_for(lambda: api.answer_to(query) is not None)
     assert api.answer_to(query)["show_alert"]
     with harness.db.session() as s:

@@ -85,9 +85,9 @@ def facilitator_set(name: str, on: bool) -> str:
 
 
 def grid_help(framework: Framework, anonymous: bool) -> str:
-    """The 4 × 5 rating keyboard needs one line of legend: each row is a level."""
-    rows = " · ".join(f"{lv.number} {html.escape(lv.label)}" for lv in framework.scale.levels)
-    lines = [f"Tap your place below: one row per level ({rows}); left = only just, right = nearly the next level."]
+    """The line under the card: the grid names its own levels, so this only says what to do."""
+    lines = ["Tap your place below: find the level, then tap where in it — from <i>start</i> (only just) "
+             "to <i>top</i> (nearly the next level)."]
     if anonymous:
         lines.append("🔒 Anonymous: nobody sees whose bead is whose. Tap again to move yours.")
     else:
@@ -99,11 +99,6 @@ def stage_counts(counts: Mapping[Stage, int], stages: list[Stage], up_to: int) -
     """'Evidence: 3 · What gets in the way: 1' for the stages opened so far."""
     parts = [f"{STAGE_TITLES[s]}: {counts.get(s, 0)}" for s in stages[: up_to + 1]]
     return "Answers so far — " + " · ".join(parts)
-
-
-def place_label(level: int, position: int) -> str:
-    """One button of the 4 × 5 grid: level, then position within it."""
-    return f"{level}·{position}"
 
 
 TAKE_BEAD_BACK = "↩️ Take my bead back"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 
-from conversations.texts.scale import PLACE_SEPARATOR, WHERE_IN_LEVEL
+from conversations.texts import scale
 
 GROUP_ONLY = "Charts belong to a team: use /chart, /report or /export in your team's group."
 NOT_SET_UP = "This group isn't set up yet. An admin can start with /setup."
@@ -41,6 +41,23 @@ def round_button(closed_on: str, round_id: int, ticked: bool = False) -> str:
 
 def last_two_button(before: str, after: str) -> str:
     return f"The last two ({before} → {after})"
+
+
+# Under a chart in the group: its figures in words, sent to whoever taps (privately when possible).
+DETAILS_BUTTON = "📝 In words"
+DETAILS_SENT_PRIVATELY = "I've sent you the figures in words, in our private chat."
+DETAILS_LIMIT = 4000  # a message holds 4096 characters; a longer one is cut at a line's end
+MORE_IN_THE_REPORT = "… the rest is in the report (/report)."
+
+
+def details_message(team: str, details: str) -> str:
+    """A chart's figures in words as a message (plain text): whose chart, then every figure, cut at a
+    line's end if too long for one message."""
+    text = f"📝 {team}\n{details}"
+    if len(text) <= DETAILS_LIMIT:
+        return text
+    cut = text[:DETAILS_LIMIT].rsplit("\n", 1)[0]
+    return f"{cut}\n{MORE_IN_THE_REPORT}"
 
 
 PICK_FROM = "📏 <b>How far we've travelled</b>\nCompare from which round? (The last two are ticked.)"
@@ -131,11 +148,6 @@ def level_fallback(level: int) -> str:
     return f"Level {level}"
 
 
-def place_label(level_label: str, position: int) -> str:
-    """'<level label>, position p': a place on the 20-place scale in the team's own words."""
-    return f"{level_label}, position {position}"
-
-
 OUR_OWN_SUFFIX = " (our own)"
 TEAM_VIEW = "team view"
 NOT_RATED = "not rated"
@@ -148,8 +160,11 @@ def not_rated(names: list[str]) -> str:
     return "Not rated: " + ", ".join(names) + "."
 
 
-def biggest_move(name: str, change: int, before: int, after: int) -> str:
-    return f"Biggest move: {name}, {'up' if change > 0 else 'down'} {abs(change)} (from {before} to {after})."
+def biggest_move(name: str, how: str, before: str, after: str) -> str:
+    """`how` is the move in words (scale.move), `before` and `after` places in words."""
+    return f"Biggest move: {name}, {how} (from {before} to {after})."
+
+
 
 
 # ---------------------------------------------------------------- the team profile
@@ -170,25 +185,39 @@ def profile_subtitle(team: str, round_name: str) -> str:
 
 
 def profile_intro(team: str, round_name: str) -> str:
-    return (f"Where {team or 'our team'} is now, {round_name}: "
-            f"team view of each element on the 20-place PIE scale (1 = start of the first level).")
+    return (f"Where {team or 'our team'} is now, {round_name}: each element's team view, said as its level "
+            "and where in that level.")
 
 
-def furthest_and_earliest(top: str, top_view: int, top_place: str, low: str, low_view: int) -> str:
-    return f"Furthest along: {top} at {top_view} ({top_place}). Earliest: {low} at {low_view}."
+def profile_short(team: str, day: str, rated: int, elements: int, moves: str | None) -> str:
+    """The album's caption: one or two lines. `moves` is since_last_round's words, if there was a round before."""
+    first = f"Where {team or 'our team'} is now, {day}: {rated} of {elements} elements with a team view."
+    return first + (f"\n{moves}" if moves else "")
+
+
+def profile_short_one(element: str, view: str | None, how: str | None) -> str:
+    """The album's caption for a round on one element: its team view in words, and how it moved."""
+    where = view if view is not None else NOT_RATED
+    return f"{element}: {where}." + (f"\nSince last round: {how}." if how else "")
+
+
+def furthest_and_earliest(top: str, top_place: str, low: str, low_place: str) -> str:
+    if top == low:
+        return f"Team view: {top_place}."
+    return f"Furthest along: {top} ({top_place}). Earliest: {low} ({low_place})."
 
 
 def since_last_round(up: int, down: int, held: int) -> str:
-    return f"Since last round: {up} moved up, {down} moved down, {held} held."
+    return f"Since last round: {up} moved up, {down} moved down, {held} held steady."
 
 
 def own_elements(count: int) -> str:
     return f"{count} of the elements are our own, written in by the team."
 
 
-def each_view(views: list[tuple[str, int | None]]) -> str:
-    """Every element's team view, in the caption's closing line."""
-    return "Each: " + "; ".join(f"{name} {view if view else NOT_RATED}" for name, view in views) + "."
+def each_view(views: list[tuple[str, str | None]]) -> str:
+    """Every element's team view in words, in the details' closing line."""
+    return "Each: " + "; ".join(f"{name}: {view if view else NOT_RATED}" for name, view in views) + "."
 
 
 # ---------------------------------------------------------------- distance travelled
@@ -200,32 +229,44 @@ NO_DISTANCE_YET = (
 )
 DISTANCE_TITLE = "How far we have travelled"
 NOT_RATED_BOTH = "not rated both times"
+MOVED_UP_KEY = "moved up"
+MOVED_DOWN_KEY = "moved down"
+HELD_KEY = "held steady"
 
 
 def distance_subtitle(before: str, after: str) -> str:
     return f"Team view, {before} to {after}"
 
 
-def held_at(view: int | None) -> str:
-    return f"held at {view}"
-
-
 def distance_intro(before: str, after: str, up: int, down: int, held: int, missing: int) -> str:
     return (f"How far we have travelled: team view from {before} to "
-            f"{after}. {up} moved up, {down} moved down, {held} held, "
+            f"{after}. {up} moved up, {down} moved down, {held} held steady, "
             f"{missing} not rated both times.")
 
 
-def moved_up(moves: list[tuple[str, int]]) -> str:
-    return "Moved up: " + ", ".join(f"{name} +{change}" for name, change in moves) + "."
+def distance_short(before: str, up: int, down: int, held: int, missing: int) -> str:
+    """The album's caption: how many moved which way since the round compared with."""
+    parts = [f"{up} moved up", f"{down} moved down", f"{held} held steady"]
+    if missing:
+        parts.append(f"{missing} not rated both times")
+    return f"How far we have travelled since {before}: " + ", ".join(parts) + "."
 
 
-def moved_down(moves: list[tuple[str, int]]) -> str:
-    return "Moved down: " + ", ".join(f"{name} −{abs(change)}" for name, change in moves) + "."
+def distance_short_one(element: str, before: str, how: str | None) -> str:
+    return f"{element} since {before}: {how if how else NOT_RATED_BOTH}."
+
+
+def moved_up(moves: list[tuple[str, str]]) -> str:
+    """(element, the move in words)."""
+    return "Moved up: " + "; ".join(f"{name}, {how}" for name, how in moves) + "."
+
+
+def moved_down(moves: list[tuple[str, str]]) -> str:
+    return "Moved down: " + "; ".join(f"{name}, {how}" for name, how in moves) + "."
 
 
 def held(names: list[str]) -> str:
-    return "Held: " + ", ".join(names) + "."
+    return "Held steady: " + ", ".join(names) + "."
 
 
 def not_rated_both(names: list[str]) -> str:
@@ -251,18 +292,38 @@ def spread_subtitle(round_name: str) -> str:
 
 def spread_intro(round_name: str, answered: int) -> str:
     return (f"How far apart our views are, {round_name}: each answer is a bead on the "
-            f"20-place scale, most different views first. {answered} people answered.")
+            f"scale, most different views first. {answered} people answered.")
+
+
+def spread_short(day: str, answered: int, differ_most: str | None) -> str:
+    """The album's caption: who answered, and where views differed most (if they did)."""
+    first = f"How far apart our views were, {day}: {answered} people answered."
+    return first + (f"\nFurthest apart on {differ_most}." if differ_most else "")
+
+
+def spread_short_one(element: str, answers: int, where: str) -> str:
+    """`where` is scale.span's words: 'from … to …' or 'all at …'."""
+    return f"{element}: {answers} answers, {where}."
+
+
+def levels_apart(levels: int) -> str:
+    """How many levels a set of views covers."""
+    return "within one level" if levels <= 1 else f"across {_LEVELS_SPANNED.get(levels, f'{levels} levels')}"
+
+
+_LEVELS_SPANNED = {2: "two levels", 3: "three levels", 4: "all four levels"}
 
 
 def too_few_for(names: list[str]) -> str:
     return f"{TOO_FEW_LONG[0].upper()}{TOO_FEW_LONG[1:]}: " + ", ".join(names) + "."
 
 
-def spread_line(name: str, answers: int, low: int, high: int, middle: str, team_view: int | None) -> str:
-    view = f", team view {team_view}" if team_view is not None else ", no team view yet"
-    if low == high:
-        return f"{name}: all {answers} answers at {low}{view}."
-    return f"{name}: {answers} answers from {low} to {high} ({high - low} apart), middle {middle}{view}."
+def spread_line(name: str, answers: int, where: str, apart: str, middle: str, team_view: str | None) -> str:
+    """`where` is scale.span's words, `apart` levels_apart's, `middle` and `team_view` places in words."""
+    view = f"; team view {team_view}" if team_view is not None else "; no team view yet"
+    if where.startswith("all at"):
+        return f"{name}: {answers} answers, {where}{view}."
+    return f"{name}: {answers} answers {where} ({apart}), middle {middle}{view}."
 
 
 # ---------------------------------------------------------------- own views beside the team view
@@ -289,17 +350,31 @@ def levels_intro(round_name: str, answered: int) -> str:
             f"beside the view the team agreed. {answered} people answered.")
 
 
+def how_far_from_team_view(places: float) -> str:
+    """How far own views sit from the team view on average, in words (five places make a level)."""
+    if places < 1.5:
+        return "close to the team view"
+    if places < 4:
+        return "a little way from the team view"
+    if places < 7.5:
+        return "about a level from the team view"
+    return "more than a level from the team view"
+
+
 def levels_differ_most(elements: list[tuple[str, str]]) -> str:
-    """(element name, how far apart on average) of the elements whose own views differ most."""
-    return "Differ most: " + "; ".join(
-        f"{name} (own views {apart} places from the team view on average)" for name, apart in elements) + "."
+    """(element name, how_far_from_team_view's words) of the elements whose own views differ most."""
+    return "Differ most: " + "; ".join(f"{name} (own views {apart}, on average)" for name, apart in elements) + "."
 
 
-def levels_line(name: str, own: tuple[int, int, int, str] | None, team_view: int | None,
+def levels_short(day: str, differ_most: str | None) -> str:
+    return f"Our own views and our team view, {day}." + (f"\nThey differ most on {differ_most}." if differ_most else "")
+
+
+def levels_line(name: str, own: tuple[int, str, str] | None, team_view: str | None,
                 service_users: tuple[int, str] | None) -> str:
-    """`own`: (how many, lowest, highest, middle) if shown; `service_users`: (people, middle) if shown."""
+    """`own`: (how many, scale.span's words, middle in words) if shown; `service_users`: (people, middle)."""
     view = f"team view {team_view}" if team_view is not None else "no team view yet"
-    ours = (f"{own[0]} own views from {own[1]} to {own[2]}, middle {own[3]}" if own is not None
+    ours = (f"{own[0]} own views {scale.with_middle(own[1], own[2])}" if own is not None
             else "fewer than 3 own views, not shown")
     theirs = f"; service users: {service_users[0]} people, middle {service_users[1]}" if service_users else ""
     return f"{name}: {ours}; {view}{theirs}."
@@ -323,7 +398,13 @@ def level_words(labels: list[str], level: int) -> str:
 
 def place_words(labels: list[str], index: int) -> str:
     """A place the one way piebot says it, 'Getting there — near the top', in plain text."""
-    return f"{level_words(labels, (index - 1) // 5 + 1)}{PLACE_SEPARATOR}{WHERE_IN_LEVEL[(index - 1) % 5]}"
+    named = list(labels) + [level_fallback(n) for n in range(len(labels) + 1, 5)]
+    return scale.place_plain(scale.named_levels(named), index)
+
+
+def span_words(labels: list[str], low: int, high: int) -> str:
+    named = list(labels) + [level_fallback(n) for n in range(len(labels) + 1, 5)]
+    return scale.span(scale.named_levels(named), low, high, plain=True)
 
 
 def middle_words(labels: list[str], middle_place: int | None, middle_level: int | None) -> str:
@@ -350,6 +431,13 @@ def trend_intro(element: str, checkins: int, first: str, last: str) -> str:
     return f"{element} over time: {checkins} check-in{'s' if checkins != 1 else ''} from {first} to {last}."
 
 
+def trend_short(element: str, checkins: int, day: str, answered: int, middle: str | None) -> str:
+    """The picture's caption: how many check-ins, and the latest one in a line."""
+    head = f"{element} over time: {checkins} check-in{'s' if checkins != 1 else ''}."
+    latest = f"Latest, {day}: {answered} answered" + (f", middle view {middle}." if middle else ".")
+    return f"{head}\n{latest}"
+
+
 def in_levels(counts: list[tuple[int, str]]) -> str:
     """(how many, level name) pairs: '5 in Getting there, 2 in Well on the way'."""
     return ", ".join(f"{count} in {level}" for count, level in counts)
@@ -374,58 +462,3 @@ def each_checkin(points: list[tuple[str, str | None, int]]) -> str:
     return "Each: " + "; ".join(
         f"{day} " + ((f"{middle} " if middle else "") + f"({answered} answered)" if middle is not None else MISSED)
         for day, middle, answered in points) + "."
-
-
-# ---------------------------------------------------------------- our actions
-
-NO_ACTIONS = "No actions agreed yet. The chart appears once the team agrees its first action."
-ACTIONS_TITLE = "Our actions"
-ACTION_COLUMNS = ("What", "Who", "By when", "Status")
-# In the order a list of actions is read: overdue first, dropped last.
-STATUS_ORDER = ("overdue", "open", "still_on", "done", "dropped")
-STATUS_WORDS = {"overdue": "past its date", "open": "open", "still_on": "still on", "done": "done",
-                "dropped": "dropped"}
-STATUS_LABELS = {"overdue": "Past its date", "open": "Open", "still_on": "Still on", "done": "Done",
-                 "dropped": "Dropped"}
-NO_OWNER_YET = "no one yet"
-OWNER_NOT_SHOWN = "not shown"
-NO_DATE_YET = "no date"
-
-
-def done_label(day: date | None) -> str:
-    return f"Done {day_and_month(day)}" if day else "Done"
-
-
-def actions_subtitle(counts: dict[str, int]) -> str:
-    """'2 past their date · 3 open · 1 done'."""
-    words = {"overdue": "past their date" if counts.get("overdue", 0) > 1 else "past its date"}
-    return " · ".join(f"{counts[s]} {words.get(s, STATUS_WORDS[s])}" for s in STATUS_ORDER if counts.get(s))
-
-
-def more_actions(count: int) -> str:
-    return f"…and {count} more: the caption lists them all."
-
-
-def actions_caption_head(total: int, counts: dict[str, int]) -> str:
-    many = {"overdue": "past their date"}
-    return f"Our actions: {total} — " + ", ".join(
-        f"{counts[s]} {many.get(s, STATUS_WORDS[s]) if counts[s] > 1 else STATUS_WORDS[s]}"
-        for s in STATUS_ORDER if counts.get(s)) + "."
-
-
-def actions_caption_group(status: str, items: list[str]) -> str:
-    """One status's actions in the caption: 'Past their date: Fix the rota (Bea, due 28 Apr).'"""
-    heads = {"overdue": "Past their date", "open": "Open", "still_on": "Still on", "done": "Done",
-             "dropped": "Dropped"}
-    return f"{heads[status]}: " + "; ".join(items) + "."
-
-
-def action_in_caption(what: str, who: str, due: date | None, done_on: date | None, reason: str | None) -> str:
-    details = [who]
-    if done_on is not None:
-        details.append(f"done {day_and_month(done_on)}")
-    elif reason:
-        details.append(f"why: {reason}")
-    elif due is not None:
-        details.append(f"due {day_and_month(due)}")
-    return f"{what} ({', '.join(details)})"

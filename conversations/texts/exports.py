@@ -4,8 +4,10 @@ Imported by the chart and file makers in their worker processes: keep it free of
 the standard library.
 """
 
-RATINGS_HEADER = ["round", "team", "closed_on", "theme", "element", "our own", "member", "rating index",
-                  "level", "level name", "position", "team view"]
+# A place in words ("Getting there — near the top"), as everywhere; its 1-20 number in a column of its own,
+# for teams who want to sort or count.
+RATINGS_HEADER = ["round", "team", "closed_on", "theme", "element", "our own", "member", "place", "place (1-20)",
+                  "level name", "team view", "team view (1-20)"]
 
 
 def checkins_header(level_labels: list[str]) -> list[str]:

@@ -11,6 +11,7 @@ from conversations import beads
 from conversations.keyboards import Button, Command, Keyboard
 from conversations.pizazz import LiveRound, Phase, can_reveal, proposed_team_view, ratings_needed
 from conversations.spread import Spread
+from conversations.texts.scale import place, place_plain
 from framework import Element, Framework, Stage
 
 STAGE_TITLES = {
@@ -79,22 +80,22 @@ def spread_block(framework: Framework, views: Sequence[View], anonymous: bool) -
         f"<b>Everyone's views</b> ({spread.n})",
         beads.thread(scale, [v.index for v in views]),
         f"<i>{beads.level_key(scale)}</i>",
-        f"Middle view: <b>{beads.describe(scale, spread.median)}</b>",
+        f"Middle view: <b>{place(scale, spread.median)}</b>",
     ]
     if spread.low != spread.high:
-        lines.append(f"From {beads.describe(scale, spread.low)} to {beads.describe(scale, spread.high)}")
+        lines.append(f"From {place(scale, spread.low)} to {place(scale, spread.high)}")
     if spread.wide:
         lines.append("💬 Views differ a lot here — worth talking about why.")
     if not anonymous:
         for index in sorted({v.index for v in views}):
             names = sorted(html.escape(v.name) for v in views if v.index == index and v.name)
             if names:
-                lines.append(f"{beads.describe(scale, index)}: {', '.join(names)}")
+                lines.append(f"{place(scale, index)}: {', '.join(names)}")
     return "\n".join(lines)
 
 
 def team_view_line(framework: Framework, index: int) -> str:
-    return f"<b>Team view: {beads.describe(framework.scale, index)}</b>\n{beads.thread(framework.scale, [index])}"
+    return f"<b>Team view: {place(framework.scale, index)}</b>\n{beads.thread(framework.scale, [index])}"
 
 
 def element_card(
@@ -167,7 +168,7 @@ def facilitator_keyboard(framework: Framework, state: LiveRound, views: Sequence
     elif state.phase is Phase.REVEALED:
         middle = proposed_team_view([v.index for v in views])
         if middle is not None:
-            rows.append([Button(f"Team view: {scale.describe(middle)}", Command.ACCEPT)])
+            rows.append([Button(f"Team view: {place_plain(scale, middle)}", Command.ACCEPT)])
         rows.append([Button("Choose another team view", Command.CHOOSE)])
         rows.append([Button("Skip this one for now", Command.SKIP)])
     elif state.phase is Phase.TEAM_VIEW_SET:

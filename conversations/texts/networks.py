@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from html import escape
 
+from conversations.texts.scale import with_middle
+
 PRIVATE_ONLY = "Networks are looked after in a private chat with me. Open it and send /network there."
 GROUP_ONLY = "Send that in your team's group chat, where your admins can accept it."
 
@@ -251,21 +253,28 @@ SPREAD = "spread"
 
 def views_intro(network: str, teams: int) -> str:
     return (f"Our teams side by side, {network}: each team's latest agreed view of each "
-            f"element on the 20-place scale, {teams} teams, listed by name, not by score.")
+            f"element, {teams} teams, listed by name, not by score.")
 
 
-def team_and_view(team: str, value: int) -> str:
-    return f"{team} {value}"
+def views_short(network: str, teams: int, elements: int) -> str:
+    """The picture's caption: what it shows, in a line."""
+    return (f"Our teams side by side, {network}: {teams} {'team' if teams == 1 else 'teams'}, "
+            f"{elements} {'element' if elements == 1 else 'elements'} with a team view.")
 
 
-def views_line(element: str, values: list[int], spread: int, middle: str, each: list[str]) -> str:
-    """One element's team views in the caption: `each` names every team with its view."""
-    if not values:
+def team_and_view(team: str, place: str) -> str:
+    """A team and its view, the view in words ('Getting there — halfway')."""
+    return f"{team}: {place}"
+
+
+def views_line(element: str, teams: int, where: str, middle: str, each: list[str]) -> str:
+    """One element's team views in the details: `where` is scale.span's words, `middle` a place in words,
+    `each` names every team with its view."""
+    if not teams:
         return f"{element}: no team view yet."
-    if len(values) == 1:
-        return f"{element}: 1 team ({', '.join(each)})."
-    return (f"{element}: {len(values)} teams from {min(values)} to {max(values)} (spread {spread}), "
-            f"middle {middle} ({', '.join(each)}).")
+    if teams == 1:
+        return f"{element}: 1 team ({'; '.join(each)})."
+    return f"{element}: {teams} teams, {with_middle(where, middle)} ({'; '.join(each)})."
 
 
 DISTANCE_TITLE = "Distance travelled"
@@ -287,16 +296,20 @@ def down(count: int) -> str:
     return f"{count} down"
 
 
-def distance_words(team: str, rated: int, starting: bool, compared: int, up: int, held: int, down: int,
-                   places: int) -> str:
+def distance_words(team: str, rated: int, starting: bool, compared: int, up: int, held: int, down: int) -> str:
     """How far one team has moved, in words: never a score."""
     if rated == 0:
         return f"{team}: no team view yet."
     if starting:
         return f"{team}: first view of {rated} {'element' if rated == 1 else 'elements'} — a starting point."
-    signed = f"{'+' if places > 0 else '−' if places < 0 else ''}{abs(places)}"
     return (f"{team}: {compared} {'element' if compared == 1 else 'elements'} rated again — "
-            f"{up} moved up, {held} held, {down} moved down ({signed} places in all).")
+            f"{up} moved up, {held} held steady, {down} moved down.")
+
+
+def distance_short(teams: int, compared: int) -> str:
+    """The picture's caption: how many teams have a distance yet."""
+    return (f"Distance travelled since each team's previous view: {compared} of {teams} "
+            f"{'team' if teams == 1 else 'teams'} rated elements again. Not a ranking.")
 
 
 DISTANCE_INTRO = ("Distance travelled since each team's previous view, element by element. Teams are listed by "
@@ -324,10 +337,14 @@ def differ_most(elements: list[str]) -> str:
     return "Differ most: " + "; ".join(elements) + "."
 
 
-def level_words(element: str, people: int, low: int, high: int, middle: str, team_low: int, team_high: int,
-                team_middle: str) -> str:
-    return (f"{element}: {people} people from {low} to {high}, middle "
-            f"{middle}; teams from {team_low} to {team_high}, middle {team_middle}")
+def level_words(element: str, people: int, where: str, middle: str, teams_where: str, team_middle: str) -> str:
+    """`where` and `teams_where` are scale.span's words; the middles are places in words."""
+    return f"{element}: {people} people {with_middle(where, middle)}; teams {with_middle(teams_where, team_middle)}"
+
+
+def levels_short(differ_most: str | None) -> str:
+    return ("Each person's own view beside each team's agreed view, across all teams."
+            + (f"\nThey differ most on {differ_most}." if differ_most else ""))
 
 
 NO_CHECKINS_ANSWERED = "No team has answered a check-in on Responsiveness yet, so there are no trends to show."
@@ -346,7 +363,8 @@ def no_checkin_yet(team: str) -> str:
 
 
 def checkin_words(team: str, middle: str, day: str, answered: int, since: str = "") -> str:
-    """The team's latest answered check-in; `since` (from checkins_since) when it has more than one."""
+    """The team's latest answered check-in, its middle a place in words; `since` (from checkins_since)
+    when it has more than one."""
     return f"{team}: latest middle {middle} on {day} ({answered} answered){since}."
 
 
@@ -364,9 +382,14 @@ def checkins_since_in_levels(levels: int, first_day: str, points: int) -> str:
     return f"; {how} since {first_day} over {points} check-ins"
 
 
-def checkins_since(change: float, amount: str, first_day: str, points: int) -> str:
-    how = "held" if change == 0 else f"{'up' if change > 0 else 'down'} {amount}"
+def checkins_since(how: str, first_day: str, points: int) -> str:
+    """`how` is the move in words (scale.move: 'up a level', 'a little further along', 'held steady')."""
     return f"; {how} since {first_day} over {points} check-ins"
 
 
-CHECKINS_INTRO = "Responsiveness check-ins: the middle answer of each team's latest check-ins on the 20-place scale."
+CHECKINS_INTRO = "Responsiveness check-ins: the middle answer of each team's latest check-ins."
+
+
+def checkins_short(teams: int) -> str:
+    return (f"Responsiveness check-ins: the middle answer of the latest check-ins of {teams} "
+            f"{'team' if teams == 1 else 'teams'}.")

@@ -11,6 +11,7 @@ from datetime import date
 from conversations import beads
 from conversations.actions import Action, action_line
 from conversations.spread import Spread
+from conversations.texts.scale import place
 from conversations.when import day
 from framework import Framework
 
@@ -62,7 +63,7 @@ def reviewer_view(framework: Framework, pack: ReviewPack) -> str:
         element = framework.element(item.element_id)
         lines += ["", f"<b>{html.escape(element.name)}</b>"]
         if item.team_view is not None:
-            lines.append(f"Team view: {beads.describe(scale, item.team_view)}")
+            lines.append(f"Team view: {place(scale, item.team_view)}")
         else:
             lines.append("No team view agreed.")
         if item.views:

@@ -6,13 +6,12 @@ free of anything heavier than the standard library and the scale's words (conver
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from conversations.texts import scale
 
 NOTHING_RECORDED = "Nothing recorded."
 OUR_OWN_SUFFIX = " (our own)"
-SCALE_LEVELS = "Scale: 20 places, 4 levels — {labels}."
+SCALE_LEVELS = ("Scale: four levels — {labels}. A place on it is said as its level and where in that level, "
+                "from the start to near the top.")
 
 
 def page_footer(footer: str, page: int) -> str:
@@ -67,35 +66,19 @@ SPREAD_HEADING = "How far apart our views are"
 # ---- places on the scale, in the one way piebot says them (conversations/texts/scale.py)
 
 
-@dataclass(frozen=True)
-class _Level:
-    label: str
-
-
-@dataclass(frozen=True)
-class NamedLevels:
-    """Enough of the framework's scale for `scale.place_plain` and `scale.move` where only the team's level
-    names travel (the report is drawn in a worker process, from plain data)."""
-
-    levels: tuple[_Level, ...]
-    positions: int = 5
-
-    def split(self, index: int) -> tuple[int, int]:
-        return (index - 1) // self.positions + 1, (index - 1) % self.positions + 1
-
-
-def named_levels(labels: list[str]) -> NamedLevels:
-    return NamedLevels(tuple(_Level(label) for label in labels))
-
-
 def place_words(labels: list[str], index: int) -> str:
     """'Getting there — near the top'."""
-    return scale.place_plain(named_levels(labels), index)
+    return scale.place_plain(scale.named_levels(labels), index)
+
+
+def span_words(labels: list[str], low: int, high: int) -> str:
+    """'from Getting there — early on to Well on the way — halfway', or 'all at …'."""
+    return scale.span(scale.named_levels(labels), low, high, plain=True)
 
 
 def move_words(labels: list[str], before: int | None, after: int | None) -> str:
     """'up a level', 'a little further along', 'held steady', 'first time'."""
-    return scale.move(named_levels(labels), before, after)
+    return scale.move(scale.named_levels(labels), before, after)
 
 
 # ---- page one: the summary
@@ -305,8 +288,9 @@ DEPEND_ON_OTHERS = "Actions that depend on others"
 ELSEWHERE = "Elsewhere"
 
 
-def team_views_range(teams: int, low: int, high: int, middle: str) -> str:
-    return f"Team views: {teams} teams from {low} to {high}, middle {middle}."
+def team_views_range(teams: int, where: str, middle: str) -> str:
+    """`where` is scale.span's words, `middle` a place in words."""
+    return f"Team views: {teams} teams, {scale.with_middle(where, middle)}."
 
 
 def by_team(team: str, text: str) -> str:
@@ -325,20 +309,21 @@ ELEMENT_BY_ELEMENT = "Element by element"
 NO_TEAM_VIEW = "No team view yet."
 
 
-def team_view_of(team: str, value: int, previous: int | None) -> str:
-    return f"{team} {value}" + (f" (was {previous})" if previous is not None else " (first view)")
+def team_view_of(team: str, place: str, moved: str | None) -> str:
+    """A team's view in words, and how it moved since the time before (None: its first view)."""
+    return f"{team}: {place}" + (f" ({moved})" if moved is not None else " (first view)")
 
 
 def team_views(each: list[str]) -> str:
     return f"Team views: {'; '.join(each)}."
 
 
-def spread_of_views(spread: int, middle: str) -> str:
-    return f"Spread {spread} places, middle {middle}."
+def spread_of_views(where: str, middle: str) -> str:
+    return f"Team views {scale.with_middle(where, middle)}."
 
 
-def individual_views(people: int, low: int, high: int, middle: str) -> str:
-    return f"Individual views: {people} people from {low} to {high}, middle {middle}."
+def individual_views(people: int, where: str, middle: str) -> str:
+    return f"Individual views: {people} people {scale.with_middle(where, middle)}."
 
 
 def service_users_line(team: str, people: int, middle: str) -> str:

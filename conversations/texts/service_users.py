@@ -30,9 +30,11 @@ def intro(team: str, permission: bool, comparison: list[str]) -> str:
     return "\n".join(lines)
 
 
-def comparison_line(element: str, people: int, middle: str, staff_view: int | None) -> str:
-    ours = f"your team view {staff_view}" if staff_view is not None else "no team view of yours yet"
-    return f"• {escape(element)}: {people} {'person' if people == 1 else 'people'}, middle {middle} · {ours}"
+def comparison_line(element: str, people: int, middle: str, staff_view: str | None) -> str:
+    """`middle` and `staff_view` are places in words, safe HTML already (conversations.texts.scale.place)."""
+    ours = f"your team view: {staff_view}" if staff_view is not None else "no team view of yours yet"
+    return (f"• {escape(element)}: {people} {'person' if people == 1 else 'people'}, middle view {middle}; "
+            f"{ours}")
 
 
 def permission_now(on: bool) -> str:
@@ -67,7 +69,8 @@ def finished(element: str, people: int) -> str:
             "I've told the team's group.")
 
 
-def group_news(element: str, people: int, middle: str | None, staff_view: int | None, permission: bool) -> str:
+def group_news(element: str, people: int, middle: str | None, staff_view: str | None, permission: bool) -> str:
+    """`middle` and `staff_view` are places in words, safe HTML already (conversations.texts.scale.place)."""
     if permission and middle is None:
         return (f"🗣 A round with the people you serve on <b>{escape(element)}</b> is recorded "
                 f"({people} {'person' if people == 1 else 'people'}). Fewer than three views can't be shown "
@@ -76,9 +79,9 @@ def group_news(element: str, people: int, middle: str | None, staff_view: int | 
         return (f"🗣 A round with the people you serve on <b>{escape(element)}</b> is recorded "
                 f"({people} {'person' if people == 1 else 'people'}). Their views are shown here once the team "
                 "marks that it has their permission: <code>/serviceusers permission</code>")
-    ours = f"beside your team view {staff_view}" if staff_view is not None else "you have no team view of it yet"
+    ours = f"your team view: {staff_view}" if staff_view is not None else "you have no team view of it yet"
     return (f"🗣 The people you serve on <b>{escape(element)}</b>: {people} "
-            f"{'person' if people == 1 else 'people'}, middle {middle} — {ours}.")
+            f"{'person' if people == 1 else 'people'}, middle view {middle}; {ours}.")
 
 
 PRIVATE_ONLY = "That works in a private chat."

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from conversations import beads
 from conversations.actions import Action, action_line
 from conversations.keyboards import Button, Keyboard
-from conversations.pizazz import Distance, LiveRound, Phase
+from conversations.pizazz import LiveRound, Phase
 from conversations.spread import Spread, ordered_by_disagreement
 from conversations.texts.live import STAGE_TITLES
+from conversations.texts.scale import move, place
 from conversations.when import day, moment, short_date
 from framework import Framework
 
@@ -64,9 +64,9 @@ def round_summary(framework: Framework, summary: RoundSummary) -> str:
         if result.team_view is None:
             lines.append(f"• {name}: not agreed this time")
             continue
-        line = f"• {name}: {beads.describe(scale, result.team_view)}"
+        line = f"• {name}: {place(scale, result.team_view)}"
         if result.earlier_view is not None:
-            line += f" — {Distance(result.earlier_view, result.team_view).text()}{since}"
+            line += f" ({move(scale, result.earlier_view, result.team_view)}{since})"
         lines.append(line)
 
     spreads = {r.element_id: Spread.of(r.views, scale.positions) for r in summary.results if r.views}
@@ -76,7 +76,7 @@ def round_summary(framework: Framework, summary: RoundSummary) -> str:
         for element_id, spread in differed:
             name = html.escape(framework.element(element_id).name)
             lines.append(
-                f"• {name}: from {beads.describe(scale, spread.low)} to {beads.describe(scale, spread.high)}"
+                f"• {name}: from {place(scale, spread.low)} to {place(scale, spread.high)}"
             )
 
     lines += ["", "<b>Action plan</b>"]
@@ -117,7 +117,7 @@ def live_status(framework: Framework, state: LiveRound, rated: int, members: int
     elif state.phase is Phase.REVEALED:
         now = "Views shared — agreeing the team view"
     elif state.phase is Phase.TEAM_VIEW_SET and state.team_view is not None:
-        now = f"Team view: {beads.describe(framework.scale, state.team_view)}"
+        now = f"Team view: {place(framework.scale, state.team_view)}"
     elif state.phase is Phase.STAGE and state.stage is not None:
         now = f"Now: {STAGE_TITLES[state.stage]}"
     else:

@@ -172,5 +172,5 @@ def with_note(prompt: str, note: str) -> str:
 
 
 def bead_placed(description: str) -> str:
-    """`description` is safe HTML already (beads.describe)."""
+    """`description` is safe HTML already (conversations.texts.scale.place)."""
     return f"Your bead: <b>{description}</b>"

@@ -2,7 +2,8 @@
 
 No Telegram and no database here: callers convert their rows to `RoundResult`, `CheckInPoint` and
 `ActionRow` and send what comes back. No words either: titles, legends, captions and the PDF and CSV
-wording come from conversations/texts (charts, networks, reports, exports).
+wording come from conversations/texts (charts, networks, reports, exports). A chart's caption is a line
+or two; its figures in words are in its `details`, which `DETAILS[fn](*args)` also gives without drawing.
 
 Empty data: every chart function raises `NothingToChart`; `str(exc)` is a short, kind message for the
 caller to send as text instead of a picture (a picture saying "nothing here" costs an upload and a
@@ -36,9 +37,10 @@ from .data import (
     NothingToChart,
     RoundResult,
 )
-from .render import action_table, distance_travelled, responsiveness_trend, spread, team_profile
+from .render import DETAILS, action_table, distance_travelled, responsiveness_trend, spread, team_profile
 
 __all__ = [
+    "DETAILS",
     "ActionRow",
     "Chart",
     "CheckInPoint",

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Rectangle
 
 from conversations.actions import list_key
-from conversations.texts import charts as texts
+from conversations.texts import action_table as texts
 
 from . import style
 from .data import ActionRow, Chart, NothingToChart
@@ -45,6 +45,13 @@ def in_order(actions: list[ActionRow]) -> list[ActionRow]:
     conversations.actions, on rows whose status already says "overdue"."""
     return sorted(actions, key=lambda a: list_key("open" if a.status == "overdue" else a.status, a.due, a.done_on,
                                                   a.status == "overdue"))
+
+
+def action_details(actions: list[ActionRow]) -> str:
+    """Every action in words, without drawing the table (for the "details" button)."""
+    if not actions:
+        raise NothingToChart(texts.NO_ACTIONS)
+    return _caption(in_order(actions))
 
 
 def action_table(actions: list[ActionRow]) -> Chart:
@@ -80,7 +87,8 @@ def action_table(actions: list[ActionRow]) -> Chart:
         style.text(ax, COLUMNS["what"], y + 28, style.wrap(texts.more_actions(len(rows) - shown),
                                                           RIGHT - COLUMNS["what"], 24, 1),
                    fontsize=24, color=style.GREY, va="center", style="italic")
-    return style.to_chart(fig, "actions", _caption(rows))
+    counts = {s: sum(1 for a in rows if a.status == s) for s in texts.STATUS_ORDER}
+    return style.to_chart(fig, "actions", texts.actions_short(len(rows), counts), _caption(rows))
 
 
 def _what(action: ActionRow, font: float, lines: int) -> str:

@@ -7,13 +7,13 @@ conversations.checkin_figures.Answer values, since a bead tapped in the group na
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 
 from conversations.checkin_figures import Answer, AnswerFigures, figures_of
 from conversations.relationships import ThreadCount, ThreadItem
-from conversations.texts.charts import DEFAULT_LEVEL_LABELS, place_label
+from conversations.texts.charts import DEFAULT_LEVEL_LABELS, place_words
 
 SCALE_PLACES = 20
 POSITIONS_PER_LEVEL = 5
@@ -72,10 +72,9 @@ class RoundResult:
     relationships: list[ThreadItem] = field(default_factory=list)
     relationship_counts: list[ThreadCount] = field(default_factory=list)
 
-    def label_for(self, index: int) -> str:
-        """'<level label>, position p' in the team's own words."""
-        labels = list(self.level_labels) + list(DEFAULT_LEVEL_LABELS[len(self.level_labels):])
-        return place_label(labels[level_of(index) - 1], position_of(index))
+    def place(self, index: int) -> str:
+        """'Getting there — near the top', in the team's own words for the levels (plain text)."""
+        return place_words(list(self.level_labels), index)
 
     @property
     def answered(self) -> int:
@@ -83,6 +82,13 @@ class RoundResult:
         names = {n for e in self.elements for n, _ in e.ratings if n is not None}
         most = max((len(e.ratings) for e in self.elements), default=0)
         return max(len(names), most)
+
+
+def same_elements(before: RoundResult, after: RoundResult) -> RoundResult:
+    """The earlier round cut to the later round's elements: a round on one element is compared on that one,
+    not listed against the eighteen it did not cover."""
+    kept = {e.element_id for e in after.elements}
+    return replace(before, elements=[e for e in before.elements if e.element_id in kept])
 
 
 @dataclass(frozen=True)
@@ -113,11 +119,15 @@ class CheckInSeries:
 
 @dataclass(frozen=True)
 class Chart:
+    """A picture, its caption (a line or two a person reads under it) and its details (every figure in
+    words, for /chart's "details" button and the PDF)."""
+
     kind: str
     png: bytes
     caption: str
     width_px: int
     height_px: int
+    details: str = ""
 
 
 class NothingToChart(ValueError):

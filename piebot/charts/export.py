@@ -16,7 +16,7 @@ from conversations.texts import charts as charts_texts
 from conversations.texts import exports as texts
 from conversations.texts.charts import DEFAULT_LEVEL_LABELS
 
-from .data import ActionRow, CheckInSeries, RoundResult, level_of, position_of
+from .data import ActionRow, CheckInSeries, RoundResult, level_of
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -53,19 +53,20 @@ def ratings_rows(rounds: Iterable[RoundResult]) -> Iterable[list[object]]:
         for e in rnd.elements:
             base = [rnd.round_id, rnd.team_name, _iso(rnd.closed_on), e.theme_name, e.element_name,
                     texts.YES if e.written_in else texts.NO]
+            view = [rnd.place(e.team_view) if e.team_view is not None else "", e.team_view]
             if not e.ratings:
                 # Keep elements nobody rated (or rated only as a team) so nothing silently disappears.
-                yield [*base, "", "", "", "", "", e.team_view]
+                yield [*base, "", "", "", "", *view]
                 continue
             if rnd.anonymous and len(e.ratings) < MIN_ANSWERS:
                 # The rule of three: one or two anonymous answers would give their authors away.
-                yield [*base, texts.TOO_FEW, "", "", "", "", e.team_view]
+                yield [*base, texts.TOO_FEW, "", "", "", *view]
                 continue
             for name, index in e.ratings:
                 member = texts.ANONYMOUS if rnd.anonymous or name is None else name
                 level = level_of(index)
-                yield [*base, member, index, level, labels[level - 1] if level <= len(labels) else "",
-                       position_of(index), e.team_view]
+                yield [*base, member, rnd.place(index), index, labels[level - 1] if level <= len(labels) else "",
+                       *view]
 
 
 def checkin_rows(series: Iterable[CheckInSeries], level_labels: list[str]) -> Iterable[list[object]]:

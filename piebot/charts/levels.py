@@ -2,7 +2,8 @@
 
 Where the individual views sit furthest from what the team agreed is highlighted: a prompt for the
 next conversation, never a verdict. If the team has its service users' permission, their views (as
-entered by a scribe) can be shown on the same rows.
+entered by a scribe) can be shown on the same rows. As tall as its rows; the details say each element's
+views in words.
 """
 
 from __future__ import annotations
@@ -10,19 +11,20 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 
-from matplotlib.lines import Line2D
-
 from conversations.texts import charts as texts
-from conversations.texts.charts import round_name
+from conversations.texts import scale as words
+from conversations.texts.charts import nice_date, round_name
 
 from . import style
 from .data import Chart, ElementResult, NothingToChart, RoundResult
-from .layout import draw_labels, drawing_axes, fit_rows, theme_groups
-from .spread import MIN_ANSWERS, _num
+from .layout import draw_labels, drawing_axes, fit_rows, theme_groups, used_bottom
+from .spread import MIN_ANSWERS
 
 LABEL_FRACTION = 0.44
 TOP_PX = 215
-BOTTOM_PX = 1250
+BOTTOM_PX = 1270
+LEGEND_GAP_PX = 32  # from the rows' end to the legend's middle
+PAGE_END_PX = 48
 HIGHLIGHTED = 3
 
 
@@ -56,7 +58,8 @@ def levels_side_by_side(round: RoundResult, service_users: dict[str, list[int]] 
     roomy = (BOTTOM_PX - TOP_PX) / (len(shown) + len(groups)) * 0.95
     layout = fit_rows(groups, BOTTOM_PX - TOP_PX, style.WIDTH_PX * (LABEL_FRACTION - 0.085),
                       min_element_px=min(120.0, roomy))
-    ax = drawing_axes(fig, TOP_PX, BOTTOM_PX, LABEL_FRACTION)
+    bottom = used_bottom(layout, TOP_PX, BOTTOM_PX)
+    ax = drawing_axes(fig, TOP_PX, bottom, LABEL_FRACTION)
     style.draw_level_bands(ax, round.level_labels, 8, style.WIDTH_PX * (0.965 - LABEL_FRACTION) / 4)
     draw_labels(fig, ax, layout)
     bead = min(22.0, max(9.0, layout.font_px * 0.65))
@@ -86,28 +89,34 @@ def levels_side_by_side(round: RoundResult, service_users: dict[str, list[int]] 
             ax.scatter([statistics.median(people)], [base - bead * 0.7], s=(bead * 1.1) ** 2, marker="D",
                        color=style.ORANGE, edgecolors="white", linewidths=1, zorder=4)
     style.place_ticks(ax, [r.middle - r.height * 0.15 for r in rows])
-    handles = [Line2D([], [], marker="o", ls="", ms=18, color=style.SKY, mec=style.BLUE,
-                      label=texts.ONE_PERSONS_VIEW),
-               Line2D([], [], marker="^", ls="", ms=18, color=style.INK, label=texts.TEAM_VIEW)]
+    entries = [({"face": style.SKY, "edge": style.BLUE, "width": 1, "size": 18}, texts.ONE_PERSONS_VIEW),
+               ({"marker": "^", "face": style.INK, "size": 18}, texts.TEAM_VIEW)]
     if service_users:
-        handles.append(Line2D([], [], marker="D", ls="", ms=16, color=style.ORANGE, label=texts.SERVICE_USERS))
-    handles.append(Line2D([], [], color=style.YELLOW, lw=14, alpha=0.6, label=texts.DIFFER_MOST))
-    fig.legend(handles=handles, loc="lower center", ncol=min(4, len(handles)), frameon=False,
-               bbox_to_anchor=(0.5, 0.0), prop={"family": style.FONT_FAMILY, "size": style.SMALL_PX - 4},
-               columnspacing=1.0, handletextpad=0.3)
-    return style.to_chart(fig, "levels", _caption(round, shown, most, service_users))
+        entries.append(({"marker": "D", "face": style.ORANGE, "size": 16}, texts.SERVICE_USERS))
+    entries.append(({"marker": "s", "face": style.YELLOW, "alpha": 0.6, "size": 22}, texts.DIFFER_MOST))
+    legend_y = bottom + LEGEND_GAP_PX
+    style.legend_row(fig, entries, legend_y, font_px=style.SMALL_PX - 4)
+    return style.to_chart(fig, "levels", _short(round, most), _details(round, shown, most, service_users),
+                          height_px=legend_y + PAGE_END_PX)
 
 
-def _caption(round: RoundResult, shown: list[ElementResult], most: list[ElementResult],
+def _short(round: RoundResult, most: list[ElementResult]) -> str:
+    return texts.levels_short(nice_date(round.closed_on), style.short(most[0].element_name) if most else None)
+
+
+def _details(round: RoundResult, shown: list[ElementResult], most: list[ElementResult],
              service_users: dict[str, list[int]]) -> str:
     lines = [texts.levels_intro(round_name(round.closed_on), round.answered)]
     if most:
-        lines.append(texts.levels_differ_most([(style.short(e.element_name), _num(apart(e))) for e in most]))
+        lines.append(texts.levels_differ_most([(style.short(e.element_name), texts.how_far_from_team_view(apart(e)))
+                                               for e in most]))
+    labels = list(round.level_labels)
     for e in shown:
         values = sorted(v for _, v in e.ratings)
-        own = ((len(values), values[0], values[-1], _num(statistics.median(values)))
+        own = ((len(values), texts.span_words(labels, values[0], values[-1]), round.place(words.middle(values)))
                if len(values) >= MIN_ANSWERS else None)
         people = service_users.get(e.element_id)
-        theirs = (len(people), _num(statistics.median(people))) if people else None
-        lines.append(texts.levels_line(style.short(e.element_name), own, e.team_view, theirs))
+        theirs = (len(people), round.place(words.middle(people))) if people else None
+        view = round.place(e.team_view) if e.team_view is not None else None
+        lines.append(texts.levels_line(style.short(e.element_name), own, view, theirs))
     return "\n".join(lines)

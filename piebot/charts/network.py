@@ -1,7 +1,9 @@
-"""The network overview as pictures: many teams side by side, in the same 1080 x 1350 style as the rest.
+"""The network overview as pictures: many teams side by side, in the same 1080-wide style as the rest.
 
 No league tables: teams are always listed by name or alias, never by score, and a team with one round
 so far is shown as a starting point, not a distance. Anonymous teams appear only under their alias.
+Each picture is as tall as its rows (elements, or teams); its caption is a line or two, and its details
+say every team's views in words, a place being its level and where in it.
 """
 
 from __future__ import annotations
@@ -9,19 +11,21 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 
-from matplotlib.lines import Line2D
-
 from conversations.texts import networks as texts
-from conversations.texts.charts import DEFAULT_LEVEL_LABELS, nice_date
+from conversations.texts import scale as words
+from conversations.texts.charts import DEFAULT_LEVEL_LABELS, nice_date, place_words, span_words
 
 from . import style
 from .data import Chart, ElementResult, NothingToChart
-from .layout import draw_labels, drawing_axes, fit_rows, theme_groups
+from .layout import draw_labels, drawing_axes, fit_rows, theme_groups, used_bottom
 from .network_data import ElementRow, NetworkOverview, TeamCheckIns, TeamDistance
-from .spread import _num
 
 TOP_PX = 215
 BOTTOM_PX = 1250
+LEGEND_ROW_PX = 40  # one row of a legend under the drawing
+PAGE_END_PX = 36
+TEAM_ROW_PX = 110.0  # the tallest row a team gets, when there are few
+LEGEND_PER_ROW = 4
 LABEL_FRACTION = 0.44
 # Up to this many teams each gets its own colour and shape, named in the legend; beyond it they are
 # plain dots, and the caption and PDF carry each team's figures.
@@ -35,14 +39,42 @@ def _as_result(row: ElementRow) -> ElementResult:
     return ElementResult(row.element_id, row.element_name, row.theme_name, False, [], None)
 
 
-def _rows_layout(fig, rows: list[ElementRow], label_fraction: float = LABEL_FRACTION):
+def _rows_layout(fig, rows: list[ElementRow], label_fraction: float = LABEL_FRACTION, min_row: float = 0.0):
+    """The element rows, from the top; the drawing ends where they do (`bottom`)."""
     by_id = {r.element_id: r for r in rows}
-    layout = fit_rows(theme_groups([_as_result(r) for r in rows]), BOTTOM_PX - TOP_PX,
-                      style.WIDTH_PX * (label_fraction - 0.085))
-    ax = drawing_axes(fig, TOP_PX, BOTTOM_PX, label_fraction)
+    groups = theme_groups([_as_result(r) for r in rows])
+    avail = BOTTOM_PX - TOP_PX
+    layout = fit_rows(groups, avail, style.WIDTH_PX * (label_fraction - 0.085),
+                      min_element_px=min(min_row, avail / (len(rows) + len(groups)) * 0.999))
+    bottom = used_bottom(layout, TOP_PX, BOTTOM_PX)
+    ax = drawing_axes(fig, TOP_PX, bottom, label_fraction)
     style.draw_level_bands(ax, None, None, 0)
     element_rows = [(r, by_id[r.element.element_id]) for r in layout.rows if r.kind == "element"]
-    return layout, ax, element_rows
+    return layout, ax, element_rows, bottom
+
+
+def _team_rows(count: int, top: float) -> tuple[float, float]:
+    """(each team's row height, where the rows end) for `count` teams under `top`."""
+    height = min(TEAM_ROW_PX, (BOTTOM_PX - top) / max(count, 1))
+    return height, top + height * max(count, 1)
+
+
+def _legend(fig, entries: list[tuple[dict, str]], top: float) -> float:
+    """The legend in rows of up to four, from `top` down; returns where the picture can end."""
+    y = top
+    for start in range(0, len(entries), LEGEND_PER_ROW):
+        y += LEGEND_ROW_PX
+        style.legend_row(fig, entries[start:start + LEGEND_PER_ROW], y - LEGEND_ROW_PX / 2 + 8,
+                         font_px=style.SMALL_PX - 2)
+    return y + PAGE_END_PX
+
+
+def _place(overview: NetworkOverview, index: int) -> str:
+    return place_words(list(overview.level_labels), index)
+
+
+def _span(overview: NetworkOverview, values: list[int]) -> str:
+    return span_words(list(overview.level_labels), min(values), max(values))
 
 
 def _level_names(fig, overview: NetworkOverview, label_fraction: float = LABEL_FRACTION) -> None:
@@ -57,16 +89,10 @@ def _team_style(overview: NetworkOverview) -> dict[str, tuple[str, str]]:
     return {team: (TEAM_COLOURS[i], TEAM_MARKERS[i]) for i, team in enumerate(overview.teams)}
 
 
-def _team_legend(fig, overview: NetworkOverview, extra: list[Line2D] | None = None) -> None:
+def _team_entries(overview: NetworkOverview) -> list[tuple[dict, str]]:
     marks = _team_style(overview)
-    handles = [Line2D([], [], marker=m, ls="", ms=20, color=c, label=style.short(team, 18))
-               for team, (c, m) in marks.items()]
-    if not marks:
-        handles = [Line2D([], [], marker="o", ls="", ms=18, color=style.BLUE, label=texts.ONE_TEAMS_VIEW)]
-    handles += extra or []
-    fig.legend(handles=handles, loc="lower center", ncol=min(4, len(handles)), frameon=False,
-               bbox_to_anchor=(0.5, 0.0), prop={"family": style.FONT_FAMILY, "size": style.SMALL_PX - 2},
-               columnspacing=1.2, handletextpad=0.3)
+    entries = [({"marker": m, "face": c, "size": 20}, style.short(team, 18)) for team, (c, m) in marks.items()]
+    return entries or [({"face": style.BLUE, "size": 18}, texts.ONE_TEAMS_VIEW)]
 
 
 def _subtitle(overview: NetworkOverview) -> str:
@@ -91,7 +117,7 @@ def network_views(overview: NetworkOverview) -> Chart:
     fig = style.new_figure()
     style.title(fig, texts.VIEWS_TITLE, _subtitle(overview))
     _level_names(fig, overview)
-    layout, ax, rows = _rows_layout(fig, overview.elements)
+    layout, ax, rows, bottom = _rows_layout(fig, overview.elements, min_row=64.0)
     draw_labels(fig, ax, layout)
     marks = _team_style(overview)
     bead = min(26.0, max(12.0, layout.font_px * 0.8))
@@ -115,17 +141,21 @@ def network_views(overview: NetworkOverview) -> Chart:
             ax.scatter([view.value], [y], s=bead**2, marker=marker, color=colour, edgecolors="white",
                        linewidths=1.2, zorder=3 + seen[view.value])
     style.place_ticks(ax, [r.middle for r, _ in rows])
-    _team_legend(fig, overview, [Line2D([], [], color=style.SKY, lw=10, alpha=0.6, label=texts.SPREAD)])
-    return style.to_chart(fig, "network_views", _views_caption(overview))
+    entries = _team_entries(overview) + [({"line": style.SKY, "lw": 10, "size": 30, "marker_size": 0,
+                                           "alpha": 0.6}, texts.SPREAD)]
+    end = _legend(fig, entries, bottom)
+    short = texts.views_short(style.clean(overview.network_name), len(overview.teams), len(overview.rated_elements))
+    return style.to_chart(fig, "network_views", short, _views_details(overview), height_px=end)
 
 
-def _views_caption(overview: NetworkOverview) -> str:
+def _views_details(overview: NetworkOverview) -> str:
     lines = [texts.views_intro(overview.network_name, len(overview.teams))]
     lines += _excluded_lines(overview)
     for e in overview.elements:
-        each = [texts.team_and_view(style.short(v.team, 24), v.value) for v in e.views]
-        middle = _num(e.middle) if len(e.views) > 1 else ""
-        lines.append(texts.views_line(style.short(e.element_name), e.values, e.spread, middle, each))
+        each = [texts.team_and_view(style.short(v.team, 24), _place(overview, v.value)) for v in e.views]
+        where = _span(overview, e.values) if e.views else ""
+        middle = _place(overview, words.middle(e.values)) if len(e.views) > 1 else ""
+        lines.append(texts.views_line(style.short(e.element_name), len(e.views), where, middle, each))
     return "\n".join(lines)
 
 
@@ -146,13 +176,15 @@ def network_distance(overview: NetworkOverview) -> Chart:
     style.title(fig, texts.DISTANCE_TITLE, texts.distance_subtitle(_subtitle(overview)))
     reach = max([4] + [d.compared for d in teams])
     left = 0.36
-    ax = drawing_axes(fig, 190, 1230, left, xlim=(-reach * 1.25, reach * 1.25))
-    height = 1040 / max(len(teams), 1)
+    height, bottom = _team_rows(len(teams), 190)
+    # More room right of "held" than left: the words beside a bar up ("13 up, 0 held") are the longer ones.
+    low, high = -reach * 1.3, reach * 2.3
+    ax = drawing_axes(fig, 190, bottom, left, xlim=(low, high))
     font = max(16.0, min(style.LABEL_PX, height * 0.32))
     ax.axvline(0, color=style.THREAD, lw=2, zorder=1)
     for i, d in enumerate(teams):
         y = -(i + 0.5) * height
-        ax.text(-reach * 1.25 - reach * 0.05, y, style.short(d.team, 22), fontsize=font, ha="right", va="center",
+        ax.text(low - reach * 0.05, y, style.short(d.team, 22), fontsize=font, ha="right", va="center",
                 family=style.FONT_FAMILY, color=style.INK, parse_math=False, clip_on=False)
         bar = min(height * 0.45, 60)
         if d.starting:
@@ -169,16 +201,16 @@ def network_distance(overview: NetworkOverview) -> Chart:
         if d.down:
             style.text(ax, -d.down - reach * 0.05, y, texts.down(d.down), fontsize=font * 0.8, ha="right",
                        va="center")
-    handles = [Line2D([], [], color=style.BLUE, lw=14, label=texts.MOVED_UP_LEGEND),
-               Line2D([], [], color=style.ORANGE, lw=14, label=texts.MOVED_DOWN_LEGEND),
-               Line2D([], [], marker="o", ls="", ms=14, color=style.GREY, label=texts.HELD_LEGEND)]
-    fig.legend(handles=handles, loc="lower center", ncol=3, frameon=False, bbox_to_anchor=(0.5, 0.0),
-               prop={"family": style.FONT_FAMILY, "size": style.SMALL_PX - 2})
-    return style.to_chart(fig, "network_distance", _distance_caption(overview))
+    entries = [({"marker": "s", "face": style.BLUE, "size": 22}, texts.MOVED_UP_LEGEND),
+               ({"marker": "s", "face": style.ORANGE, "size": 22}, texts.MOVED_DOWN_LEGEND),
+               ({"face": style.GREY, "size": 16}, texts.HELD_LEGEND)]
+    end = _legend(fig, entries, bottom + 10)
+    short = texts.distance_short(len(teams), sum(1 for d in teams if not d.starting))
+    return style.to_chart(fig, "network_distance", short, _distance_caption(overview), height_px=end)
 
 
 def distance_words(d: TeamDistance) -> str:
-    return texts.distance_words(d.team, d.rated, d.starting, d.compared, d.up, d.held, d.down, d.places)
+    return texts.distance_words(d.team, d.rated, d.starting, d.compared, d.up, d.held, d.down)
 
 
 def _distance_caption(overview: NetworkOverview) -> str:
@@ -210,7 +242,7 @@ def network_levels(overview: NetworkOverview) -> Chart:
     fig = style.new_figure()
     style.title(fig, texts.LEVELS_TITLE, texts.levels_subtitle(_subtitle(overview)))
     _level_names(fig, overview)
-    layout, ax, rows = _rows_layout(fig, overview.elements)
+    layout, ax, rows, bottom = _rows_layout(fig, overview.elements, min_row=96.0)
     draw_labels(fig, ax, layout)
     bead = min(20.0, max(9.0, layout.font_px * 0.6))
     highlighted = {e.element_id for e in most}
@@ -229,32 +261,32 @@ def network_levels(overview: NetworkOverview) -> Chart:
         if element.values:
             ax.scatter(element.values, [base - bead * 0.7] * len(element.values), s=(bead * 1.1) ** 2,
                        marker="^", color=style.INK, zorder=4, linewidths=0)
-    handles = [Line2D([], [], marker="o", ls="", ms=18, color=style.SKY, mec=style.BLUE,
-                      label=texts.ONE_PERSONS_VIEW),
-               Line2D([], [], marker="^", ls="", ms=18, color=style.INK, label=texts.A_TEAMS_VIEW),
-               Line2D([], [], color=style.YELLOW, lw=14, alpha=0.6, label=texts.DIFFER_MOST)]
-    fig.legend(handles=handles, loc="lower center", ncol=3, frameon=False, bbox_to_anchor=(0.5, 0.0),
-               prop={"family": style.FONT_FAMILY, "size": style.SMALL_PX - 2}, columnspacing=1.2)
-    return style.to_chart(fig, "network_levels", _levels_caption(overview, most))
+    entries = [({"face": style.SKY, "edge": style.BLUE, "width": 1, "size": 18}, texts.ONE_PERSONS_VIEW),
+               ({"marker": "^", "face": style.INK, "size": 18}, texts.A_TEAMS_VIEW),
+               ({"marker": "s", "face": style.YELLOW, "alpha": 0.6, "size": 22}, texts.DIFFER_MOST)]
+    end = _legend(fig, entries, bottom)
+    short = texts.levels_short(style.short(most[0].element_name) if most else None)
+    return style.to_chart(fig, "network_levels", short, _levels_caption(overview, most), height_px=end)
 
 
 def _levels_caption(overview: NetworkOverview, most: list[ElementRow]) -> str:
     lines = [texts.LEVELS_INTRO]
     if most:
-        lines.append(texts.differ_most([_level_words(e) for e in most]))
+        lines.append(texts.differ_most([_level_words(e, overview) for e in most]))
     hidden = sorted({v.team for e in overview.elements for v in e.views if v.individual_hidden}, key=str.casefold)
     if hidden:
         lines.append(texts.SOME_HIDDEN)
     for e in overview.elements:
         if e.individual and e.element_id not in {m.element_id for m in most}:
-            lines.append(_level_words(e) + ".")
+            lines.append(_level_words(e, overview) + ".")
     return "\n".join(lines)
 
 
-def _level_words(e: ElementRow) -> str:
+def _level_words(e: ElementRow, overview: NetworkOverview) -> str:
     ind = e.individual
-    return texts.level_words(style.short(e.element_name), len(ind), min(ind), max(ind), _num(statistics.median(ind)),
-                             min(e.values), max(e.values), _num(e.middle))
+    return texts.level_words(style.short(e.element_name), len(ind), _span(overview, ind),
+                             _place(overview, words.middle(ind)), _span(overview, e.values),
+                             _place(overview, words.middle(e.values)))
 
 
 # ---- responsiveness check-ins per team ----------------------------------------------------------------
@@ -268,9 +300,9 @@ def network_checkins(overview: NetworkOverview) -> Chart:
     style.title(fig, texts.CHECKINS_TITLE, texts.checkins_subtitle(_subtitle(overview)))
     left = 0.36
     _level_names(fig, overview, left)
-    ax = drawing_axes(fig, TOP_PX, BOTTOM_PX, left)
+    height, bottom = _team_rows(len(teams), TOP_PX)
+    ax = drawing_axes(fig, TOP_PX, bottom, left)
     style.draw_level_bands(ax, None, None, 0)
-    height = (BOTTOM_PX - TOP_PX) / len(teams)
     font = max(16.0, min(style.LABEL_PX, height * 0.32))
     bead = min(26.0, height * 0.35)
     ys = []
@@ -291,14 +323,14 @@ def network_checkins(overview: NetworkOverview) -> Chart:
                                     "shrinkA": 0, "shrinkB": bead * 0.45}, zorder=2)
         _checkin_mark(ax, latest, y, bead, style.BLUE, 1.0, 4)
     style.place_ticks(ax, ys)
-    handles = [Line2D([], [], marker="o", ls="", ms=18, color=style.BLUE, label=texts.LATEST_CHECKIN),
-               Line2D([], [], marker="o", ls="", ms=16, color=style.SKY, alpha=0.6, label=texts.EARLIER_ONES)]
+    entries = [({"face": style.BLUE, "size": 18}, texts.LATEST_CHECKIN),
+               ({"face": style.SKY, "alpha": 0.6, "size": 16}, texts.EARLIER_ONES)]
     if any(p.middle is None for t in teams for p in t.answered_points):
-        handles.append(Line2D([], [], ls="-", lw=12, color=style.BLUE, alpha=0.45, solid_capstyle="round",
-                              label=texts.MIDDLE_LEVEL))
-    fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False, bbox_to_anchor=(0.5, 0.0),
-               prop={"family": style.FONT_FAMILY, "size": style.SMALL_PX - 2})
-    return style.to_chart(fig, "network_checkins", _checkins_caption(overview))
+        entries.append(({"line": style.BLUE, "lw": 12, "size": 30, "marker_size": 0, "alpha": 0.45},
+                        texts.MIDDLE_LEVEL))
+    end = _legend(fig, entries, bottom + 10)
+    return style.to_chart(fig, "network_checkins", texts.checkins_short(len(teams)), _checkins_caption(overview),
+                          height_px=end)
 
 
 def _checkin_mark(ax, point, y: float, bead: float, colour: str, alpha: float, zorder: int) -> None:
@@ -321,17 +353,19 @@ def checkin_words(team: TeamCheckIns, level_labels: list[str] | None = None) -> 
     labels = list(level_labels or []) + list(DEFAULT_LEVEL_LABELS[len(level_labels or []):])
     latest, first = points[-1], points[0]
     since = ""
+    # A middle between two places is the lower one, as everywhere (int() of a positive half rounds down).
     if len(points) > 1:
         if first.middle is not None and latest.middle is not None:
-            change = latest.middle - first.middle
-            since = texts.checkins_since(change, _num(abs(change)), nice_date(first.on), len(points))
+            how = words.move_in_places(int(first.middle), int(latest.middle))
+            since = texts.checkins_since(how, nice_date(first.on), len(points))
         else:
             since = texts.checkins_since_in_levels(latest.middle_level - first.middle_level, nice_date(first.on),
                                                    len(points))
     if latest.middle is None:
         return texts.checkin_level_words(team.team, labels[latest.middle_level - 1], nice_date(latest.on),
                                          latest.answered, since)
-    return texts.checkin_words(team.team, _num(latest.middle), nice_date(latest.on), latest.answered, since)
+    return texts.checkin_words(team.team, place_words(labels, int(latest.middle)), nice_date(latest.on),
+                               latest.answered, since)
 
 
 def _checkins_caption(overview: NetworkOverview) -> str:

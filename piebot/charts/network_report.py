@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import io
 import re
-import statistics
 
 from conversations.texts import reports as texts
+from conversations.texts import scale
 from conversations.texts.charts import nice_date
 
 from . import style
@@ -18,9 +18,16 @@ from .data import Chart, NothingToChart
 from .network import OVERVIEW_CHARTS, checkin_words, distance_words
 from .network_data import SYSTEM_ELEMENTS, NetworkOverview
 from .report import ReportPDF, pdf_text
-from .spread import _num
 
 HEADINGS = texts.NETWORK_HEADINGS
+
+
+def _place(overview: NetworkOverview, index: int) -> str:
+    return texts.place_words(list(overview.level_labels), index)
+
+
+def _span(overview: NetworkOverview, values: list[int]) -> str:
+    return texts.span_words(list(overview.level_labels), min(values), max(values))
 
 
 def _slug(text: str) -> str:
@@ -50,7 +57,7 @@ def network_report_pdf(overview: NetworkOverview, charts: list[Chart] | None = N
         width = 140
         pdf.image(io.BytesIO(chart.png), x=(pdf.w - width) / 2, w=width)
         pdf.ln(2)
-        pdf.para(chart.caption, 9)
+        pdf.para(chart.caption, 9)  # every figure in words is in the report's own sections
     _per_element(pdf, overview)
     return f"piebot-network-{_slug(overview.network_name)}-{overview.made_on.isoformat()}.pdf", bytes(pdf.output())
 
@@ -93,7 +100,8 @@ def _systems(pdf: ReportPDF, overview: NetworkOverview) -> None:
         row = overview.element(element_id)
         pdf.para(row.element_name, 14, bold=True)
         if row.views:
-            pdf.para(texts.team_views_range(len(row.views), min(row.values), max(row.values), _num(row.middle)))
+            pdf.para(texts.team_views_range(len(row.views), _span(overview, row.values),
+                                            _place(overview, scale.middle(row.values))))
         pdf.bullets(texts.HINDERS, [texts.by_team(h.team, h.text) for h in overview.hinders if h.element_id == element_id])
         pdf.bullets(texts.DEPEND_ON_OTHERS, [_action_line(a) for a in overview.actions if a.element_id == element_id])
     other_hinders = [h for h in overview.hinders if h.element_id not in SYSTEM_ELEMENTS]
@@ -126,14 +134,19 @@ def _per_element(pdf: ReportPDF, overview: NetworkOverview) -> None:
         if not row.views:
             pdf.para(texts.NO_TEAM_VIEW)
         else:
-            pdf.para(texts.team_views([texts.team_view_of(v.team, v.value, v.previous) for v in row.views]))
+            labels = list(overview.level_labels)
+            pdf.para(texts.team_views([
+                texts.team_view_of(v.team, _place(overview, v.value),
+                                   texts.move_words(labels, v.previous, v.value) if v.previous is not None else None)
+                for v in row.views]))
             if len(row.views) >= 2:
-                pdf.para(texts.spread_of_views(row.spread, _num(row.middle)))
+                pdf.para(texts.spread_of_views(_span(overview, row.values), _place(overview, scale.middle(row.values))))
             if row.individual:
                 ind = row.individual
-                pdf.para(texts.individual_views(len(ind), min(ind), max(ind), _num(statistics.median(ind))))
+                pdf.para(texts.individual_views(len(ind), _span(overview, ind), _place(overview, scale.middle(ind))))
         for su in row.service_users:
-            pdf.para(texts.service_users_line(su.team, su.people, _num(su.middle)))
+            # A middle between two places is the lower one, as everywhere.
+            pdf.para(texts.service_users_line(su.team, su.people, _place(overview, int(su.middle))))
         pdf.ln(1.5)
     pdf.ln(2)
     pdf.para(pdf_text(texts.NO_NAMES), 9)

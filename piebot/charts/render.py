@@ -1,10 +1,21 @@
-"""The chart functions, in one place for callers. Each returns a PNG `Chart` 1080 px wide (1350 high, or
-as tall as its rows for the actions) whose caption says the key figures in words, or raises
-`NothingToChart` whose message is ready to send as text."""
+"""The chart functions, in one place for callers. Each returns a PNG `Chart` 1080 px wide and as tall as
+what it shows (at most 1350), with a caption of a line or two and its figures in words in `details`, or
+raises `NothingToChart` whose message is ready to send as text.
 
-from .actions import action_table
-from .profile import distance_travelled, team_profile
-from .spread import spread
-from .trend import responsiveness_trend
+`DETAILS` gives, for each chart function, the function that says its figures in words from the same
+arguments without drawing anything (for the "details" button under a chart)."""
 
-__all__ = ["action_table", "distance_travelled", "responsiveness_trend", "spread", "team_profile"]
+from .actions import action_details, action_table
+from .profile import distance_details, distance_travelled, team_profile, team_profile_details
+from .spread import spread, spread_details
+from .trend import responsiveness_trend, trend_details
+
+DETAILS = {
+    action_table: action_details,
+    distance_travelled: distance_details,
+    responsiveness_trend: trend_details,
+    spread: spread_details,
+    team_profile: team_profile_details,
+}
+
+__all__ = ["DETAILS", "action_table", "distance_travelled", "responsiveness_trend", "spread", "team_profile"]

@@ -169,7 +169,7 @@ def _pictures(round: RoundResult, previous: RoundResult | None) -> list[Block]:
             width = 150
             pdf.image(io.BytesIO(chart.png), x=(pdf.w - width) / 2, w=width)
             pdf.ln(2)
-            pdf.para(chart.caption, 9)
+            pdf.para(chart.caption, 9)  # every figure in words is in the report's own sections
             pdf.needs_new_page = True
         blocks.append(picture)
     return blocks

@@ -1,7 +1,8 @@
 """Where each member put their bead, element by element, most-disagreed first.
 
 Names are never drawn nor written, in named rounds too: the chart is shown to the whole group and the
-prompt for discussion is the shape of the spread, not who sits where.
+prompt for discussion is the shape of the spread, not who sits where. As tall as its rows; the caption is
+a line or two, the details say every element's answers in words (never as numbers on the scale).
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ import statistics
 from collections import Counter
 
 from conversations.texts import charts as texts
-from conversations.texts.charts import round_name
+from conversations.texts import scale as words
+from conversations.texts.charts import nice_date, round_name
 
 from . import style
 from .data import Chart, ElementResult, NothingToChart, RoundResult
@@ -21,6 +23,7 @@ LABEL_FRACTION = 0.44
 TOP_PX = 215
 BOTTOM_PX = 1270
 LEGEND_PX = 1302  # the legend's middle, from the top
+PAGE_END_PX = 48
 
 
 def disagreement(element: ElementResult) -> tuple[int, float]:
@@ -32,7 +35,8 @@ def disagreement(element: ElementResult) -> tuple[int, float]:
     return (values[-1] - values[0], q3 - q1)
 
 
-def spread(round: RoundResult) -> Chart:
+def _shown_and_hidden(round: RoundResult) -> tuple[list[ElementResult], list[ElementResult]]:
+    """The elements with enough answers to show, most different first, and those with too few."""
     shown = [e for e in round.elements if len(e.ratings) >= MIN_ANSWERS]
     hidden = [e for e in round.elements if 0 < len(e.ratings) < MIN_ANSWERS]
     if not shown:
@@ -40,6 +44,16 @@ def spread(round: RoundResult) -> Chart:
             raise NothingToChart(texts.spread_too_few(MIN_ANSWERS))
         raise NothingToChart(texts.NO_BEADS_FOR_SPREAD)
     shown.sort(key=lambda e: (-disagreement(e)[0], -disagreement(e)[1], e.element_name))
+    return shown, hidden
+
+
+def spread_details(round: RoundResult) -> str:
+    """The spread in words, without drawing it (for the "details" button)."""
+    return _details(round, *_shown_and_hidden(round))
+
+
+def spread(round: RoundResult) -> Chart:
+    shown, hidden = _shown_and_hidden(round)
 
     most = max(len(e.ratings) for e in shown)
     bead = 24.0 if most <= 20 else 20.0
@@ -51,6 +65,7 @@ def spread(round: RoundResult) -> Chart:
     layout = fit_rows(groups, avail, label_width, min_element_px=min_row, with_themes=False)
     fig = style.page(("spread", layout_key(layout), tuple(round.level_labels), bead))
     bottom = used_bottom(layout, TOP_PX, BOTTOM_PX)
+    legend_y = bottom + LEGEND_PX - BOTTOM_PX
     ax = drawing_plane(fig, TOP_PX, bottom, LABEL_FRACTION)
     if style.drawing_background(fig):
         band_px = style.WIDTH_PX * (0.965 - LABEL_FRACTION) / 4
@@ -59,11 +74,12 @@ def spread(round: RoundResult) -> Chart:
         bases = [_thread_y(r, bead) for r in layout.rows if r.kind == "element"]
         style.threads(ax, bases)
         style.place_ticks(ax, bases)
-        _legend(fig, bottom + LEGEND_PX - BOTTOM_PX)
+        _legend(fig, legend_y)
         style.background_done(fig)
     style.title(fig, texts.SPREAD_TITLE, texts.spread_subtitle(round_name(round.closed_on)))
     _draw_rows(ax, layout, bead)
-    return style.to_chart(fig, "spread", _caption(round, shown, hidden))
+    return style.to_chart(fig, "spread", _short(round, shown), _details(round, shown, hidden),
+                          height_px=legend_y + PAGE_END_PX)
 
 
 def _thread_y(row: Row, bead: float) -> float:
@@ -114,9 +130,24 @@ def _legend(fig, y_px: float) -> None:
                            ({"marker": "^", "face": style.INK}, texts.TEAM_VIEW)], y_px, gap_px=56)
 
 
-def _caption(round: RoundResult, shown: list[ElementResult], hidden: list[ElementResult]) -> str:
+def _short(round: RoundResult, shown: list[ElementResult]) -> str:
+    """A line or two under the picture: shown is most-different first."""
+    if len(round.elements) == 1 and shown:
+        element = shown[0]
+        values = sorted(v for _, v in element.ratings)
+        return texts.spread_short_one(style.short(element.element_name), len(values),
+                                      _span(round, values[0], values[-1]))
+    differ = style.short(shown[0].element_name) if disagreement(shown[0])[0] > 0 else None
+    return texts.spread_short(nice_date(round.closed_on), round.answered, differ)
+
+
+def _span(round: RoundResult, low: int, high: int) -> str:
+    return texts.span_words(list(round.level_labels), low, high)
+
+
+def _details(round: RoundResult, shown: list[ElementResult], hidden: list[ElementResult]) -> str:
     lines = [texts.spread_intro(round_name(round.closed_on), round.answered)]
-    # The anonymity note goes before the per-element figures, which may be cut to fit Telegram's limit.
+    # The anonymity note goes before the per-element figures.
     if hidden:
         lines.append(texts.too_few_for([style.short(e.element_name) for e in hidden]))
     unrated = [e for e in round.elements if not e.ratings]
@@ -124,10 +155,9 @@ def _caption(round: RoundResult, shown: list[ElementResult], hidden: list[Elemen
         lines.append(texts.not_rated([style.short(e.element_name) for e in unrated]))
     for e in shown:
         values = sorted(v for _, v in e.ratings)
-        lines.append(texts.spread_line(style.short(e.element_name), len(values), values[0], values[-1],
-                                       _num(statistics.median(values)), e.team_view))
+        levels = len({(v - 1) // 5 for v in values})
+        view = round.place(e.team_view) if e.team_view is not None else None
+        lines.append(texts.spread_line(style.short(e.element_name), len(values), _span(round, values[0], values[-1]),
+                                       texts.levels_apart(levels), round.place(words.middle(values)), view))
     return "\n".join(lines)
 
-
-def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"

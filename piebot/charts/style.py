@@ -2,6 +2,10 @@
 
 The figure is 15 x 18.75 in at 72 dpi, so one point is one pixel: font sizes below read directly as
 pixels on the 1080 x 1350 picture Telegram shows full width on a phone.
+
+A chart is laid out from the top of that page; one with few rows says where its drawing ends
+(`to_chart(..., height_px=...)`) and the picture is cut there, so one element is a short strip, not a
+tall page that is mostly blank. Nothing else changes: the same coordinates, the same cached backgrounds.
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ SMALL_PX = 28
 LEVEL_PX = 23  # level names sit four abreast over the thread, so they get three short lines
 MIN_LABEL_PX = 20
 CAPTION_LIMIT = 1024
+# The shortest picture: flatter than this, a chart reads as a banner (and Telegram shows it very small).
+MIN_HEIGHT_PX = 360
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 BLUE = "#0072B2"
@@ -409,7 +415,15 @@ def png_bytes(fig: Figure) -> bytes:
     texts = fig.__dict__.get("_piebot_texts")
     if texts:
         _draw_words(image, texts)
-    return _encode(image)
+    return _encode(_cut(fig, image))
+
+
+def _cut(fig: Figure, image: Image.Image) -> Image.Image:
+    """The picture down to the height its chart asked for (see `to_chart`)."""
+    height = fig.__dict__.get("_piebot_height")
+    if height is None or height >= image.height:
+        return image
+    return image.crop((0, 0, image.width, height))
 
 
 def _png_on_background(fig: Figure) -> bytes:
@@ -436,13 +450,18 @@ def _png_on_background(fig: Figure) -> bytes:
         artist.draw(renderer)
     image = _to_rgb(canvas)
     _draw_words(image, texts[n_texts:])
-    return _encode(image)
+    return _encode(_cut(fig, image))
 
 
-def to_chart(fig: Figure, kind: str, caption: str) -> Chart:
-    # Most pages are 1080 x 1350; a chart that fits its height to its rows says so through its figure.
+def to_chart(fig: Figure, kind: str, caption: str, details: str = "", height_px: float | None = None) -> Chart:
+    """The finished chart. `caption` is the line or two under the picture; `details` every figure in words
+    (the caption if none). `height_px`: where the drawing ends, from the top; the picture is cut there
+    (never below MIN_HEIGHT_PX, never beyond the page)."""
+    if height_px is not None:
+        fig.__dict__["_piebot_height"] = max(MIN_HEIGHT_PX, min(round(height_px), round(fig.get_figheight() * DPI)))
+    height = fig.__dict__.get("_piebot_height") or round(fig.get_figheight() * DPI)
     return Chart(kind=kind, png=png_bytes(fig), caption=fit_caption(caption), width_px=WIDTH_PX,
-                 height_px=round(fig.get_figheight() * DPI))
+                 height_px=height, details=(details or caption).strip())
 
 
 def fit_caption(caption: str) -> str:

@@ -34,14 +34,26 @@ def _shown(point: CheckInPoint) -> bool:
     return _answered(point) and point.figures.showable
 
 
-def responsiveness_trend(points: list[CheckInPoint], element_name: str = "Responsiveness",
-                         level_labels: list[str] | None = None) -> Chart:
-    """Levels named as brackets, places chosen as dots, how many answered below, a break wherever one was missed."""
+def _prepared(points: list[CheckInPoint], element_name: str, level_labels: list[str] | None):
     name = style.clean(element_name) or texts.THIS_ELEMENT
     labels = (list(level_labels or []) + DEFAULT_LABELS[len(level_labels or []):])[:LEVELS]
     points = sorted(points, key=lambda p: p.on)
     if not any(_answered(p) for p in points):
         raise NothingToChart(texts.no_trend(name))
+    return name, labels, points
+
+
+def trend_details(points: list[CheckInPoint], element_name: str = "Responsiveness",
+                  level_labels: list[str] | None = None) -> str:
+    """The trend in words, without drawing it (for the "details" button)."""
+    name, labels, ordered = _prepared(points, element_name, level_labels)
+    return _caption(ordered, name, labels)
+
+
+def responsiveness_trend(points: list[CheckInPoint], element_name: str = "Responsiveness",
+                         level_labels: list[str] | None = None) -> Chart:
+    """Levels named as brackets, places chosen as dots, how many answered below, a break wherever one was missed."""
+    name, labels, points = _prepared(points, element_name, level_labels)
 
     fig = style.new_figure()
     style.title(fig, texts.trend_title(style.short(name, 30)),
@@ -106,7 +118,7 @@ def responsiveness_trend(points: list[CheckInPoint], element_name: str = "Respon
     if second_row:
         style.legend_row(fig, second_row, LEGEND_PX + LEGEND_FONT_PX * 1.5, font_px=LEGEND_FONT_PX,
                          left_px=LEFT * style.WIDTH_PX, gap_px=LEGEND_FONT_PX * 1.6)
-    return style.to_chart(fig, "responsiveness_trend", _caption(points, name, labels))
+    return style.to_chart(fig, "responsiveness_trend", _short(points, name, labels), _caption(points, name, labels))
 
 
 TOP_PX, MIDDLE_PX = 235.5, 931.5  # the answers, in pixels from the top of the page
@@ -203,6 +215,13 @@ def _frame(plane, yticks, ylabels, xticks, xlabels, title: str | None) -> None:
 def _middle(point: CheckInPoint, labels: list[str]) -> str:
     figures = point.figures
     return texts.middle_words(labels, figures.middle_place, figures.middle_level)
+
+
+def _short(points: list[CheckInPoint], name: str, labels: list[str]) -> str:
+    """Two lines under the picture: how many check-ins, and the latest answered one."""
+    last = [p for p in points if _answered(p)][-1]
+    return texts.trend_short(name, len(points), nice_date(last.on), last.answered,
+                             _middle(last, labels) if _shown(last) else None)
 
 
 def _caption(points: list[CheckInPoint], name: str, labels: list[str]) -> str:

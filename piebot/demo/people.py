@@ -41,6 +41,20 @@ async def press(api: LocalBotApi, user, message, label: str):
     return api.answer_to(query_id)
 
 
+async def press_place(api: LocalBotApi, user, message, level: int, position: int):
+    """Press a place on a card's grid: the button under level `level`'s name that says where in it.
+
+    Found by the data it carries ("P3.4" for a bead, "T3.4" for a team view): its label ("along") is
+    on every level's row."""
+    suffixes = (f"P{level}.{position}", f"T{level}.{position}")
+    found = [data for row in message.buttons for _, data in row if data and data.rsplit(":", 1)[-1] in suffixes]
+    if not found:
+        raise AssertionError(f"no place {level}.{position} on message {message.message_id}")
+    query_id = await api.press(user, message, found[0])
+    await api.wait_for(lambda: api.answer_to(query_id) is not None)
+    return api.answer_to(query_id)
+
+
 def start_payload(message) -> str:
     """The /start payload of the first URL button of a message."""
     for row in message.reply_markup["inline_keyboard"]:

@@ -3,8 +3,9 @@
 A team sees charts after months of use, so unless earlier scenes already closed rounds, this one
 first writes a history into the database: a round six months ago, one now, and weekly check-ins on
 Responsiveness before the team's first real one (one of them missed). Then the round closes in the
-group as a live round would end, a member asks for the trend and the actions charts, and the admin
-asks for the report and the export.
+group as a live round would end (the summary, then one album of charts), a member asks for the trend
+and the actions charts and reads the last one's figures in words, and the admin asks for the report and
+the export.
 """
 
 from __future__ import annotations
@@ -62,6 +63,12 @@ async def scene(api, bot, story) -> None:
         before = photos()
         await press(api, bea, menu, label)
         await api.wait_for(lambda before=before: photos() > before, timeout=60)
+        if label == "Responsiveness over time":
+            # Its figures in words: they come to Bea privately, the group gets nothing more.
+            chart = [m for m in api.chat_log(team.group) if m.kind == "photo"][-1]
+            private = len(api.chat_log(bea))
+            await press(api, bea, chart, "In words")
+            await api.wait_for(lambda private=private: len(api.chat_log(bea)) > private, timeout=30)
 
     await say(api, team.admin, team.group, "/report")
     await say(api, team.admin, team.group, "/export")

@@ -8,7 +8,7 @@ summary shows how far the team view moved since the last round, and Ada picks th
 
 from __future__ import annotations
 
-from piebot.demo.people import press, say
+from piebot.demo.people import press, press_place, say
 from piebot.telegram.rounds.summary import settle as summary_hooks_done
 
 PLACES = {"Ada": (3, 4), "Bea": (3, 5), "Cal": (3, 2), "Dee": (3, 4)}
@@ -30,7 +30,7 @@ async def scene(api, bot, story) -> None:
 
     for person in team.everyone:
         level, position = PLACES[person.first_name]
-        await press(api, person, _now(api, card), f"{level}·{position}")
+        await press_place(api, person, _now(api, card), level, position)
     await api.wait_for(lambda: "4 of 4 have rated" in _now(api, card).text, timeout=60)
     await press(api, ada, _now(api, card), "Share the views")
     await api.wait_for(lambda: "Everyone's views" in _now(api, card).text, timeout=60)

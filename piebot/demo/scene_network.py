@@ -108,9 +108,9 @@ async def _service_users(api, team) -> None:
     people = [(2, 2, "Nobody tells you what happens after here."), (1, 5, None),
               (2, 4, "My keyworker rang the council for me.")]
     for n, (level, position, words) in enumerate(people, start=1):
-        await press(api, ada, card, f"{level} · ")
+        await press(api, ada, card, street.scale.levels[level - 1].label)
         await api.wait_for(lambda card=card: "where in it" in card.text)
-        await press(api, ada, card, str(position))
+        await press(api, ada, card, ("start", "early", "halfway", "along", "top")[position - 1])
         await api.wait_for(lambda card=card: "✓" in card.text)
         after = await _say(api, ada, ada, words) if words else card
         before = len(api.chat_log(ada))

@@ -372,7 +372,7 @@ class Simulation:
         for name in omit:
             query.pop(name, None)
         self._queries[query_id] = (query, self._clock())
-        self._timeline.setdefault(chat, []).append(("press", user, labels.get(data, data)))
+        self._timeline.setdefault(chat, []).append(("press", user, _pressed_label(sent.buttons, data)))
         if chat.kind == "private" or chat.bot_status in PRESENT_STATUSES:
             self._queue_update("callback_query", query)
         return query_id
@@ -420,10 +420,31 @@ class Simulation:
         return "\n".join(lines)
 
 
+def _pressed_label(rows: list[list[tuple[str, str | None]]], data: str) -> str:
+    """The pressed button as a reader finds it: a label several buttons share ("halfway" in each row of a
+    grid) is named after the one-button row above it, its heading ("Getting there › halfway")."""
+    heading = None
+    label = None
+    for row in rows:
+        if len(row) == 1:
+            heading = row[0][0]
+        for text, button_data in row:
+            if button_data == data:
+                label = text
+                break
+        if label is not None:
+            break
+    if label is None:
+        return data
+    shared = sum(1 for row in rows for text, _ in row if text == label) > 1
+    return f"{heading} › {label}" if shared and heading else label
+
+
 def _render(speaker: str, message: dict[str, Any], sent: SentMessage | None) -> list[str]:
     text = message.get("text") if "text" in message else message.get("caption", "")
     if "photo" in message:
-        text = "[photo]" + (f" {text}" if text else "")
+        kind = "photo in an album" if message.get("media_group_id") else "photo"
+        text = f"[{kind}]" + (f" {text}" if text else "")
     elif "document" in message:
         text = f"[document {message['document'].get('file_name', '')}]".replace(" ]", "]") + (
             f" {text}" if text else "")

@@ -5,8 +5,9 @@ rounds too), so everyone in the team may see them, in the group. The pictures th
 sent by piebot.telegram.charts.pictures; /report and /export live in piebot.telegram.charts.files.
 
 Button "ch": which chart, which rounds (ref = team id). Every press is checked against the chat, the
-team and the presser. The relationships thread of the latest round is on the menu too, as a message. A chart
-is drawn once however often it is pressed for (pictures.draw_once).
+team and the presser. Button "cd", under a chart: its figures in words (piebot.telegram.charts.details).
+The relationships thread of the latest round is on the menu too, as a message. A chart is drawn once however
+often it is pressed for (pictures.draw_once).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from conversations.texts.relationships import thread_message
 from piebot.storage import relationships, results
 from piebot.storage.results import RoundInfo, TeamFacts
 from piebot.telegram import callbacks
-from piebot.telegram.charts import files, pictures
+from piebot.telegram.charts import details, files, pictures
 from piebot.telegram.guards import in_group
 from piebot.telegram.runtime import runtime_of
 
@@ -189,6 +190,7 @@ async def _distance_press(update: Update, context, facts: TeamFacts, ids: list[i
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("chart", chart_command))
     files.register(app)
+    details.register(app)
     app.add_handler(CallbackQueryHandler(on_chart_press, pattern=callbacks.pattern(CHART)))
     app.bot_data.setdefault("on_round_closed", []).append(pictures.on_round_closed)
     app.bot_data.setdefault("on_checkin_closed", []).append(pictures.on_checkin_closed)

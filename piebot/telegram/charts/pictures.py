@@ -1,7 +1,9 @@
-"""Charts posted to the group: drawn off the event loop, sent as photos with their figures in the caption.
+"""Charts posted to the group: drawn off the event loop, sent as photos with a short caption.
 
 Used by /chart's buttons (piebot.telegram.charts.commands) and after a round or a check-in closes
-(`on_round_closed`, `on_checkin_closed`, hooks the other features call).
+(`on_round_closed`, `on_checkin_closed`, hooks the other features call). A chart sent on its own carries
+an "In words" button (piebot.telegram.charts.details) for its figures; the end of a round sends its charts
+as one album (one bubble, one notification), whose figures in words are in /chart and the report.
 
 One member pressing a chart button again and again must not queue a drawing and a photo per press
 into the group's 20 messages a minute: `draw_once` lets one drawing of a chart per team run at a time
@@ -11,11 +13,11 @@ chart is on its way, or just above.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 
-from telegram import CallbackQuery, InputFile
+from telegram import CallbackQuery, InputFile, InputMediaPhoto
 from telegram.error import TelegramError
 from telegram.ext import Application
 
@@ -31,7 +33,9 @@ from piebot.charts import (
     spread,
     team_profile,
 )
+from piebot.charts.data import same_elements
 from piebot.storage import pacing, results
+from piebot.telegram.charts import details
 from piebot.telegram.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -47,7 +51,7 @@ def _runtime(app: Application) -> Runtime:
 
 
 async def _send_chart(app: Application, chat_id: int, fn, *args, quiet: bool = False,
-                      filename: str | None = None) -> bool:
+                      filename: str | None = None, markup=None) -> bool:
     """Render off the event loop and post the picture; say the kind message instead if there is nothing.
 
     `quiet` keeps NothingToChart to itself (for an optional picture after a round closes).
@@ -60,7 +64,7 @@ async def _send_chart(app: Application, chat_id: int, fn, *args, quiet: bool = F
             await app.bot.send_message(chat_id, str(nothing), parse_mode=None)
         return False
     await app.bot.send_photo(chat_id, photo=InputFile(chart.png, filename=filename or f"{chart.kind}.png"),
-                             caption=chart.caption, parse_mode=None)
+                             caption=chart.caption, parse_mode=None, reply_markup=markup)
     return True
 
 
@@ -91,61 +95,89 @@ async def draw_once(app: Application, query: CallbackQuery, team_id: int, chart:
 async def send_round_chart(app: Application, chat_id: int, what: str, round_id: int) -> None:
     """The team profile ("p") or the spread ("s") of one round."""
     found = await _runtime(app).read(lambda s: results.round_results(s, round_id))
+    markup = details.markup(found.team.id, f"{what}.{round_id}")
     if what == "p":
         await _send_chart(app, chat_id, team_profile, found.current, found.previous,
-                          filename=f"team-profile-round-{round_id}.png")
+                          filename=f"team-profile-round-{round_id}.png", markup=markup)
     else:
-        await _send_chart(app, chat_id, spread, found.current, filename=f"spread-round-{round_id}.png")
+        await _send_chart(app, chat_id, spread, found.current, filename=f"spread-round-{round_id}.png",
+                          markup=markup)
 
 
 async def send_distance(app: Application, team_id: int, chat_id: int, before_id: int, after_id: int) -> None:
     before, after = await _runtime(app).read(lambda s: results.two_rounds(s, team_id, before_id, after_id))
     await _send_chart(app, chat_id, distance_travelled, same_elements(before, after), after,
-                      filename=f"distance-travelled-{before_id}-to-{after_id}.png")
-
-
-def same_elements(before: RoundResult, after: RoundResult) -> RoundResult:
-    """The earlier round cut to the later round's elements: a round on one element is compared on that one,
-    not listed against the eighteen it did not cover."""
-    kept = {e.element_id for e in after.elements}
-    return replace(before, elements=[e for e in before.elements if e.element_id in kept])
+                      filename=f"distance-travelled-{before_id}-to-{after_id}.png",
+                      markup=details.markup(team_id, f"d.{before_id}.{after_id}"))
 
 
 async def send_actions(app: Application, team_id: int, chat_id: int) -> None:
     rows = await _runtime(app).read(lambda s: results.action_rows(s, team_id))
-    await _send_chart(app, chat_id, action_table, rows, filename="our-actions.png")
+    await _send_chart(app, chat_id, action_table, rows, filename="our-actions.png",
+                      markup=details.markup(team_id, "a"))
 
 
-async def send_trend(app: Application, team_id: int, element_id: str) -> None:
+async def send_trend(app: Application, team_id: int, element_id: str, quiet: bool = False) -> None:
     found = await _runtime(app).read(lambda s: results.trend(s, team_id, element_id))
+    latest = dict(await _runtime(app).read(lambda s: results.checkin_elements(s, team_id))).get(element_id)
     await _send_chart(app, found.chat_id, responsiveness_trend, found.points, found.element_name,
-                      found.level_labels, filename=f"{element_id}-over-time.png")
+                      found.level_labels, filename=f"{element_id}-over-time.png", quiet=quiet,
+                      markup=details.markup(team_id, f"t.{latest}") if latest is not None else None)
 
 
 # ---- hooks: after a round or a check-in closes ------------------------------------------------------
 
 
 async def on_round_closed(app: Application, round_id: int) -> None:
-    """Post the team profile and the spread (and the distance travelled, given an earlier round).
+    """Post the round's charts as one album under the summary: the team profile, the spread and (given an
+    earlier round) the distance travelled, each with a caption of a line or two.
 
-    Awaited, not left to run in the background: a chat's updates are handled in order, so the charts
-    come straight after the summary, before whatever the team does next.
+    One album is one bubble and one notification in the group, where three photos were three. A chart
+    with nothing to show is left out without a word (the summary already says what was not agreed); a
+    single chart goes as a photo, since an album holds two to ten.
     """
     found = await _runtime(app).read(lambda s: results.round_results(s, round_id))
     team, current, previous = found.team, found.current, found.previous
     if team.paused or found.audience != "staff":
         # Service users' views are shown only with their permission, which the summary handles.
         return
+    wanted = [(team_profile, (current, previous), f"team-profile-round-{round_id}.png"),
+              (spread, (current,), f"spread-round-{round_id}.png")]
+    if previous is not None and _compared(previous, current) > 1:
+        wanted.append((distance_travelled, (same_elements(previous, current), current),
+                       f"distance-travelled-{previous.round_id}-to-{round_id}.png"))
+    drawn = await asyncio.gather(*(render(fn, *args) for fn, args, _ in wanted), return_exceptions=True)
+    album = []
+    for (_, _, filename), chart in zip(wanted, drawn, strict=True):
+        if isinstance(chart, NothingToChart):
+            continue
+        if isinstance(chart, BaseException):
+            raise chart
+        album.append((chart, filename))
     try:
-        await _send_chart(app, team.chat_id, team_profile, current, previous,
-                          filename=f"team-profile-round-{round_id}.png")
-        await _send_chart(app, team.chat_id, spread, current, filename=f"spread-round-{round_id}.png")
-        if previous is not None:
-            await _send_chart(app, team.chat_id, distance_travelled, same_elements(previous, current), current,
-                              quiet=True,
-                              filename=f"distance-travelled-{previous.round_id}-to-{round_id}.png")
+        await send_album(app, team.chat_id, album)
     except TelegramError as exc:
         log.warning("charts after round %s not posted: %s", round_id, type(exc).__name__)
+
+
+def _compared(previous: RoundResult, current: RoundResult) -> int:
+    """Elements with a team view in both rounds. With one, the profile already shows where it was and where
+    it is (and its caption says the move), so a distance chart would only say it again."""
+    before = {e.element_id for e in previous.elements if e.team_view is not None}
+    return sum(1 for e in current.elements if e.team_view is not None and e.element_id in before)
+
+
+async def send_album(app: Application, chat_id: int, charts: list[tuple[Chart, str]]) -> None:
+    """Charts (with their file names) as one album; one chart as a photo; none, nothing."""
+    if len(charts) == 1:
+        chart, filename = charts[0]
+        await app.bot.send_photo(chat_id, photo=InputFile(chart.png, filename=filename), caption=chart.caption,
+                                 parse_mode=None)
+    elif charts:
+        await app.bot.send_media_group(chat_id, [
+            InputMediaPhoto(InputFile(chart.png, filename=filename, attach=True), caption=chart.caption,
+                            parse_mode=None)
+            for chart, filename in charts])
 
 
 async def on_checkin_closed(app: Application, checkin_id: int) -> None:
@@ -154,6 +186,7 @@ async def on_checkin_closed(app: Application, checkin_id: int) -> None:
     if found is None:
         return
     try:
-        await send_trend(app, *found)
+        # Quiet: a check-in's close is its summary and at most one picture, never a second message.
+        await send_trend(app, *found, quiet=True)
     except TelegramError as exc:
         log.warning("trend after check-in %s not posted: %s", checkin_id, type(exc).__name__)

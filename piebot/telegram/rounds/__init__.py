@@ -19,6 +19,7 @@ deadlines and nudges), walk_teamviews (the team views after it), walk_messages (
 
 Handlers registered (assess.register and walk.register): commands /assess /facilitator /status
 /withdraw /next /back /skip /pause /resume /close; buttons "as" (wizard), "fa" (facilitator), "rt"
-(rating), "fc" (facilitator's moves), "tv" (team view), "ev" (withdraw an answer), "rv" (review date), "wk"
-(walk), "wv" (team views after a walk); replies to stage questions; private messages of a walk.
+(rating), "lvn" (a level's name in a grid), "fc" (facilitator's moves), "tv" (team view), "ev" (withdraw an
+answer), "rv" (review date), "wk" (walk), "wv" (team views after a walk); replies to stage questions;
+private messages of a walk.
 """

@@ -402,6 +402,8 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(on_wizard_press, pattern=callbacks.pattern(WIZARD)))
     app.add_handler(CallbackQueryHandler(on_facilitator_press, pattern=callbacks.pattern(FACILITATOR)))
     app.add_handler(CallbackQueryHandler(session_live.on_rating_press, pattern=callbacks.pattern(session_card.RATE)))
+    app.add_handler(CallbackQueryHandler(session_card.on_level_name_press,
+                                         pattern=callbacks.pattern(session_card.LEVEL_NAME)))
     app.add_handler(CallbackQueryHandler(session_live.on_move_press, pattern=callbacks.pattern(session_card.MOVE)))
     app.add_handler(CallbackQueryHandler(teamview.on_team_view_press, pattern=callbacks.pattern(teamview.TEAM_VIEW)))
     app.add_handler(CallbackQueryHandler(answers.on_withdraw_press, pattern=callbacks.pattern(answers.WITHDRAW)))

@@ -1,11 +1,14 @@
 """The live card: how one element's card reads and which buttons it has, and how that card is
 edited without flooding the group. Where the round stands is kept in its rows (piebot.storage.live).
 
-Rating keyboard: one tap, on a 4 × 5 grid on the card itself — a row per level, a column per position.
-A level-then-position picker would need a second message per person (the shared card can't show
-everyone their own step), which costs a group message each and quickly runs into Telegram's 20 a
-minute; the grid needs none, works for people who never opened the private chat, and a thumb can hit
-five buttons a row. The card's legend names the rows.
+Rating keyboard: one tap, on a grid on the card itself. Each level's name is a button row of its own,
+and under it five buttons say where in that level, in the words every place is said in ("start",
+"early", "halfway", "along", "top": Getting there — halfway). Someone who has never seen it reads it
+without scrolling up to the card: the level names sit on the keyboard, not in a legend above it.
+Why one tap and not two (level, then where in it): the card is one message shared by everyone, so it
+can't show each person their own second step; that would take a message per person, each one of the
+group's 20 a minute, and people who never opened the private chat couldn't be sent it at all. A tap on
+a level's name places nothing: it answers, to the presser only, how to use the row under it.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from conversations.pizazz import Phase
 from conversations.spread import MIN_ANSWERS_FOR_SPREAD
 from conversations.texts import assess as texts
 from conversations.texts import live
+from conversations.texts import scale as words
 from framework import Framework, Stage
 from piebot.storage import live as live_rows
 from piebot.storage import outbox as outbox_rows
@@ -41,6 +45,7 @@ log = logging.getLogger(__name__)
 RATE = "rt"  # a member places (or takes back) their bead
 MOVE = "fc"  # the facilitator moves the session on
 UNDO = "undo"  # a member takes their bead back
+LEVEL_NAME = "lvn"  # a level's name in a grid: it only explains the row under it
 
 # Seconds between edits of one card. Telegram allows a group 20 messages a minute, edits included: one
 # card edited every 4.5 s takes at most 13 of them, which leaves room for the stage questions, receipts
@@ -79,16 +84,23 @@ class Card:
 
 
 def grid(framework: Framework, kind: str, ref: int, prefix: str) -> list[list[InlineKeyboardButton]]:
+    """The level's name on a row of its own, then where in it; the button data is the same as ever."""
     scale = framework.scale
-    return [
-        [
-            InlineKeyboardButton(
-                texts.place_label(lv.number, p), callback_data=callbacks.encode(kind, ref, f"{prefix}{lv.number}.{p}")
-            )
+    rows: list[list[InlineKeyboardButton]] = []
+    for lv in scale.levels:
+        rows.append([InlineKeyboardButton(
+            words.level_button(scale, lv.number), callback_data=callbacks.encode(LEVEL_NAME, ref, str(lv.number)))])
+        rows.append([
+            InlineKeyboardButton(words.where_button(p),
+                                 callback_data=callbacks.encode(kind, ref, f"{prefix}{lv.number}.{p}"))
             for p in range(1, scale.positions + 1)
-        ]
-        for lv in scale.levels
-    ]
+        ])
+    return rows
+
+
+async def on_level_name_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A tap on a level's name in a grid: how to use the row under it, to the presser only."""
+    await update.callback_query.answer(words.LEVEL_HEADER_HELP, show_alert=True)
 
 
 def _buttons(rows, kind: str, ref: int) -> list[list[InlineKeyboardButton]]:

@@ -14,6 +14,7 @@ from conversations.errors import NotAllowed
 from conversations.keyboards import Command, PlaceChosen, read_press
 from conversations.texts import assess as texts
 from conversations.texts import refusals
+from conversations.texts.scale import place_plain
 from piebot.storage import live as live_rows
 from piebot.storage import rounds, teams
 from piebot.storage.db import AlreadyDone
@@ -73,7 +74,7 @@ async def on_rating_press(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     elif placed.anonymous:
         await query.answer(texts.BEAD_MOVED_ANONYMOUSLY if placed.changed else texts.BEAD_PLACED_ANONYMOUSLY)
     else:
-        await query.answer(texts.bead_placed(placed.framework.scale.describe(placed.place), placed.changed))
+        await query.answer(texts.bead_placed(place_plain(placed.framework.scale, placed.place), placed.changed))
     await editor_of(context.application).refresh(context.application, placed.card_id)
 
 

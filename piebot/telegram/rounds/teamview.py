@@ -13,6 +13,7 @@ from conversations.keyboards import Command, read_press
 from conversations.pizazz import shared_middle
 from conversations.texts import assess as texts
 from conversations.texts import live, refusals
+from conversations.texts.scale import place_plain
 from piebot.storage import live as live_rows
 from piebot.storage import round_ends, rounds, teams
 from piebot.storage.db import AlreadyDone
@@ -56,7 +57,7 @@ def _team_view_card(facts: round_ends.TeamViewFacts, *, choosing: bool) -> Card:
         parts.append(texts.TALK_IT_THROUGH)
         middle = shared_middle([v.index for v in views])
         if middle is not None:
-            label = texts.accept_team_view(framework.scale.describe(middle))
+            label = texts.accept_team_view(place_plain(framework.scale, middle))
             accept = callbacks.encode(TEAM_VIEW, card_id, Command.ACCEPT)
             keyboard.append([InlineKeyboardButton(label, callback_data=accept)])
         keyboard.append(

@@ -20,11 +20,11 @@ from telegram.constants import ChatType
 from telegram.error import Forbidden
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from conversations import beads
 from conversations.errors import NotAllowed
 from conversations.keyboards import Command, LevelChosen, PlaceChosen, positions_caption, rating_positions, read_press
 from conversations.texts import refusals
 from conversations.texts import walk as texts
+from conversations.texts.scale import place
 from framework import Stage
 from piebot.storage import rounds, walks
 from piebot.storage.db import AlreadyDone
@@ -133,7 +133,7 @@ async def on_walk_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         def move(session):
             return walks.rate_step(session, round_id, user_id, prompt_id, value)
 
-        after = texts.with_note(prompt, texts.bead_placed(beads.describe(framework.scale, value)))
+        after = texts.with_note(prompt, texts.bead_placed(place(framework.scale, value)))
     elif choice is Command.SKIP:
         def move(session):
             return walks.skip_step(session, round_id, user_id, prompt_id)

@@ -22,6 +22,7 @@ from conversations.spread import Spread, ordered_by_disagreement
 from conversations.texts import refusals
 from conversations.texts import walk as texts
 from conversations.texts.live import View, spread_block
+from conversations.texts.scale import place_plain
 from piebot.storage import rounds, walks
 from piebot.storage.db import AlreadyDone
 from piebot.telegram import callbacks
@@ -46,7 +47,7 @@ def _team_views_list(views: walks.TeamViews) -> tuple[str, InlineKeyboardMarkup]
     rows = []
     for eid in ordered:
         element = by_id[eid]
-        view = framework.scale.describe(element.team_view) if element.team_view is not None else None
+        view = place_plain(framework.scale, element.team_view) if element.team_view is not None else None
         rows.append([InlineKeyboardButton(
             texts.team_view_choice(framework.element(eid).name, view)[:LABEL_CHARS],
             callback_data=callbacks.encode(TEAM_VIEWS, views.round.id, f"e{element.position}"),
@@ -120,7 +121,7 @@ async def on_team_view_press(update: Update, context: ContextTypes.DEFAULT_TYPE)
         except rounds.RoundRefused as refused:
             await query.answer(str(refused), show_alert=True)
             return
-        await query.answer(scale.describe(value))
+        await query.answer(place_plain(scale, value))
         text, reply_markup = _team_views_list(views)
         await edit(context.bot, chat.id, message_id, text, reply_markup)
     else:

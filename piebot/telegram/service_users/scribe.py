@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import logging
-import statistics
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
@@ -20,9 +19,9 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from conversations import keyboards
+from conversations.texts import scale as scale_words
 from conversations.texts import service_users as texts
-from framework import shared_framework
-from piebot.charts.spread import _num
+from framework import Scale, shared_framework
 from piebot.storage import service_users, teams
 from piebot.storage.db import AlreadyDone
 from piebot.storage.models import Member, Team
@@ -94,21 +93,28 @@ async def service_users_command(update: Update, context: ContextTypes.DEFAULT_TY
         return
     comparison = []
     if team.service_user_permission:
-        comparison = _comparison(*await rt.read(lambda s: service_users.views_beside_staff(s, team.id)))
+        comparison = _comparison(teams.framework_of(team).scale,
+                                 *await rt.read(lambda s: service_users.views_beside_staff(s, team.id)))
     payload = links.sign(rt.settings.secret_bytes(), LINK, team.id, user.id)
     url = f"https://t.me/{context.bot.username}?start={payload}"
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(texts.OPEN_PRIVATE, url=url)]])
     await message.reply_html(texts.intro(team.name, team.service_user_permission, comparison), reply_markup=keyboard)
 
 
-def _comparison(theirs: dict[str, list[int]], ours: dict[str, int]) -> list[str]:
+def _comparison(scale: Scale, theirs: dict[str, list[int]], ours: dict[str, int]) -> list[str]:
     lines = []
     for element in shared_framework("pies2").elements:
         values = theirs.get(element.id)
         if values:
-            lines.append(texts.comparison_line(element.name, len(values), _num(statistics.median(values)),
-                                               ours.get(element.id)))
+            lines.append(texts.comparison_line(element.name, len(values),
+                                               scale_words.place(scale, scale_words.middle(values)),
+                                               _place_or_none(scale, ours.get(element.id))))
     return lines
+
+
+def _place_or_none(scale: Scale, value: float | None) -> str | None:
+    # A middle of an even number of views falls between two places: the lower one, as everywhere.
+    return scale_words.place(scale, int(value)) if value is not None else None
 
 
 # --- in private: choosing the team and the element --------------------------------------------------
@@ -230,7 +236,7 @@ async def on_round_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         def record(session) -> None:
             service_users.record_view(session, press.ref, value, chat_id, user_id, place)
             # What was saved shows on the question itself, committed with the view.
-            queue_edit(session, chat_id, message_id, texts.rated(n, html.escape(street.scale.describe(value))),
+            queue_edit(session, chat_id, message_id, texts.rated(n, scale_words.place(street.scale, value)),
                        reply_markup=InlineKeyboardMarkup(_after_keyboard(press.ref)))
 
         await _apply(context, update, query, record, answer=texts.SAVED)
@@ -247,12 +253,14 @@ async def on_round_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         # Read after the close, once its sealed views have gone in (in a transaction of their own); the two
         # messages still go through the outbox, so they are sent even if the process stops right after.
         done = await rt.read(lambda s: service_users.finished(s, press.ref))
-        middle = _num(done.middle) if done.middle is not None else None
+        team = await rt.read(lambda s: teams.team_for_chat(s, done.chat_id))
+        scale = teams.framework_of(team).scale
 
         def tell(session) -> None:
             queue_message(session, chat_id, texts.finished(element.name, done.people))
             queue_message(session, done.chat_id, texts.group_news(
-                _canonical_name(done.element_id), done.people, middle, done.staff_view, done.permission))
+                _canonical_name(done.element_id), done.people, _place_or_none(scale, done.middle),
+                _place_or_none(scale, done.staff_view), done.permission))
 
         await rt.apply(None, tell)
     else:

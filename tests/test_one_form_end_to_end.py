@@ -48,7 +48,9 @@ def bubbles(messages) -> list[list]:
 
 async def after_the_summary(api, harness, group, before: int):
     summary = await summary_after(api, group, before)
-    await settle(harness.bot.app)  # the album is sent beside the group's next updates
+    # The album is sent beside the group's next updates, by a task started once the summary is out.
+    await api.wait_idle()
+    await settle(harness.bot.app)
     await api.wait_idle()
     start = next(i for i, m in enumerate(api.chat_log(group)) if m.message_id == summary.message_id)
     return summary, api.chat_log(group)[start:]

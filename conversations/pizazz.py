@@ -111,12 +111,17 @@ class WalkStep:
     def is_rating(self) -> bool:
         return self.step is RATING
 
+    @property
+    def is_review(self) -> bool:
+        return self.step is Stage.REVIEW
+
 
 class AsyncWalk:
     """One member's way through a round, at their own pace, in their private chat.
 
-    For each element: rate, then evidence, hindering, helping and an action idea. Every step can be
-    skipped. Progress is a small dict the adapter stores as JSON, so a walk resumes exactly where the
+    For each element: rate, then evidence, hindering, helping and an action idea; an element the team
+    has looked at before opens with the review (`reviewed`). Every step can be skipped. Progress is a
+    small dict the adapter stores as JSON, so a walk resumes exactly where the
     person left it, days later, on any worker.
     """
 
@@ -125,15 +130,27 @@ class AsyncWalk:
         element_ids: Sequence[str],
         strengths_first: bool = False,
         progress: Mapping[str, Any] | None = None,
+        reviewed: Sequence[str] = (),
     ) -> None:
         if not element_ids:
             raise ValueError("a walk needs at least one element")
         self.element_ids = list(element_ids)
-        self.steps = [RATING, *stages(strengths_first)]
+        self.reviewed = frozenset(reviewed)
+        self._stages = [RATING, *stages(strengths_first)]
         self.element_index = 0
         self.step_index = 0
         if progress:
             self._resume(progress)
+
+    @property
+    def steps(self) -> list[Stage]:
+        """The current element's steps: the review first when the team has looked at it before."""
+        return self.steps_of(self.element_index)
+
+    def steps_of(self, element_index: int) -> list[Stage]:
+        if 0 <= element_index < len(self.element_ids) and self.element_ids[element_index] in self.reviewed:
+            return [Stage.REVIEW, *self._stages]
+        return list(self._stages)
 
     def _resume(self, progress: Mapping[str, Any]) -> None:
         # A stored dict may come from an older round layout or a hand-fixed row. Read what can be
@@ -149,7 +166,7 @@ class AsyncWalk:
             index = 0
         self.element_index = min(index, len(self.element_ids))
         try:
-            self.step_index = self.steps.index(Stage(progress.get("step", RATING)))
+            self.step_index = self.steps.index(Stage(progress.get("step", self.steps[0])))
         except ValueError:
             self.step_index = 0
 
@@ -216,6 +233,7 @@ class AsyncWalk:
 
 
 class Phase(StrEnum):
+    REVIEW = "review"  # an element looked at before: what was agreed then, what happened since
     RATING = "rating"  # people are placing beads; nobody sees anyone else's
     REVEALED = "revealed"  # the views are shared; the team talks about them
     TEAM_VIEW_SET = "team_view_set"
@@ -245,6 +263,8 @@ class LiveRound:
     finished: bool = False
     # element id -> agreed team view, kept when moving on so the summary has every element.
     team_views: dict[str, int] = field(default_factory=dict)
+    # Elements the team agreed a view on in an earlier round: each opens with the review.
+    reviewed: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if not self.element_ids:
@@ -262,7 +282,17 @@ class LiveRound:
 
     @property
     def stage(self) -> Stage | None:
+        if self.phase is Phase.REVIEW:
+            return Stage.REVIEW
         return self.stages[self.stage_index] if self.phase is Phase.STAGE else None
+
+    @property
+    def reviewing(self) -> bool:
+        """Whether the current element is one looked at before (it opened with the review)."""
+        return self.element_id in self.reviewed
+
+    def opening_phase(self) -> Phase:
+        return Phase.REVIEW if self.reviewing else Phase.RATING
 
     @property
     def last_element(self) -> bool:
@@ -280,6 +310,8 @@ class LiveRound:
         """Ratings count only while the element is open for them and before anyone has seen the
         others: a view given after the reveal is no longer the person's own first view."""
         self._check_moving()
+        if element_id == self.element_id and self.phase is Phase.REVIEW:
+            raise NotAllowed("We're looking back first. The rating opens next.")
         if element_id != self.element_id or self.phase is not Phase.RATING:
             raise NotAllowed("That question has closed.")
 
@@ -287,6 +319,11 @@ class LiveRound:
         """Replies to any stage already opened for the current element are welcome until the
         element closes: people type slowly, and a late reply is still worth keeping."""
         self._check_moving()
+        if stage is Stage.REVIEW:
+            # The review's question stays open while the element does: what changed often comes up later.
+            if element_id != self.element_id or not self.reviewing or self.phase is Phase.CLOSED:
+                raise NotAllowed("That question has closed.")
+            return
         if element_id != self.element_id or self.phase is not Phase.STAGE:
             raise NotAllowed("That question has closed.")
         if stage not in self.stages[: self.stage_index + 1]:
@@ -309,7 +346,7 @@ class LiveRound:
 
     def set_team_view(self, index: int) -> Phase:
         self._check_moving()
-        if self.phase is Phase.RATING:
+        if self.phase in (Phase.REVIEW, Phase.RATING):
             raise NotAllowed("Share everyone's views first, then agree the team view.")
         if self.phase not in (Phase.REVEALED, Phase.TEAM_VIEW_SET):
             raise NotAllowed("The team view is set. Tap Back to change it.")
@@ -321,6 +358,9 @@ class LiveRound:
     def next(self) -> Phase:
         """One step on: team view → each stage in turn → element closed → next element."""
         self._check_moving()
+        if self.phase is Phase.REVIEW:
+            self.phase = Phase.RATING
+            return self.phase
         if self.phase is Phase.RATING:
             raise NotAllowed("Share everyone's views first.")
         if self.phase is Phase.REVEALED:
@@ -348,7 +388,7 @@ class LiveRound:
             self.finished = True
             return
         self.element_index += 1
-        self.phase, self.stage_index, self.team_view = Phase.RATING, 0, None
+        self.phase, self.stage_index, self.team_view = self.opening_phase(), 0, None
 
     def back(self) -> Phase:
         self._check_moving()
@@ -400,6 +440,7 @@ class LiveRound:
             "paused": self.paused,
             "finished": self.finished,
             "team_views": dict(self.team_views),
+            "reviewed": sorted(self.reviewed),
         }
 
     @classmethod
@@ -414,6 +455,7 @@ class LiveRound:
             paused=bool(data.get("paused", False)),
             finished=bool(data.get("finished", False)),
             team_views={str(k): int(v) for k, v in dict(data.get("team_views", {})).items()},
+            reviewed=frozenset(str(e) for e in data.get("reviewed", ())),
         )
 
 

@@ -94,8 +94,9 @@ class Walks:
         place = self._places.get(round_id)
         return place.prompt if place else None
 
-    def walk(self, round_id: int, element_ids: Sequence[str], strengths_first: bool) -> AsyncWalk:
-        return AsyncWalk(element_ids, strengths_first, self.progress(round_id))
+    def walk(self, round_id: int, element_ids: Sequence[str], strengths_first: bool,
+             reviewed: Sequence[str] = ()) -> AsyncWalk:
+        return AsyncWalk(element_ids, strengths_first, self.progress(round_id), reviewed)
 
     def walking_another(self, round_id: int, open_rounds: Iterable[int]) -> bool:
         """Part-way through another round that is still open: a new one is offered, not imposed."""

@@ -23,8 +23,9 @@ def has_grid(card, team: bool = False) -> bool:
 
 
 async def start_round(api, team: Team, *, scope: str = "One element", pick: str | None = "Responsiveness",
-                      anonymous: bool = False, strengths_first: bool = False, by=None):
-    """/assess through the wizard; returns the first element card."""
+                      anonymous: bool = False, strengths_first: bool = False, by=None, opens: str = "have rated"):
+    """/assess through the wizard; returns the first element card (`opens`: words it opens with; an
+    element looked at before opens with "Looking back")."""
     group, who = team.group, by or team.admin
     wizard = await say(api, who, group, "/assess")
     await press(api, who, wizard, scope)
@@ -39,8 +40,8 @@ async def start_round(api, team: Team, *, scope: str = "One element", pick: str 
     before = len(api.chat_log(group))
     await press(api, who, _message(api, wizard), "strengths" if strengths_first else "in the way")
     # Not simply the next message: an earlier round's charts may still be arriving.
-    await api.wait_for(lambda: any("have rated" in m.text for m in api.chat_log(group)[before:]), timeout=10)
-    return next(m for m in api.chat_log(group)[before:] if "have rated" in m.text)
+    await api.wait_for(lambda: any(opens in m.text for m in api.chat_log(group)[before:]), timeout=10)
+    return next(m for m in api.chat_log(group)[before:] if opens in m.text)
 
 
 def _labels(message) -> str:

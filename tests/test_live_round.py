@@ -128,9 +128,12 @@ async def test_five_members_three_elements_from_assess_to_summary(api, harness):
 
 async def test_distance_travelled_since_the_last_round(api, harness):
     team = await add_bot_and_set_up(api, members=2)
-    for places in ([(1, 3)] * 3, [(2, 2)] * 3):
+    for places, opens in (([(1, 3)] * 3, "have rated"), ([(2, 2)] * 3, "Looking back")):
         await api.wait_idle()  # the first summary's charts come after it
-        card = await start_round(api, team)
+        card = await start_round(api, team, opens=opens)
+        if opens == "Looking back":  # looked at before: the review comes first, then the rating
+            await tap(api, team.admin, card, "Next: rate it now")
+            card = await wait_card(api, card, "have rated")
         await rate_all(api, team.everyone, card, places)
         card = await reveal(api, team.admin, card)
         await agree_middle(api, team.admin, card)

@@ -114,6 +114,9 @@ def element_card(
     if state.paused:
         parts.append("⏸ <b>Paused.</b> We'll pick up from here.")
 
+    if state.phase is Phase.REVIEW:
+        return "\n\n".join(parts)  # what was agreed last time follows (conversations.texts.review)
+
     if state.phase is Phase.RATING:
         ask = [f"<b>{STAGE_TITLES[Stage.ASSESSMENT]}</b>", STAGE_QUESTIONS[Stage.ASSESSMENT]]
         if questions := questions_list(element, Stage.ASSESSMENT):
@@ -162,7 +165,10 @@ def facilitator_keyboard(framework: Framework, state: LiveRound, views: Sequence
     if state.paused:
         return [[Button("▶️ Resume", Command.RESUME)], [Button("End round", Command.CLOSE)]]
     rows: Keyboard = []
-    if state.phase is Phase.RATING:
+    if state.phase is Phase.REVIEW:
+        rows.append([Button("Next: rate it now →", Command.NEXT)])
+        rows.append([Button("Skip this one for now", Command.SKIP)])
+    elif state.phase is Phase.RATING:
         rows.append([Button(f"Share the views ({len(views)} in)", Command.REVEAL)])
         rows.append([Button("Skip this one for now", Command.SKIP)])
     elif state.phase is Phase.REVEALED:

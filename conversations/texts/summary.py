@@ -4,7 +4,7 @@ plan, and when to look again. Also the /status reply."""
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -24,6 +24,7 @@ REVIEW_QUESTION = "<b>When shall we look again?</b>"
 # Long enough for actions to happen, short enough that the same people are still on the team.
 PROPOSED_REVIEW_WEEKS = 8
 MOST_DIFFERED = 3
+LOOKING_BACK = "Looking back: what changed since last time"
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class RoundSummary:
     actions: Sequence[Action] = field(default_factory=tuple)
     earlier_on: date | None = None  # when the round we compare with took place
     relationships_line: str | None = None  # safe HTML, from conversations.texts.relationships.summary_line
+    looked_back: Mapping[str, Sequence[str]] = field(default_factory=dict)  # element id -> review answers
 
 
 def review_options(closed_on: date) -> list[tuple[int, date]]:
@@ -68,6 +70,14 @@ def round_summary(framework: Framework, summary: RoundSummary) -> str:
         if result.earlier_view is not None:
             line += f" ({move(scale, result.earlier_view, result.team_view)}{since})"
         lines.append(line)
+
+    if summary.looked_back:
+        lines += ["", f"<b>{LOOKING_BACK}</b>"]
+        for result in summary.results:
+            said = summary.looked_back.get(result.element_id)
+            if said:
+                name = html.escape(framework.element(result.element_id).name)
+                lines.append(f"• {name}: " + "; ".join(f"“{html.escape(s)}”" for s in said))
 
     spreads = {r.element_id: Spread.of(r.views, scale.positions) for r in summary.results if r.views}
     differed = [(eid, s) for eid, s in ordered_by_disagreement(spreads) if s.wide][:MOST_DIFFERED]

@@ -377,11 +377,14 @@ class LastLook:
 
 
 def last_look(session: Session, team_id: int, element_id: str, before_round_id: int | None = None,
-              now: datetime | None = None) -> LastLook | None:
-    """The team's last closed staff round on `element_id` (before `before_round_id`, if given); None if never."""
+              now: datetime | None = None, *, agreed_only: bool = False) -> LastLook | None:
+    """The team's last closed staff round on `element_id` (before `before_round_id`, if given); None if never.
+    `agreed_only`: the last one that agreed a team view on it (what the review looks back on)."""
     query = (select(Round).join(RoundElement, RoundElement.round_id == Round.id)
              .where(Round.team_id == team_id, Round.status == "closed", Round.audience == "staff",
                     RoundElement.element_id == element_id))
+    if agreed_only:
+        query = query.where(RoundElement.team_view.is_not(None))
     if before_round_id is not None:
         query = query.where(Round.id < before_round_id)
     round_ = session.exec(query.order_by(Round.closed_at.desc(), Round.id.desc())).first()

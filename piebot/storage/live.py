@@ -10,6 +10,7 @@ it serves; none commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func, update
 from sqlmodel import Session, select
@@ -21,10 +22,13 @@ from conversations.pizazz import LiveRound, Phase, shared_middle
 from conversations.texts import assess as texts
 from conversations.texts import refusals
 from framework import Framework, Stage
-from piebot.storage import ballots, outbox, rounds, teams
+from piebot import clock
+from piebot.storage import actions, ballots, outbox, rounds, teams
+from piebot.storage.actions import LastLook
 from piebot.storage.models import Action, Evidence, Participation, Round, RoundElement, Team, utcnow
 
 _PHASE_ROW = {
+    Phase.REVIEW: "review",
     Phase.RATING: "rating",
     Phase.REVEALED: "revealed",
     Phase.TEAM_VIEW_SET: "agreed",
@@ -53,6 +57,7 @@ def load_state(session: Session, round_: Round, team: Team) -> LiveRound:
         paused=round_.status == "paused",
         finished=round_.status == "closed",
         team_views={e.element_id: e.team_view for e in elements if e.team_view is not None},
+        reviewed=rounds.looked_at_before(session, round_),
     )
 
 
@@ -75,7 +80,7 @@ def save_state(session: Session, round_: Round, state: LiveRound) -> None:
         round_.status = "paused" if state.paused else "open"
 
 
-def _settled(round_: Round, team: Team, row: RoundElement) -> LiveRound:
+def _settled(session: Session, round_: Round, team: Team, row: RoundElement) -> LiveRound:
     """How an element's card looks once the session has moved past it. One skipped before anyone
     agreed anything keeps showing only the count: its views were never shared."""
     order = pizazz.stages(team.strengths_first)
@@ -88,6 +93,7 @@ def _settled(round_: Round, team: Team, row: RoundElement) -> LiveRound:
         stage_index=order.index(Stage(row.stage)) if row.stage in order else 0,
         team_view=row.team_view,
         finished=True,
+        reviewed=rounds.looked_at_before(session, round_),
     )
 
 
@@ -110,6 +116,9 @@ class CardFacts:
     stage: str | None  # the furthest stage reached on this element
     answers: dict[Stage, int]  # answers so far per stage, once the stages have begun
     live_now: bool  # the element the session is on: its card has buttons
+    look: LastLook | None = None  # an element looked at before: what was agreed on it then
+    today: date | None = None  # the team's day, for the actions' dates
+    round_id: int = 0
 
 
 def card_facts(session: Session, card_id: int) -> CardFacts | None:
@@ -121,7 +130,7 @@ def card_facts(session: Session, card_id: int) -> CardFacts | None:
     state = load_state(session, round_, team)
     if state.element_id != row.element_id or round_.status == "closed":
         # An earlier element's card: keep its last words, drop its buttons.
-        state = _settled(round_, team, row)
+        state = _settled(session, round_, team, row)
     members = rounds.members_counted(session, team.id)
     rated, ratings = 0, []
     if state.phase is Phase.RATING:
@@ -131,6 +140,12 @@ def card_facts(session: Session, card_id: int) -> CardFacts | None:
     answers = {}
     if state.phase in (Phase.STAGE, Phase.CLOSED) and row.stage:
         answers = _answers_per_stage(session, round_.id, row.element_id, round_.anonymous)
+    look = None
+    if row.element_id in state.reviewed:
+        look = actions.last_look(session, team.id, row.element_id, before_round_id=round_.id, now=clock.now(),
+                                 agreed_only=True)
+        if state.phase is Phase.REVIEW:
+            answers = _answers_per_stage(session, round_.id, row.element_id, round_.anonymous)
     return CardFacts(
         card_id=row.id,
         chat_id=team.chat_id,
@@ -144,6 +159,9 @@ def card_facts(session: Session, card_id: int) -> CardFacts | None:
         stage=row.stage,
         answers=answers,
         live_now=not state.finished and state.element_id == row.element_id and round_.status != "closed",
+        look=look,
+        today=actions.today_of(team, clock.now()),
+        round_id=round_.id,
     )
 
 
@@ -212,6 +230,18 @@ def current_card(session: Session, chat_id: int) -> int | None:
     return row.id if row.card_message_id is not None else None
 
 
+def review_card_of_action(session: Session, action_id: int) -> int | None:
+    """The card of a live round reviewing this action's element right now, if one is (its buttons
+    settle the action, and the card shows the change)."""
+    action = session.get(Action, action_id)
+    round_ = rounds.open_round_of(session, action.team_id) if action is not None else None
+    if round_ is None or round_.mode != "live":
+        return None
+    elements = rounds.elements_of(session, round_.id)
+    row = elements[min(round_.current_index, len(elements) - 1)]
+    return row.id if row.phase == "review" and row.element_id == action.element_id else None
+
+
 @dataclass(frozen=True)
 class CardToPost:
     card_id: int
@@ -234,7 +264,8 @@ def cards_to_post(session: Session) -> list[CardToPost]:
         )
     )
     return [
-        CardToPost(card_id, round_id, element_id, Stage(stage) if phase == "stages" and stage else None)
+        CardToPost(card_id, round_id, element_id,
+                   Stage.REVIEW if phase == "review" else (Stage(stage) if phase == "stages" and stage else None))
         for round_id, card_id, element_id, phase, stage in found
     ]
 
@@ -360,6 +391,7 @@ def move(session: Session, round_id: int, action: str, value: int | None, only_r
     stage = None
     if state.phase is Phase.STAGE and (state.phase, state.stage_index) != before[1:]:
         stage = state.stage
+
     return Moved(current.id, new_row, stage, state.element_id, state.finished)
 
 

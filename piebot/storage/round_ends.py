@@ -42,6 +42,8 @@ class RoundEnd:
     earlier_on: date | None  # when the round compared with took place
     # Items about relationships, round by round up to this one (the summary says only how many).
     relationship_counts: list[ThreadCount] = field(default_factory=list)
+    # What was said at the review of elements looked at before: element id -> the answers, in order.
+    looked_back: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _views_shown(round_: Round, row: RoundElement) -> bool:
@@ -76,6 +78,7 @@ def round_end(session: Session, round_id: int) -> RoundEnd:
             )
         )
     return RoundEnd(
+        looked_back=review_answers(session, round_),
         chat_id=team.chat_id,
         framework=teams.framework_of(team),
         scope=rounds.scope_of(round_),
@@ -85,6 +88,21 @@ def round_end(session: Session, round_id: int) -> RoundEnd:
         earlier_on=(earlier.closed_at or earlier.opened_at).date() if earlier else None,
         relationship_counts=relationships.counts_up_to(session, round_),
     )
+
+
+def review_answers(session: Session, round_: Round) -> dict[str, list[str]]:
+    """The review's written answers per element (a photo or voice note by its caption or its kind). In an
+    anonymous round, those the close lets in too: the summary is written in the closing transaction."""
+    rows = [e for e in rounds.evidence_of(session, round_.id) if e.stage == "review"]
+    if round_.anonymous and round_.status == "closed":
+        rows += [e for e in (ballots.row_from("evidence", r) for r in
+                             ballot_box.going_in_at_close(session, rounds.subject(round_.id), "evidence"))
+                 if e.stage == "review"]
+    found: dict[str, list[str]] = {}
+    for evidence in rows:
+        said = evidence.text.strip() or f"({evidence.kind})"
+        found.setdefault(evidence.element_id, []).append(said)
+    return found
 
 
 def set_review_date(session: Session, round_id: int, weeks: int) -> date:

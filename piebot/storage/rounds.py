@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from conversations.pizazz import Scope, ScopeKind
 from conversations.texts import refusals
+from piebot import clock
 from piebot.storage import ballot_box, ballots, teams
 from piebot.storage.models import (
     Action,
@@ -78,16 +79,19 @@ def open_round(
         opened_by_member_id=opened_by,
         deadline=deadline,
         audience=audience,
+        opened_at=clock.now(),
     )
     session.add(round_)
     session.flush()
+    # A live round's first element opens with the review when the team has looked at it before.
+    first = "review" if mode == "live" and element_ids[0] in looked_at_before(session, round_) else "rating"
     for position, element_id in enumerate(element_ids):
         session.add(
             RoundElement(
                 round_id=round_.id,
                 element_id=element_id,
                 position=position,
-                phase="rating" if (mode == "async" or position == 0) else "pending",
+                phase=first if position == 0 else ("rating" if mode == "async" else "pending"),
             )
         )
     session.flush()
@@ -410,7 +414,7 @@ def actions_of_round(session: Session, round_id: int) -> list[Action]:
 
 
 def close_round(session: Session, round_: Round) -> None:
-    now = utcnow()
+    now = clock.now()  # the clock a demo or a test moves on: the review says when this was
     round_.status = "closed"
     round_.closed_at = now
     for element in elements_of(session, round_.id):
@@ -435,6 +439,46 @@ def previous_closed_round(session: Session, round_: Round) -> Round | None:
         )
         .order_by(Round.id.desc())
     ).first()
+
+
+def looked_at_before(session: Session, round_: Round) -> frozenset[str]:
+    """The elements of this round the team agreed a view on in an earlier closed round (same audience):
+    each opens with the review of the Pizazz before it is rated again."""
+    if not round_.element_ids:
+        return frozenset()
+    found = session.exec(
+        select(RoundElement.element_id)
+        .join(Round, Round.id == RoundElement.round_id)
+        .where(
+            Round.team_id == round_.team_id,
+            Round.status == "closed",
+            Round.audience == round_.audience,
+            Round.id < round_.id,
+            RoundElement.team_view.is_not(None),
+            RoundElement.element_id.in_(list(round_.element_ids)),
+        )
+        .distinct()
+    )
+    return frozenset(found)
+
+
+def earlier_team_view(session: Session, round_: Round, element_id: str) -> tuple[int, datetime | None] | None:
+    """The team view agreed on this element in the team's last closed round before this one, and when
+    that round closed: where the distance travelled is measured from."""
+    found = session.exec(
+        select(RoundElement.team_view, Round.closed_at)
+        .join(Round, Round.id == RoundElement.round_id)
+        .where(
+            Round.team_id == round_.team_id,
+            Round.status == "closed",
+            Round.audience == round_.audience,
+            Round.id < round_.id,
+            RoundElement.team_view.is_not(None),
+            RoundElement.element_id == element_id,
+        )
+        .order_by(Round.closed_at.desc(), Round.id.desc())
+    ).first()
+    return (found[0], found[1]) if found is not None else None
 
 
 def team_views(session: Session, round_id: int) -> dict[str, int | None]:

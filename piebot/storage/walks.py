@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
@@ -23,7 +23,8 @@ from conversations.texts import walk as texts
 from conversations.walk import Walks
 from framework import Framework, shared_framework
 from piebot import clock
-from piebot.storage import outbox, rounds, teams
+from piebot.storage import actions, outbox, rounds, teams
+from piebot.storage.actions import LastLook
 from piebot.storage.models import Dialog, Member, Nudge, Participation, Round, RoundElement, Team
 
 
@@ -110,6 +111,7 @@ class Walker(OwnTimeRound):
     member: Member
     walks: Walks
     finished: bool
+    reviewed: frozenset[str] = frozenset()  # elements looked at before: their walk opens with the review
 
     @property
     def active(self) -> bool:
@@ -125,7 +127,7 @@ class Walker(OwnTimeRound):
         return self.walks.progress(self.round.id) is not None
 
     def walk(self) -> AsyncWalk:
-        return self.walks.walk(self.round.id, self.round.element_ids, self.team.strengths_first)
+        return self.walks.walk(self.round.id, self.round.element_ids, self.team.strengths_first, self.reviewed)
 
 
 def walker(session: Session, round_id: int, user_id: int) -> Walker | None:
@@ -140,7 +142,16 @@ def walker(session: Session, round_id: int, user_id: int) -> Walker | None:
     return Walker(
         round=round_, team=team, framework=_framework(round_, team), member=member,
         walks=walks_of(session, user_id), finished=_finished(session, member.id, round_id),
+        reviewed=rounds.looked_at_before(session, round_),
     )
+
+
+def looking_back(session: Session, round_id: int, element_id: str) -> tuple[LastLook, date] | None:
+    """What the team agreed on an element last time, for a walk's review step, and the team's day."""
+    round_ = session.get(Round, round_id)
+    look = actions.last_look(session, round_.team_id, element_id, before_round_id=round_id, now=clock.now(),
+                             agreed_only=True)
+    return (look, actions.today_of(session.get(Team, round_.team_id), clock.now())) if look else None
 
 
 def active_walker(session: Session, user_id: int) -> Walker | None:

@@ -394,6 +394,7 @@ async def carry_on_in_supergroup(app: Application, new_chat_id: int) -> None:
 def register(app: Application) -> None:
     session_card.remember(app)
     app.bot_data.setdefault("on_chat_migrated", []).append(carry_on_in_supergroup)
+    app.bot_data.setdefault("on_action_changed", []).append(session_card.on_action_changed)
     app.add_handler(CommandHandler("assess", assess))
     app.add_handler(CommandHandler("facilitator", facilitator))
     app.add_handler(CommandHandler("status", status))

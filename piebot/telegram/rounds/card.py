@@ -26,8 +26,9 @@ from telegram.ext import Application, ContextTypes
 from conversations.keyboards import Command
 from conversations.pizazz import Phase
 from conversations.spread import MIN_ANSWERS_FOR_SPREAD
+from conversations.texts import actions as action_texts
 from conversations.texts import assess as texts
-from conversations.texts import live
+from conversations.texts import live, review
 from conversations.texts import scale as words
 from framework import Framework, Stage
 from piebot.storage import live as live_rows
@@ -35,6 +36,7 @@ from piebot.storage import outbox as outbox_rows
 from piebot.storage import pacing, stage_answers, teams
 from piebot.storage.outbox import is_pending, pending_id
 from piebot.telegram import callbacks
+from piebot.telegram.actions import views as action_views
 from piebot.telegram.delivery import outbox
 from piebot.telegram.delivery.outbox import queue_message
 from piebot.telegram.guards import is_admin
@@ -117,6 +119,7 @@ def render_card(facts: live_rows.CardFacts | None, *, choosing: bool = False, bo
     else:
         views = [live.View(v, name) for name, v in facts.ratings]
     text = live.element_card(framework, state, views, facts.members, facts.anonymous)
+    text += _review_part(facts)
     if state.phase is Phase.RATING:
         text += "\n\n" + (texts.SKIPPED if state.finished else texts.grid_help(framework, facts.anonymous))
     if state.phase in (Phase.STAGE, Phase.CLOSED) and facts.stage:
@@ -125,6 +128,8 @@ def render_card(facts: live_rows.CardFacts | None, *, choosing: bool = False, bo
         text += "\n\n" + texts.stage_counts(facts.answers, order, upto)
     keyboard: list[list[InlineKeyboardButton]] = []
     card_id = facts.card_id
+    if facts.live_now and state.phase is Phase.REVIEW and facts.look is not None and not state.paused:
+        keyboard += _action_rows(facts.look.actions)
     if facts.live_now:
         if state.phase is Phase.RATING and not state.paused:
             keyboard += grid(framework, RATE, card_id, "P")
@@ -144,6 +149,39 @@ def render_card(facts: live_rows.CardFacts | None, *, choosing: bool = False, bo
             keyboard.append([InlineKeyboardButton(texts.ANSWER_PRIVATELY, url=f"https://t.me/{bot_username}")])
     markup = InlineKeyboardMarkup(keyboard) if keyboard else None
     return Card(facts.chat_id, facts.message_id, text, markup)
+
+
+def _review_part(facts: live_rows.CardFacts) -> str:
+    """An element looked at before: last time's view and actions while reviewing, then the distance
+    travelled once the new team view is agreed."""
+    look, state, scale = facts.look, facts.state, facts.framework.scale
+    if look is None:
+        return ""
+    if state.phase is Phase.REVIEW:
+        said = facts.answers.get(Stage.REVIEW, 0)
+        return ("\n\n" + review.looking_back(scale, look.team_view, look.closed_on, look.actions, facts.today)
+                + f"\n\n{review.QUESTION_NOTE}\n{texts.stage_counts({Stage.REVIEW: said}, [Stage.REVIEW], 0)}")
+    if state.team_view is not None and state.phase is not Phase.REVEALED:
+        moved = review.distance(scale, look.team_view, state.team_view, look.closed_on)
+        return "\n\n" + moved if moved else ""
+    return ""
+
+
+def _action_rows(actions) -> list[list[InlineKeyboardButton]]:
+    """The same done / still on / drop buttons as /actions, for each action still open; the actions
+    feature checks who pressed and tells the card (on_action_changed) to show the change."""
+    rows = []
+    for number, action in enumerate(actions, start=1):
+        if not action.still_open:
+            continue
+        rows.append([
+            InlineKeyboardButton(action_texts.numbered(number, label),
+                                 callback_data=action_views.data(action.id, verb, action_views.Origin.ELSEWHERE))
+            for label, verb in ((action_texts.LIST_DONE, action_views.Verb.DONE),
+                                (action_texts.LIST_STILL_ON, action_views.Verb.STILL_ON),
+                                (action_texts.LIST_DROP, action_views.Verb.DROP))
+        ])
+    return rows
 
 
 # ---------------------------------------------------------------- editing cards, gently
@@ -259,11 +297,15 @@ def editor_of(app: Application) -> CardEditor:
 
 
 def queue_card(session, element_row_id: int, bot_username: str) -> None:
-    """Queue the card's message in this transaction; its id is kept once Telegram took it."""
-    card = render_card(live_rows.card_facts(session, element_row_id), bot_username=bot_username)
+    """Queue the card's message in this transaction; its id is kept once Telegram took it. An element
+    that opens with the review has its question asked with it."""
+    facts = live_rows.card_facts(session, element_row_id)
+    card = render_card(facts, bot_username=bot_username)
     posted = queue_message(session, card.chat_id, card.text, reply_markup=card.markup,
                            fill=outbox_rows.fill_of(live_rows.CARD_FILL, element_row_id))
     live_rows.keep_card_message(session, element_row_id, pending_id(posted))
+    if facts.live_now and facts.state.phase is Phase.REVIEW:
+        queue_stage_question(session, facts.round_id, facts.state.element_id, Stage.REVIEW)
 
 
 async def post_card(app: Application, element_row_id: int) -> None:
@@ -292,6 +334,14 @@ def queue_stage_question(session, round_id: int, element_id: str, stage: Stage) 
 async def post_stage_prompt(app: Application, round_id: int, element_id: str, stage: Stage) -> None:
     rt: Runtime = app.bot_data["runtime"]
     await rt.apply(None, lambda s: queue_stage_question(s, round_id, element_id, stage))
+
+
+async def on_action_changed(app: Application, action_id: int) -> None:
+    """An action settled from a review card (or anywhere) while its element is being reviewed: show it."""
+    rt: Runtime = app.bot_data["runtime"]
+    row_id = await rt.read(lambda s: live_rows.review_card_of_action(s, action_id))
+    if row_id is not None:
+        await editor_of(app).refresh(app, row_id, urgent=True)
 
 
 # ---------------------------------------------------------------- who may press

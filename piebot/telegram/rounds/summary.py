@@ -41,6 +41,7 @@ def summary_text(session: Session, round_id: int) -> tuple[str, int, date]:
         actions=end.actions,
         earlier_on=end.earlier_on,
         relationships_line=summary_line(end.relationship_counts, round_id),
+        looked_back=end.looked_back,
     )
     return texts.round_summary(end.framework, summary), end.chat_id, end.closed_on
 

@@ -16,6 +16,7 @@ from telegram.error import Forbidden
 from telegram.ext import Application
 
 from conversations.pizazz import WalkStep
+from conversations.texts import review
 from conversations.texts import walk as texts
 from framework import Framework
 from piebot import clock
@@ -33,7 +34,12 @@ def step_markup(framework: Framework, round_id: int, step: WalkStep) -> InlineKe
 def queue_step(session, user_id: int, framework: Framework, round_id: int, step: WalkStep) -> Queued:
     """Ask a step of the walk in this transaction: the question goes out after the commit, and it is the
     one waiting for their answer from the moment it is saved (so a quick answer is never lost)."""
-    asked = queue_message(session, user_id, texts.walk_prompt(framework, step),
+    text = texts.walk_prompt(framework, step)
+    if step.is_review and (found := walks.looking_back(session, round_id, step.element_id)):
+        look, today = found
+        text = review.walk_looking_back(framework.scale, look.team_view, look.closed_on, look.actions, today) \
+            + "\n\n" + text
+    asked = queue_message(session, user_id, text,
                           reply_markup=step_markup(framework, round_id, step), fill=walks.WALK_FILL)
     walks.remember_prompt(session, user_id, round_id, pending_id(asked))
     return asked

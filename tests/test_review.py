@@ -1,0 +1,199 @@
+"""The review of the Pizazz, end to end: an element the team looked at before opens with what was agreed
+then (the team view and its date, the actions and where they stand), its review question is answered like
+the other stages, and once the new team view is agreed the card says how far it has moved."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from piebot import clock, scheduling
+from piebot.demo.people import add_bot_and_set_up, say
+from piebot.storage import rounds, teams
+from piebot.storage.models import Evidence
+from piebot.telegram.delivery import ratelimit
+from tests.checkin_helpers import use_hand_clock, utc
+from tests.rounds_helpers import (
+    agree_middle,
+    current,
+    next_prompt,
+    next_stage,
+    rate_all,
+    reveal,
+    start_round,
+    summary_after,
+    tap,
+    wait_card,
+)
+from tests.walk_helpers import answer as walk_answer
+from tests.walk_helpers import finish_with_skips, frozen_clock, opened, prompt_of
+from tests.walk_helpers import rate as walk_rate
+from tests.walk_helpers import skip as walk_skip
+
+
+@pytest.fixture
+def roomy_group_limit(monkeypatch):
+    monkeypatch.setattr(ratelimit, "GROUP_PER_MINUTE", 1000)
+
+
+@pytest.fixture
+def harness(roomy_group_limit, harness):
+    return harness
+
+
+@pytest.fixture
+def hand(monkeypatch):
+    return use_hand_clock(monkeypatch, utc(2026, 5, 1, 9))
+
+
+async def pressed(api, user, message, label: str) -> dict:
+    query_id = await api.press(user, message, message.button(label))
+    await api.wait_for(lambda: api.answer_to(query_id) is not None)
+    return api.answer_to(query_id)
+
+
+def now_of(api, message):
+    return next(m for m in api.chat_log(message.chat_id) if m.message_id == message.message_id)
+
+
+async def edited(api, message, words: str):
+    await api.wait_for(lambda: words in now_of(api, message).text, timeout=10)
+    return now_of(api, message)
+
+
+async def first_round_with_two_actions(api, team, *, anonymous: bool = False):
+    """Round 1 on Responsiveness: team view agreed, Bea and Cal each own an action; the round ends."""
+    group, ada, (_bea, cal, _dee) = team.group, team.admin, team.members
+    card = await start_round(api, team, anonymous=anonymous)
+    await rate_all(api, team.everyone, card, [(2, 1), (2, 3), (3, 1), (2, 5)])
+    card = await reveal(api, ada, card)
+    card = await agree_middle(api, ada, card)
+    for stage in ("Evidence", "What gets in the way", "What helps"):
+        await next_stage(api, ada, group, card, stage)
+    prompt = await next_stage(api, ada, group, card, "Action plan")
+    await say(api, cal, group, "Weekly debrief after nights\nBea\n2026-05-14\nnobody goes home upset", reply_to=prompt)
+    await say(api, ada, group, "Rota swap trial\nCal\n2026-05-20", reply_to=prompt)
+    await api.wait_for(lambda: sum("Action noted" in m.text or "noted" in m.text.lower()
+                                   for m in api.chat_log(group)) >= 2, timeout=10)
+    before = len(api.chat_log(group))
+    await tap(api, ada, card, "End round")
+    await summary_after(api, group, before)
+
+
+async def settle_from_reminders(api, app, hand, bea, cal) -> None:
+    """Bea marks hers done from the private reminder; Cal's is past its date and he keeps it on."""
+    hand.set(utc(2026, 5, 12, 9))
+    await scheduling.tick(app, hand())
+    [reminder] = [m for m in api.chat_log(bea) if "action you own" in m.text]
+    assert (await pressed(api, bea, reminder, "Done"))["text"] == "Marked done ✅"
+    hand.set(utc(2026, 5, 21, 9))
+    await scheduling.tick(app, hand())
+    [late] = [m for m in api.chat_log(cal) if "action you own" in m.text]
+    await pressed(api, cal, late, "Still on")
+    picker = await edited(api, late, "By when now?")
+    assert (await pressed(api, cal, picker, "In two weeks"))["text"] == "Still on, now by Thu 4 Jun"
+
+
+async def test_the_next_round_opens_with_the_review_and_ends_with_the_distance_travelled(api, harness, hand):
+    team = await add_bot_and_set_up(api, members=3)
+    group, ada, (bea, cal, dee) = team.group, team.admin, team.members
+    await first_round_with_two_actions(api, team)
+    await settle_from_reminders(api, harness.bot.app, hand, bea, cal)
+
+    # Some weeks on, the team looks at Responsiveness again: the card opens by looking back.
+    hand.set(utc(2026, 6, 26, 9))
+    before = len(api.chat_log(group))
+    card = await start_round(api, team, opens="Looking back")
+    text = card.text
+    assert "Last time (Fri 1 May 2026) we agreed: Getting there — well along" in text
+    # Still open first: the one to talk about.
+    assert "1. Rota swap trial — Cal: 🗓 still on, now by Thu 4 Jun 2026" in text
+    assert "2. Weekly debrief after nights — Bea: ✅ done Tue 12 May 2026" in text
+    assert "have rated" not in text  # no rating yet: the review comes first
+    # Cal's, still open, can be settled right on the card; Bea's is done and has no buttons.
+    labels = [label for row in card.buttons for label, _ in row]
+    assert "1 · Done ✅" in labels and "2 · Done ✅" not in labels
+    assert "Next: rate it now →" in labels
+    question = await next_prompt(api, group, before)
+    assert "Review" in question.text and "Responsiveness" in question.text
+
+    # A member cannot move the session on, nor rate before the review is over.
+    refused = await pressed(api, dee, current(api, card), "Next: rate it now")
+    assert refused.get("show_alert")
+    await api.send(bea, group, "The debriefs happen every Monday now and nights feel calmer", reply_to=question)
+    await api.send(dee, group, "The rota swap got stuck with HR", reply_to=question)
+    card = await wait_card(api, card, "Review: 2")
+
+    # The facilitator settles Cal's from the card: done; the card shows it.
+    assert (await pressed(api, ada, current(api, card), "1 · Done"))["text"] == "Marked done ✅"
+    card = await wait_card(api, card, "Rota swap trial — Cal: ✅ done")
+    assert not any("Done ✅" in label for row in card.buttons for label, _ in row)
+
+    # Then on to the rating as usual; after the team view the card says how far it has moved.
+    await tap(api, ada, card, "Next: rate it now")
+    card = await wait_card(api, card, "have rated")
+    await rate_all(api, team.everyone, card, [(3, 2), (3, 3), (3, 4), (3, 2)])
+    card = await reveal(api, ada, card)
+    card = await agree_middle(api, ada, card)
+    card = await wait_card(api, card, "Since last time")
+    assert "📏 Since last time (Fri 1 May 2026): up a level — from Getting there — well along to" in card.text
+
+    before = len(api.chat_log(group))
+    await tap(api, ada, card, "End round")
+    summary = await summary_after(api, group, before)
+    assert "Looking back: what changed since last time" in summary.text
+    assert "The debriefs happen every Monday now and nights feel calmer" in summary.text
+    assert "The rota swap got stuck with HR" in summary.text
+    assert "(up a level since" in summary.text
+
+    with harness.db.session() as s:
+        said = s.exec(select(Evidence).where(Evidence.stage == "review")).all()
+        assert sorted(e.text for e in said) == ["The debriefs happen every Monday now and nights feel calmer",
+                                               "The rota swap got stuck with HR"]
+
+
+# ---------------------------------------------------------------- in people's own time
+
+
+def an_earlier_look(harness, group, element_id: str, team_view: int, action: str) -> None:
+    """A closed round that agreed a team view on `element_id`, with an action Bea owns."""
+    with harness.db.session() as s:
+        team = teams.team_for_chat(s, group.id)
+        bea = next(m for m in teams.active_members(s, team.id) if m.display_name == "Bea")
+        round_ = rounds.open_round(s, team_id=team.id, element_ids=[element_id], scope="element",
+                                   scope_ref=element_id, mode="live", anonymous=False,
+                                   framework_variant=team.framework_variant, opened_by=None)
+        rounds.set_team_view(s, round_, element_id, team_view)
+        rounds.add_action(s, team_id=team.id, text=action, round_id=round_.id, element_id=element_id,
+                          owner_member_id=bea.id, due=clock.now().date())
+        rounds.close_round(s, round_)
+        s.commit()
+
+
+async def test_a_walk_opens_a_looked_at_before_element_with_the_review(api, harness, monkeypatch):
+    frozen_clock(monkeypatch)
+    team = await add_bot_and_set_up(api, members=2)
+    ada, bea, _cal = team.everyone
+    an_earlier_look(harness, team.group, "training", 8, "Book the refresher course")
+    await opened(api, harness, team)
+
+    # Training was looked at before: the walk starts with last time's view, its action, and the review.
+    first = prompt_of(api, bea)
+    assert "Looking back" in first.text and "the team agreed: Getting there — halfway" in first.text
+    assert "1. Book the refresher course — Bea: " in first.text
+    assert "Review · Training · 1 of 2" in first.text and "Type your answer, or tap Skip." in first.text
+    step = await walk_answer(api, bea, "Half of us went on the refresher; the rest are booked")
+    assert "Where would you put us now" in step.text and "Training" in step.text
+
+    # Support never was: it starts with the rating, as ever. Ada skips the review.
+    step = await walk_skip(api, ada)
+    assert "Where would you put us now" in step.text
+    await walk_rate(api, ada, 2, 3)
+    await finish_with_skips(api, ada)
+    await walk_rate(api, bea, 3, 1)
+    await finish_with_skips(api, bea)
+    assert "Looking back" not in "".join(m.text for m in api.chat_log(bea) if "Support ·" in m.text)
+
+    with harness.db.session() as s:
+        [said] = s.exec(select(Evidence).where(Evidence.stage == "review")).all()
+    assert (said.text, said.element_id) == ("Half of us went on the refresher; the rest are booked", "training")

@@ -1,5 +1,6 @@
 """The database as whoever holds a copy of it reads it: after an anonymous live round, an anonymous round in
-people's own time and an anonymous check-in (written answers and a support press too), driven through the
+people's own time, an anonymous review of the live round's element, and an anonymous check-in (written
+answers and a support press too), driven through the
 real bot, an audit in SQL over the catalog finds nothing that links a person to an anonymous answer.
 
 The audit finds every table and column through information_schema (PostgreSQL) or sqlite_master, not
@@ -64,6 +65,20 @@ async def live_round(api, team) -> None:
     await summary_after(api, group, before)
 
 
+async def review_round(api, team) -> None:
+    """The same element again, anonymous: it opens with the review, and everyone answers it in private."""
+    group, ada = team.group, team.admin
+    card = await start_round(api, team, anonymous=True, opens="Looking back")
+    for i, user in enumerate(team.everyone):
+        before = len(api.chat_log(user))
+        await api.send(user, user, f"review evidence {i:02}")
+        await api.wait_for(lambda user=user, before=before: len(api.chat_log(user)) > before)
+    await wait_card(api, card, f"Review: {PEOPLE}")
+    before = len(api.chat_log(group))
+    await tap(api, ada, card, "End round")
+    await summary_after(api, group, before)
+
+
 async def own_time_round(api, harness, team, hand) -> int:
     round_id = open_async(harness, team.group, elements=("training",), anonymous=True, now=hand())
     await walk.open_async_round(harness.bot.app, round_id)
@@ -99,6 +114,7 @@ async def play_all_three(api, harness, monkeypatch):
     team = await add_bot_and_set_up(api, members=PEOPLE - 1)
     hand = use_hand_clock(monkeypatch, utc(2026, 5, 1))
     await live_round(api, team)
+    await review_round(api, team)
     await own_time_round(api, harness, team, hand)
     await checkin(api, harness, team, hand)
     await api.wait_idle()

@@ -25,6 +25,7 @@ from tests.rounds_helpers import (
     tap,
     wait_card,
 )
+from tests.test_charts_bot import documents, pdf_text
 from tests.walk_helpers import answer as walk_answer
 from tests.walk_helpers import finish_with_skips, frozen_clock, opened, prompt_of
 from tests.walk_helpers import rate as walk_rate
@@ -146,6 +147,14 @@ async def test_the_next_round_opens_with_the_review_and_ends_with_the_distance_t
     assert "The rota swap got stuck with HR" in summary.text
     assert "(up a level since" in summary.text
 
+    # The PDF report lists them under the element, before its evidence.
+    await api.wait_idle()
+    await say(api, ada, group, "/report")
+    await api.wait_for(lambda: documents(api, ada), timeout=30)
+    words = " ".join(pdf_text(documents(api, ada)[-1].file).split())
+    assert "Looking back: what changed since last time" in words
+    assert "The rota swap got stuck with HR" in words and "nights feel calmer" in words
+
     with harness.db.session() as s:
         said = s.exec(select(Evidence).where(Evidence.stage == "review")).all()
         assert sorted(e.text for e in said) == ["The debriefs happen every Monday now and nights feel calmer",
@@ -197,3 +206,41 @@ async def test_a_walk_opens_a_looked_at_before_element_with_the_review(api, harn
     with harness.db.session() as s:
         [said] = s.exec(select(Evidence).where(Evidence.stage == "review")).all()
     assert (said.text, said.element_id) == ("Half of us went on the refresher; the rest are booked", "training")
+
+
+# ---------------------------------------------------------------- the review reminder's button
+
+
+async def test_the_review_reminder_opens_a_review_round_for_the_facilitator_only(api, harness, hand):
+    team = await add_bot_and_set_up(api, members=3)
+    group, ada, (_bea, _cal, dee) = team.group, team.admin, team.members
+    await first_round_with_two_actions(api, team)
+    # The date picked under the summary is the one the reminders come for.
+    summary = next(m for m in api.chat_log(group) if "— summary" in m.text)
+    await pressed(api, ada, summary, "In 4 weeks")
+    await edited(api, summary, "Review set for")
+
+    hand.set(utc(2026, 5, 22, 12))
+    await scheduling.tick(harness.bot.app, hand())
+    await api.wait_for(lambda: any("A week to go" in m.text for m in api.chat_log(group)), timeout=10)
+    reminder = next(m for m in api.chat_log(group) if "A week to go" in m.text)
+    assert [label for row in reminder.buttons for label, _ in row] == ["🔁 Start the review round"]
+
+    # Dee is neither facilitator nor admin: told so kindly, and no round opens.
+    refused = await pressed(api, dee, reminder, "Start the review round")
+    assert refused["show_alert"] and "Only the facilitator or a group admin" in refused["text"]
+    with harness.db.session() as s:
+        team_row = teams.team_for_chat(s, group.id)
+        assert rounds.open_round_of(s, team_row.id) is None
+
+    # Ada starts it: a live round, named like the last, on the element looked at with its actions.
+    before = len(api.chat_log(group))
+    await pressed(api, ada, reminder, "Start the review round")
+    await api.wait_for(lambda: any("Looking back" in m.text for m in api.chat_log(group)[before:]), timeout=10)
+    card = next(m for m in api.chat_log(group)[before:] if "Looking back" in m.text)
+    assert "Responsiveness" in card.text and "Weekly debrief after nights" in card.text
+    assert any("PIE check: Responsiveness — 1 element, live" in m.text for m in api.chat_log(group)[before:])
+    with harness.db.session() as s:
+        opened_round = rounds.open_round_of(s, teams.team_for_chat(s, group.id).id)
+        assert (opened_round.element_ids, opened_round.mode, opened_round.anonymous) == (
+            ["responsiveness"], "live", False)

@@ -289,11 +289,13 @@ def review_reminder(review_on: date, on_the_day: bool) -> str:
     if on_the_day:
         return (
             "📅 <b>Today is the team's review date.</b>\n"
-            "Time to look again at where we are: an admin can tap /assess to start a round."
+            "Time to look again at where we are and what we did. The facilitator can start the review "
+            "round with the button: it opens on what we looked at last time and the actions agreed then."
         )
     return (
         f"📅 <b>A week to go:</b> the team's next full review is on {day(review_on)}.\n"
-        "Worth finding an hour when most of you are on shift."
+        "Worth finding an hour when most of you are on shift. When you're together, the facilitator "
+        "taps the button to start the review round."
     )
 
 

@@ -204,6 +204,7 @@ def individual_answers_hidden(too_few: str) -> str:
     return f"Individual answers: {too_few}."
 
 
+LOOKED_BACK = "Looking back: what changed since last time"
 EVIDENCE = "What is actually happening (evidence)"
 HINDERS = "What gets in the way"
 HELPS = "What we have going for us"

@@ -86,3 +86,8 @@ def walk_looking_back(scale, team_view: int | None, closed_on: date | None, acti
 
 # In the round's summary and the PDF: the review answers under their own heading.
 SUMMARY_HEADING = "Looking back"
+
+# The review reminder's one-tap button, and what it says to those who may not press it.
+OPEN_REVIEW_BUTTON = "🔁 Start the review round"
+OPEN_REVIEW_FACILITATOR_ONLY = "Only the facilitator or a group admin can start the review round."
+NOTHING_TO_REVIEW = "There's nothing to look back on yet: no element had a team view or an action last time."

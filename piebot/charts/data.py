@@ -54,6 +54,7 @@ class ElementResult:
     evidence: list[str] = field(default_factory=list)
     hinders: list[str] = field(default_factory=list)
     helps: list[str] = field(default_factory=list)
+    review: list[str] = field(default_factory=list)  # looking back on an element the team looked at before
 
 
 @dataclass(frozen=True)

@@ -94,7 +94,7 @@ def _build(blocks: list[Block], round: RoundResult, part: str | None, compress: 
 
 
 def _said_nothing(element: ElementResult) -> bool:
-    return not (element.evidence or element.hinders or element.helps)
+    return not (element.evidence or element.hinders or element.helps or element.review)
 
 
 def _blocks(round: RoundResult, previous: RoundResult | None, owners: bool) -> tuple[Block, list[Block]]:
@@ -208,7 +208,8 @@ def _element_block(round: RoundResult, element: ElementResult, actions: list[Act
         elif values:
             pdf.para(texts.individual_answers_hidden(TOO_FEW_LONG))
         pdf.ln(3)
-        for title, items in ((texts.EVIDENCE, element.evidence), (texts.HINDERS, element.hinders),
+        for title, items in ((texts.LOOKED_BACK, element.review),
+                             (texts.EVIDENCE, element.evidence), (texts.HINDERS, element.hinders),
                              (texts.HELPS, element.helps)):
             if items:
                 pdf.bullets(title, list(items))

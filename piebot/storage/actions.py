@@ -367,6 +367,22 @@ def elements_to_review(session: Session, team_id: int) -> list[str]:
 
 
 @dataclass(frozen=True)
+class ReviewPlan:
+    """What the review reminder's button opens: a live round on these elements, as anonymous as the last."""
+
+    element_ids: list[str]
+    anonymous: bool
+
+
+def review_plan(session: Session, team_id: int) -> ReviewPlan:
+    last = session.exec(
+        select(Round).where(Round.team_id == team_id, Round.status == "closed", Round.audience == "staff")
+        .order_by(Round.closed_at.desc(), Round.id.desc())
+    ).first()
+    return ReviewPlan(elements_to_review(session, team_id), bool(last.anonymous) if last else False)
+
+
+@dataclass(frozen=True)
 class LastLook:
     """What the team agreed on an element the last time it looked at it: for the review that opens it again."""
 

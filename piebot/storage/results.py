@@ -44,7 +44,7 @@ from piebot.storage.models import (
 )
 
 # Evidence.stage -> the ElementResult list it feeds.
-STAGE_LISTS = {"evidence": "evidence", "hindering": "hinders", "helping": "helps"}
+STAGE_LISTS = {"evidence": "evidence", "hindering": "hinders", "helping": "helps", "review": "review"}
 
 
 def team_framework(team: Team) -> Framework:
@@ -200,6 +200,7 @@ def round_result(session: Session, round_id: int, framework: Framework | None = 
             evidence=evidence,
             hinders=list(said.get((row.element_id, "hinders"), [])),
             helps=list(said.get((row.element_id, "helps"), [])),
+            review=list(said.get((row.element_id, "review"), [])),
         ))
 
     actions = _action_rows(session, team, names, today,

@@ -15,7 +15,7 @@ from conversations.relationships import ThreadCount
 from conversations.texts import assess as texts
 from conversations.texts import refusals
 from framework import Framework
-from piebot.storage import ballot_box, ballots, relationships, rounds, teams
+from piebot.storage import ballot_box, ballots, relationships, rounds, schedules, teams
 from piebot.storage.models import Member, Round, RoundElement, Team, utcnow
 
 # ---------------------------------------------------------------- the summary
@@ -109,6 +109,8 @@ def set_review_date(session: Session, round_id: int, weeks: int) -> date:
     """When the team looks again: `weeks` after the round closed."""
     round_ = session.get(Round, round_id)
     round_.review_date = (round_.closed_at or utcnow()).date() + timedelta(weeks=weeks)
+    # The team's reassessment date too, so the reminders (a week before and on the day) come for it.
+    schedules.set_review_date(session, round_.team_id, round_.review_date)
     return round_.review_date
 
 

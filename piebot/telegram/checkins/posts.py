@@ -38,6 +38,7 @@ from piebot.storage.closings import Closing
 from piebot.storage.reminders import Nudging, ReviewReminder
 from piebot.storage.schedules import Post
 from piebot.telegram import callbacks
+from piebot.telegram.rounds.review import review_button
 
 KIND = "ci"  # a press on a check-in's buttons: ref = check-in id
 PRIVATE_CARD = "private"  # from the group post: send me this check-in privately
@@ -121,7 +122,9 @@ async def post_summary(bot: Bot, closing: Closing) -> Message:
 
 
 def review_reminder_message(reminder: ReviewReminder) -> Outgoing:
-    return Outgoing(reminder.chat_id, review_reminder(reminder.review_on, reminder.on_the_day))
+    """With the one-tap button that opens the review round (taken by piebot.telegram.rounds.review)."""
+    return Outgoing(reminder.chat_id, review_reminder(reminder.review_on, reminder.on_the_day),
+                    reply_markup=review_button(reminder.team_id))
 
 
 async def post_review_reminder(bot: Bot, reminder: ReviewReminder) -> Message:

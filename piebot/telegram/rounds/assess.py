@@ -29,7 +29,7 @@ from piebot.storage.db import AlreadyDone
 from piebot.storage.models import Member, Team, utcnow
 from piebot.telegram import callbacks, replies
 from piebot.telegram.guards import in_group, is_admin
-from piebot.telegram.rounds import answers, summary, teamview
+from piebot.telegram.rounds import answers, review, summary, teamview
 from piebot.telegram.rounds import card as session_card
 from piebot.telegram.rounds import live as session_live
 from piebot.telegram.rounds.card import may_facilitate
@@ -409,6 +409,7 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(teamview.on_team_view_press, pattern=callbacks.pattern(teamview.TEAM_VIEW)))
     app.add_handler(CallbackQueryHandler(answers.on_withdraw_press, pattern=callbacks.pattern(answers.WITHDRAW)))
     app.add_handler(CallbackQueryHandler(summary.on_review_press, pattern=callbacks.pattern(summary.REVIEW)))
+    app.add_handler(CallbackQueryHandler(review.on_open_review_press, pattern=callbacks.pattern(review.OPEN_REVIEW)))
     replies.add_consumer(app, answers.on_group_reply)
     replies.add_consumer(app, answers.on_private_message)
     app.bot_data.setdefault("on_stop", []).append(session_live.recall(app))

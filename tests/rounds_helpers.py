@@ -93,6 +93,12 @@ async def rate_all(api, people, card, places) -> None:
     await wait_card(api, card, f"{len(places)} of ")
 
 
+async def past_the_review(api, facilitator, card):
+    """An element looked at before opens with the review: the facilitator moves on to the rating."""
+    await tap(api, facilitator, card, "Next: rate it now")
+    return await wait_card(api, card, "have rated")
+
+
 async def reveal(api, facilitator, card):
     await tap(api, facilitator, card, "Share the views")
     return await wait_card(api, card, "Everyone's views")

@@ -24,7 +24,16 @@ import pytest
 from piebot.demo.people import add_bot_and_set_up, press, say
 from piebot.telegram.delivery import ratelimit
 from piebot.telegram.rounds.summary import settle
-from tests.rounds_helpers import agree_middle, rate_all, reveal, start_round, summary_after, tap, wait_card
+from tests.rounds_helpers import (
+    agree_middle,
+    past_the_review,
+    rate_all,
+    reveal,
+    start_round,
+    summary_after,
+    tap,
+    wait_card,
+)
 from tests.test_charts_bot import album_of, documents, pdf_text, photos, play_round, png_size
 from tests.test_one_way_to_say_a_place import old_forms_in
 
@@ -62,7 +71,8 @@ async def test_a_round_on_one_element_says_places_in_words_from_the_card_to_the_
     play_round(harness.db, group.id, {"responsiveness": [4, 5, 7, 8]}, {"responsiveness": 6},
                closed_at=datetime.now(timezone.utc) - timedelta(days=90))
 
-    card = await start_round(api, team)
+    card = await start_round(api, team, opens="Looking back")  # looked at before: the review comes first
+    card = await past_the_review(api, ada, card)
     # The grid names its levels on the keyboard itself, and says where in each in words, not numbers.
     labels = [label for row in card.buttons for label, _ in row]
     assert {"Just starting", "Getting there", "Well on the way", "Embedded"} <= set(labels)
@@ -123,8 +133,9 @@ async def test_the_end_of_a_round_is_one_summary_and_one_album(api, harness):
                                       "responsiveness": [4, 5, 7, 8]},
                {"rules-and-procedures": 5, "roles-and-relationships": 9, "responsiveness": 6},
                closed_at=datetime.now(timezone.utc) - timedelta(days=90))
-    card = await start_round(api, team, scope="One theme", pick="The Three Rs")
+    card = await start_round(api, team, scope="One theme", pick="The Three Rs", opens="Looking back")
     for element in range(2):
+        card = await past_the_review(api, ada, card)
         await rate_all(api, team.everyone, card, [(2, 1), (2, 3), (3, 1), (2, 5)])
         card = await reveal(api, ada, card)
         card = await agree_middle(api, ada, card)

@@ -21,6 +21,7 @@ class ScopeKind(StrEnum):
     ALL = "all"
     THEME = "theme"
     ELEMENT = "element"
+    REVIEW = "review"  # the elements looked at last time or with actions open (the review reminder's round)
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ def element_ids(framework: Framework, scope: Scope) -> list[str]:
     """The elements a round covers, in the framework's own order."""
     if scope.kind is ScopeKind.ALL:
         return [e.id for e in framework.elements]
+    if scope.kind is ScopeKind.REVIEW:
+        raise ValueError("a review round's elements come from what the team looked at before")
     if scope.ref is None:
         raise ValueError(f"a {scope.kind} scope needs to say which one")
     if scope.kind is ScopeKind.THEME:

@@ -60,6 +60,18 @@ def looking_back(scale, team_view: int | None, closed_on: date | None, actions: 
     return "\n".join(lines)
 
 
+def looked_back(scale, team_view: int | None, closed_on: date | None, actions: Sequence[TrackedAction]) -> str:
+    """One line, kept on the card once the review is over: last time's view and how its actions went."""
+    said = f"🔁 Last time{_when(closed_on)}"
+    said += f": {place(scale, team_view)}." if team_view is not None else "."
+    counts = [(sum(a.status is status for a in actions), words) for status, words in (
+        (Status.DONE, "done"), (Status.STILL_ON, "still on"), (Status.OPEN, "open"), (Status.DROPPED, "dropped"))]
+    shown = [f"{n} {words}" for n, words in counts if n]
+    if shown:
+        said += " Actions then: " + ", ".join(shown) + "."
+    return said
+
+
 def distance(scale, before: int | None, after: int | None, closed_on: date | None) -> str:
     """'📏 Since last time (…): up a level — from … to …' once the new team view is agreed."""
     if before is None or after is None:

@@ -16,6 +16,8 @@ CARRY_ON_LATER = "You can stop any time and carry on later — I'll keep your pl
 
 
 def round_title(framework: Framework, scope: Scope) -> str:
+    if scope.kind is ScopeKind.REVIEW:
+        return "PIE review: what we looked at last time"
     if scope.kind is ScopeKind.ALL or scope.ref is None:
         return f"PIE check: {html.escape(framework.name)}"
     if scope.kind is ScopeKind.THEME:

@@ -1,6 +1,8 @@
 """Scene: a short live round on one element, end to end, in the group.
 
-Ada starts a round on Responsiveness. Everyone places a bead on the card (one tap each); Ada shares
+Ada starts a round on Responsiveness. The team looked at it before, so the card first looks back: the
+team view then and the actions agreed; Ada marks the one Bea finished as done right on the card, and
+Dee says what changed. Then everyone places a bead on the card (one tap each); Ada shares
 the views and takes the middle as the team view; people reply with evidence (one a photo), what gets
 in the way and what helps; Ada records one action with an owner, a date and how we'll know; the
 summary shows how far the team view moved since the last round, and Ada picks the review date.
@@ -26,7 +28,9 @@ async def scene(api, bot, story) -> None:
         await api.wait_for(lambda step=step: step in _now(api, wizard).text, timeout=60)
     before = len(api.chat_log(group))
     await press(api, ada, _now(api, wizard), "what gets in the way first")
-    card = await _next(api, group, before, lambda m: "have rated" in m.text)
+    card = await _next(api, group, before, lambda m: "have rated" in m.text or "Looking back" in m.text)
+    if "Looking back" in card.text:
+        await _look_back(api, team, card, before)
 
     for person in team.everyone:
         level, position = PLACES[person.first_name]
@@ -42,7 +46,11 @@ async def scene(api, bot, story) -> None:
         "Evidence": [(bea, "We let Jo back in after curfew when her mum was in hospital."), (cal, None)],
         "What gets in the way": [(dee, "Agency staff on nights don't know the unwritten ways.")],
         "What helps": [(bea, "Everyone reads the handover book.")],
-        "Action plan": [(ada, "Write down the three rules we bend most, and why\nBea\nin 3 weeks\nNight staff know them")],
+        "Action plan": [
+            (ada, "Pair each agency night worker with a regular on their first shift\nBea\nin 3 weeks\n"
+                  "Agency staff say they knew what to do"),
+            (cal, "Ask the agency for the same night staff each week\nCal\nin 2 weeks"),
+        ],
     }
     for stage, answers in replies.items():
         before = len(api.chat_log(group))
@@ -67,6 +75,31 @@ async def scene(api, bot, story) -> None:
     await summary_hooks_done(bot.app)
     # Longer than the group's rate limit spaces messages, so nothing of this scene arrives in the next.
     await api.wait_idle(timeout=120, quiet=4)
+
+
+async def _look_back(api, team, card, before: int) -> None:
+    """The review that opens an element looked at before: settle what was done, say what changed."""
+    group, ada = team.group, team.admin
+    prompt = await _next(api, group, before, lambda m: m.force_reply)
+    done = [label for row in _now(api, card).buttons for label, _ in row
+            if "Done" in label and _action_number(_now(api, card).text, "Write down the three rules") in label]
+    if done:
+        await press(api, ada, _now(api, card), done[0])
+        await api.wait_for(lambda: "rules we bend most, and why — Bea: ✅ done" in _now(api, card).text, timeout=60)
+    await api.send(team.members[2], group, "We wrote the rules down, but agency staff on nights still don't "
+                                           "know them.", reply_to=prompt)
+    await api.wait_for(lambda: "Review: 1" in _now(api, card).text, timeout=60)
+    await press(api, ada, _now(api, card), "Next: rate it now")
+    await api.wait_for(lambda: "have rated" in _now(api, card).text, timeout=60)
+
+
+def _action_number(text: str, what: str) -> str:
+    """The number a review card gives an action ('2 · '), found by its words."""
+    for line in text.splitlines():
+        number, dot, rest = line.partition(". ")
+        if dot and number.isdigit() and rest.startswith(what):
+            return f"{number} · "
+    return "no such action"
 
 
 def _now(api, message):

@@ -11,6 +11,7 @@ from piebot.demo import (
     scene_live_round,
     scene_network,
     scene_peer_review,
+    scene_review,
 )
 from piebot.demo.people import Team, add_bot_and_set_up
 from piebot.localapi import LocalBotApi
@@ -40,5 +41,7 @@ SCENES.insert(SCENES.index(scene_charts.scene), scene_checkin.scene)
 SCENES.insert(SCENES.index(scene_charts.scene) + 1, scene_live_round.scene)
 # Peer review, the last Pizazz stage, looks at the live round once it has closed.
 SCENES.insert(SCENES.index(scene_live_round.scene) + 1, scene_peer_review.scene)
+# Weeks later the cycle comes round: actions followed to done, then the review and the next rating.
+SCENES.insert(SCENES.index(scene_peer_review.scene) + 1, scene_review.scene)
 # The team makes the framework its own first, so everything after speaks its words.
 SCENES.insert(0, scene_customise.scene)

@@ -161,10 +161,11 @@ def _review_part(facts: live_rows.CardFacts) -> str:
         said = facts.answers.get(Stage.REVIEW, 0)
         return ("\n\n" + review.looking_back(scale, look.team_view, look.closed_on, look.actions, facts.today)
                 + f"\n\n{review.QUESTION_NOTE}\n{texts.stage_counts({Stage.REVIEW: said}, [Stage.REVIEW], 0)}")
+    shown = "\n\n" + review.looked_back(scale, look.team_view, look.closed_on, look.actions)
     if state.team_view is not None and state.phase is not Phase.REVEALED:
         moved = review.distance(scale, look.team_view, state.team_view, look.closed_on)
-        return "\n\n" + moved if moved else ""
-    return ""
+        shown += "\n" + moved if moved else ""
+    return shown
 
 
 def _action_rows(actions) -> list[list[InlineKeyboardButton]]:

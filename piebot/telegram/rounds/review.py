@@ -55,7 +55,8 @@ async def on_open_review_press(update: Update, context: ContextTypes.DEFAULT_TYP
         plan = actions.review_plan(session, team.id)
         if not plan.element_ids:
             raise rounds.RoundRefused(review_texts.NOTHING_TO_REVIEW)
-        scope = Scope(ScopeKind.ELEMENT, plan.element_ids[0]) if len(plan.element_ids) == 1 else Scope()
+        one = len(plan.element_ids) == 1
+        scope = Scope(ScopeKind.ELEMENT, plan.element_ids[0]) if one else Scope(ScopeKind.REVIEW)
         started = rounds.start_round(
             session, team_id=team.id, telegram_user_id=user_id, element_ids=plan.element_ids,
             scope=str(scope.kind), scope_ref=scope.ref, mode="live", anonymous=plan.anonymous,

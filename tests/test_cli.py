@@ -65,3 +65,10 @@ def test_demo_works_offline_and_prints_the_group_chat(tmp_path):
     assert "Ada: /setup" in result.stdout
     assert "is set up" in result.stdout
     assert "Bea: /join" in result.stdout
+    # The whole Pizazz cycle: an action settled from a private reminder weeks later, the review round
+    # opened from the review reminder's button, what was said looking back, and how far the view moved.
+    assert "> Bea pressed [ Done ✅ ]" in result.stdout
+    assert "> Ada pressed [ 🔁 Start the review round ]" in result.stdout
+    assert "PIE review: what we looked at last time — summary" in result.stdout
+    assert "Looking back: what changed since last time" in result.stdout
+    assert "📏 Since last time" in result.stdout and "(up a level since" in result.stdout

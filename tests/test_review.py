@@ -10,7 +10,7 @@ from sqlmodel import select
 from piebot import clock, scheduling
 from piebot.demo.people import add_bot_and_set_up, say
 from piebot.storage import rounds, teams
-from piebot.storage.models import Evidence
+from piebot.storage.models import Evidence, SealedBallot
 from piebot.telegram.delivery import ratelimit
 from tests.checkin_helpers import use_hand_clock, utc
 from tests.rounds_helpers import (
@@ -244,3 +244,31 @@ async def test_the_review_reminder_opens_a_review_round_for_the_facilitator_only
         opened_round = rounds.open_round_of(s, teams.team_for_chat(s, group.id).id)
         assert (opened_round.element_ids, opened_round.mode, opened_round.anonymous) == (
             ["responsiveness"], "live", False)
+
+
+# ---------------------------------------------------------------- anonymous
+
+
+async def test_in_an_anonymous_round_the_review_answers_keep_no_author(api, harness, hand):
+    team = await add_bot_and_set_up(api, members=3)
+    group, ada = team.group, team.admin
+    an_earlier_look(harness, group, "responsiveness", 8, "Write the rules down")
+    before = len(api.chat_log(group))
+    card = await start_round(api, team, anonymous=True, opens="Looking back")
+    question = await next_prompt(api, group, before)
+    assert "anonymous" in question.text  # a reply in the group would show a name: answer in private
+    for i, person in enumerate(team.everyone[:3]):
+        told = await say(api, person, person, f"looking back {i}: the rules are on the office wall")
+        assert "Added to Review · Responsiveness, without your name" in told.text
+    await wait_card(api, card, "Review: 3")
+    before = len(api.chat_log(group))
+    await tap(api, ada, card, "End round")
+    summary = await summary_after(api, group, before)
+    assert all(f"looking back {i}: the rules" in summary.text for i in range(3))
+
+    with harness.db.session() as s:
+        said = s.exec(select(Evidence).where(Evidence.stage == "review")).all()
+        assert sorted(e.text for e in said) == [f"looking back {i}: the rules are on the office wall"
+                                               for i in range(3)]
+        assert all(e.member_id is None and e.owner_key is None and e.id < 0 for e in said)
+        assert s.exec(select(SealedBallot)).all() == []

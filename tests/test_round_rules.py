@@ -264,3 +264,54 @@ def test_nudge_at_most_once_a_day_and_never_after_finishing():
     assert not nudge_due(None, closes, finished=False, closes_at=closes)
 
 
+
+
+def test_an_element_looked_at_before_opens_with_the_review_then_the_rating():
+    state = LiveRound(["training", "support"], reviewed=frozenset({"training", "support"}), phase=Phase.REVIEW)
+    assert state.stage is Stage.REVIEW
+    with pytest.raises(NotAllowed, match="looking back first"):
+        state.check_can_rate("training")
+    with pytest.raises(NotAllowed):
+        state.set_team_view(8)
+    state.check_can_answer("training", Stage.REVIEW)
+    with pytest.raises(NotAllowed):
+        state.check_can_answer("training", Stage.EVIDENCE)
+    assert state.next() is Phase.RATING
+    state.check_can_rate("training")
+    # What changed often comes up later: the review's question stays open until the element closes.
+    state.reveal(3, 3)
+    state.set_team_view(12)
+    state.next()
+    state.check_can_answer("training", Stage.REVIEW)
+    state.skip()
+    assert (state.element_id, state.phase, state.stage) == ("support", Phase.REVIEW, Stage.REVIEW)
+    with pytest.raises(NotAllowed, match="That question has closed"):
+        state.check_can_answer("training", Stage.REVIEW)
+    again = LiveRound.from_dict(json.loads(json.dumps(state.to_dict())))
+    assert (again.phase, again.reviewed) == (Phase.REVIEW, frozenset({"training", "support"}))
+
+
+def test_an_element_never_looked_at_has_no_review():
+    state = revealed_round(["training", "support"])
+    state.set_team_view(8)
+    with pytest.raises(NotAllowed, match="That question has closed"):
+        state.check_can_answer("training", Stage.REVIEW)
+    state.skip()
+    assert state.phase is Phase.RATING
+
+
+def test_the_walk_of_an_element_looked_at_before_starts_with_the_review():
+    walk = AsyncWalk(["training", "support"], reviewed=["support"])
+    steps = []
+    while not walk.done:
+        step = walk.current()
+        steps.append((step.element_id, step.step))
+        walk.advance()
+    assert steps[0] == ("training", Stage.ASSESSMENT) and steps[5] == ("support", Stage.REVIEW)
+    assert steps[6] == ("support", Stage.ASSESSMENT) and len(steps) == 11
+    # Back from the rating goes to the review; a walk stored at the review resumes there.
+    walk = AsyncWalk(["training", "support"], reviewed=["support"], progress={"element_index": 1, "step": "review"})
+    assert walk.current().is_review
+    walk.advance()
+    assert walk.back().step is Stage.REVIEW
+    assert walk.back() == walk.current() and walk.current().step is Stage.ACTION_PLAN

@@ -122,7 +122,9 @@ def live_status(framework: Framework, state: LiveRound, rated: int, members: int
     where = f"Live round · element {state.element_index + 1} of {len(state.element_ids)}: <b>{name}</b>"
     if state.finished:
         return "The live round has finished. The summary is in the group."
-    if state.phase is Phase.RATING:
+    if state.phase is Phase.REVIEW:
+        now = "Looking back at last time, before rating it again"
+    elif state.phase is Phase.RATING:
         now = f"{rated} of {members} have rated"
     elif state.phase is Phase.REVEALED:
         now = "Views shared — agreeing the team view"

@@ -57,7 +57,7 @@ def load_state(session: Session, round_: Round, team: Team) -> LiveRound:
         paused=round_.status == "paused",
         finished=round_.status == "closed",
         team_views={e.element_id: e.team_view for e in elements if e.team_view is not None},
-        reviewed=rounds.looked_at_before(session, round_),
+        reviewed=rounds.reviewed(elements),
     )
 
 
@@ -93,7 +93,7 @@ def _settled(session: Session, round_: Round, team: Team, row: RoundElement) -> 
         stage_index=order.index(Stage(row.stage)) if row.stage in order else 0,
         team_view=row.team_view,
         finished=True,
-        reviewed=rounds.looked_at_before(session, round_),
+        reviewed=frozenset([row.element_id]) if row.looked_at_before else frozenset(),
     )
 
 

@@ -92,11 +92,13 @@ class RoundElement(SQLModel, table=True):
     round_id: int = Field(foreign_key="round.id", index=True)
     element_id: str
     position: int = 0
-    phase: str = "pending"  # pending | rating | revealed | stages | closed
+    phase: str = "pending"  # pending | review | rating | revealed | stages | closed
     stage: str | None = None
     card_message_id: int | None = Field(default=None, sa_column=big(nullable=True))
     team_view: int | None = None  # index 1..20, Level One
     closed_at: datetime | None = None
+    # The team agreed a view on it in an earlier round, so it opens with the review (set when the round opens).
+    looked_at_before: bool = False
 
 
 class CheckIn(SQLModel, table=True):

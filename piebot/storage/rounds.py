@@ -83,8 +83,9 @@ def open_round(
     )
     session.add(round_)
     session.flush()
-    # A live round's first element opens with the review when the team has looked at it before.
-    first = "review" if mode == "live" and element_ids[0] in looked_at_before(session, round_) else "rating"
+    # An element the team has looked at before opens with the review; a live round's first at once.
+    before = looked_at_before(session, round_)
+    first = "review" if mode == "live" and element_ids[0] in before else "rating"
     for position, element_id in enumerate(element_ids):
         session.add(
             RoundElement(
@@ -92,6 +93,7 @@ def open_round(
                 element_id=element_id,
                 position=position,
                 phase=first if position == 0 else ("rating" if mode == "async" else "pending"),
+                looked_at_before=element_id in before,
             )
         )
     session.flush()
@@ -460,6 +462,11 @@ def looked_at_before(session: Session, round_: Round) -> frozenset[str]:
         .distinct()
     )
     return frozenset(found)
+
+
+def reviewed(elements: list[RoundElement]) -> frozenset[str]:
+    """Which of a round's elements (its rows) open with the review, as recorded when it opened."""
+    return frozenset(e.element_id for e in elements if e.looked_at_before)
 
 
 def earlier_team_view(session: Session, round_: Round, element_id: str) -> tuple[int, datetime | None] | None:

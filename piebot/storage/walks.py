@@ -142,7 +142,7 @@ def walker(session: Session, round_id: int, user_id: int) -> Walker | None:
     return Walker(
         round=round_, team=team, framework=_framework(round_, team), member=member,
         walks=walks_of(session, user_id), finished=_finished(session, member.id, round_id),
-        reviewed=rounds.looked_at_before(session, round_),
+        reviewed=rounds.reviewed(rounds.elements_of(session, round_id)),
     )
 
 

@@ -110,6 +110,7 @@ class CardFacts:
     stage: str | None  # the furthest stage reached on this element
     answers: dict[Stage, int]  # answers so far per stage, once the stages have begun
     live_now: bool  # the element the session is on: its card has buttons
+    names_shown: bool = False  # a named round started as "named and shown": names beside the beads
 
 
 def card_facts(session: Session, card_id: int) -> CardFacts | None:
@@ -144,6 +145,7 @@ def card_facts(session: Session, card_id: int) -> CardFacts | None:
         stage=row.stage,
         answers=answers,
         live_now=not state.finished and state.element_id == row.element_id and round_.status != "closed",
+        names_shown=round_.names_shown,
     )
 
 

@@ -82,6 +82,12 @@ class Round(SQLModel, table=True):
     opened_at: datetime = Field(default_factory=utcnow)
     closed_at: datetime | None = None
     review_date: date | None = None
+    # Named rounds: whether the names stand beside the beads once the views are shared ("named and
+    # shown"), a choice made at the start; otherwise the team sees the beads without names.
+    names_shown: bool = False
+    # When the round's results first left the team (a report sent or exported, a peer review asked,
+    # a network overview that included it): from then on evidence can no longer be edited or removed.
+    left_team_at: datetime | None = None
 
 
 class RoundElement(SQLModel, table=True):
@@ -359,6 +365,8 @@ class NetworkMembership(SQLModel, table=True):
     anonymous: bool = False
     share_service_user_views: bool = False
     share_evidence: bool = False
+    # Whether the lead sees the team's written answers (what gets in the way): off until the admin says.
+    share_written: bool = False
     joined_at: datetime = Field(default_factory=utcnow)
 
 

@@ -71,9 +71,14 @@ async def test_five_members_three_elements_from_assess_to_summary(api, harness):
         prompt = await next_stage(api, ada, group, card, stage)
         await api.send(cal, group, f"Something about {stage.lower()}", reply_to=prompt)
     prompt = await next_stage(api, ada, group, card, "Action plan")
-    before = len(api.chat_log(bea))
-    noted = await say(api, cal, group, "Weekly debrief after nights\nBea\n14/1\nnobody goes home upset", reply_to=prompt)
-    assert "Action noted: Weekly debrief after nights — Bea, by 14 Jan" in noted.text
+    before, in_group = len(api.chat_log(bea)), len(api.chat_log(group))
+    reply = await api.send(cal, group, "Weekly debrief after nights\nBea\n14/1\nnobody goes home upset",
+                           reply_to=prompt)
+    # A quiet receipt: the bot's reaction on the reply, "Action noted" to Cal in private, nothing new in the group.
+    await api.wait_for(lambda: any("Action noted: Weekly debrief after nights — Bea, by 14 Jan" in m.text
+                                   for m in api.chat_log(cal)))
+    assert api.reactions_on(group.id, reply["message_id"]) == ["✍"]
+    assert len(api.chat_log(group)) == in_group
     told = await bot_reply(api, bea, before)  # owners are told privately
     assert "You're down for an action" in told.text and "Weekly debrief" in told.text
     card2 = await next_card(api, ada, group, card)

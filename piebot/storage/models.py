@@ -304,6 +304,8 @@ class Prompt(SQLModel, table=True):
     checkin_id: int | None = Field(default=None, foreign_key="checkin.id")
     element_id: str | None = None
     stage: str | None = None
+    # For "new words for this item" (purpose "evidence_edit"): the named item the reply replaces.
+    evidence_id: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -1,5 +1,5 @@
 """a team view reached by talking (beads named and shown only by choice), when a round's results left
-the team, and whether a network lead sees a team's written answers
+the team, whether a network lead sees a team's written answers, and replies that edit an item
 
 Revision ID: 0008
 Revises: 0006
@@ -26,9 +26,12 @@ def upgrade() -> None:
     op.add_column('round', sa.Column('left_team_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
     op.add_column('networkmembership',
                   sa.Column('share_written', sa.Boolean(), nullable=False, server_default=sa.false()))
+    # A reply with new words for an evidence item, asked from its receipt.
+    op.add_column('prompt', sa.Column('evidence_id', sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column('prompt', 'evidence_id')
     op.drop_column('networkmembership', 'share_written')
     op.drop_column('round', 'left_team_at')
     op.drop_column('round', 'names_shown')

@@ -121,6 +121,14 @@ def everything(messages) -> str:
     return "\n".join(m.text for m in messages)
 
 
+async def share_written_answers(api, team) -> None:
+    """The team's admin switches on sharing what the team wrote, on the card shown after joining."""
+    shown = "What your team wrote gets in the way, in its own words: "
+    card = [m for m in api.chat_log(team.group) if shown + "not shared" in m.text][-1]
+    await press(api, team.admin, card, "Share what we wrote")
+    await api.wait_for(lambda: any(shown + "shared" in m.text for m in api.chat_log(team.group)))
+
+
 # ---- the tests ---------------------------------------------------------------------------------------
 
 
@@ -158,6 +166,10 @@ async def test_three_teams_two_rounds_each_give_the_right_overview(api, harness)
     held = await overview(api, lead, card)
     assert "overview of 2 teams" in held[0].text and "1 more joined under an alias" in held[0].text
     assert cedar_label not in everything(held)
+    # What teams wrote gets in the way stays with them until their admin switches sharing it on.
+    assert "No move-on flats" not in everything(held) and "Referrals bounce" not in everything(held)
+    for team in (ash, birch, cedar):
+        await share_written_answers(api, team)
     with session_scope(db) as s:
         for name in ("Dale Yard", "Elm Row"):
             other = Team(chat_id=-hash(name) % 10**9 - 10**9, name=name, set_up=True)
@@ -313,7 +325,10 @@ async def test_checkin_trends_and_private_evidence_only_when_shared(api, harness
     assert ("Ash House: latest middle Well on the way — at the start" in pdf and "up a level since" in pdf
             and "over 3 check-ins" in pdf)
     assert "Said in private" not in everything(sent)
+    # The admin was told, when joining, that written answers are shared only if they switch it on.
+    assert any("Only if you switch it on" in m.text for m in api.chat_log(ash.group))
     # The team chooses to share what was said privately.
+    await share_written_answers(api, ash)
     cards = [m for m in api.chat_log(ash.group) if "Answers given privately: not shared" in m.text]
     await press(api, ash.admin, cards[-1], "Share private answers")
     await api.wait_for(lambda: "Answers given privately: shared" in api.chat_log(ash.group)[-1].text

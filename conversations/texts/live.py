@@ -42,6 +42,11 @@ ACTION_FORMAT = (
 
 MAX_QUESTIONS = 3
 
+# Under every question that asks people to write what happens: the people the team supports are never
+# named in what the team writes (it may leave the team in a report, a peer review or a network).
+SAFE_EVIDENCE = "Say what happened, not who — no residents' names."
+WRITTEN_STAGES = (Stage.EVIDENCE, Stage.HINDERING, Stage.HELPING)
+
 
 @dataclass(frozen=True)
 class View:
@@ -176,6 +181,8 @@ def stage_prompt(framework: Framework, element_id: str, stage: Stage, private_li
         lines.append(questions)
     if stage is Stage.ACTION_PLAN:
         lines += ["", ACTION_FORMAT]
+    if stage in WRITTEN_STAGES:
+        lines += ["", f"🔒 {SAFE_EVIDENCE}"]
     lines += ["", "↩️ <b>Reply to this message</b> with yours. Several replies are fine."]
     if private_link:
         lines.append("Rather not say it here? Use the button to answer in private.")

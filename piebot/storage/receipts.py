@@ -129,3 +129,8 @@ def round_for_items(session: Session, team_id: int) -> Round | None:
         select(Round).where(Round.team_id == team_id, Round.status == "closed", Round.audience == "staff")
         .order_by(Round.closed_at.desc(), Round.id.desc())).first()
     return None if round_ is None or round_.anonymous else round_
+
+
+def closed_rounds_left(session: Session, team_id: int) -> None:
+    """An export hands on every closed round of the team: they have all left it."""
+    left_the_team(session, session.exec(select(Round.id).where(Round.team_id == team_id, Round.status == "closed")))

@@ -19,7 +19,7 @@ from conversations.errors import NotAllowed
 from conversations.relationships import THREAD_STAGES
 from conversations.texts import receipts as texts
 from piebot.storage import rounds, teams
-from piebot.storage.models import Evidence, Member, Prompt, Round, utcnow
+from piebot.storage.models import Evidence, Member, Prompt, Round, Team, utcnow
 
 EDIT_PURPOSE = "evidence_edit"  # the Prompt rows asking for an item's new words
 
@@ -40,8 +40,9 @@ def _item(session: Session, evidence: Evidence) -> Item:
                 evidence.about_relationships)
 
 
-def _reach(session: Session, evidence_id: int, telegram_user_id: int) -> tuple[Evidence, Round]:
-    """The item, when this person may act on it: its author or a facilitator of its team."""
+def _reach(session: Session, evidence_id: int, telegram_user_id: int, admin: bool = False) -> tuple[Evidence, Round]:
+    """The item, when this person may act on it: its author or a facilitator of its team (`admin`: the
+    caller found them an admin of the team's group, who facilitates as well)."""
     evidence = session.get(Evidence, evidence_id)
     if evidence is None or evidence.round_id is None:
         raise NotAllowed(texts.GONE)
@@ -52,7 +53,7 @@ def _reach(session: Session, evidence_id: int, telegram_user_id: int) -> tuple[E
     if member is None or not member.active:
         raise NotAllowed(texts.NOT_YOURS)
     author = session.get(Member, evidence.member_id) if evidence.member_id else None
-    if not member.facilitator and (author is None or author.id != member.id):
+    if not (member.facilitator or admin) and (author is None or author.id != member.id):
         raise NotAllowed(texts.NOT_YOURS)
     return evidence, round_
 
@@ -62,29 +63,29 @@ def _still_in_the_team(round_: Round) -> None:
         raise NotAllowed(texts.LEFT_THE_TEAM)
 
 
-def mark(session: Session, evidence_id: int, telegram_user_id: int, about: bool) -> Item:
+def mark(session: Session, evidence_id: int, telegram_user_id: int, about: bool, admin: bool = False) -> Item:
     """Mark (or unmark) an item as about relationships: it joins the round's relationships thread."""
-    evidence, _ = _reach(session, evidence_id, telegram_user_id)
+    evidence, _ = _reach(session, evidence_id, telegram_user_id, admin)
     evidence.about_relationships = about
     session.flush()
     return _item(session, evidence)
 
 
-def item(session: Session, evidence_id: int, telegram_user_id: int) -> Item:
-    evidence, _ = _reach(session, evidence_id, telegram_user_id)
+def item(session: Session, evidence_id: int, telegram_user_id: int, admin: bool = False) -> Item:
+    evidence, _ = _reach(session, evidence_id, telegram_user_id, admin)
     return _item(session, evidence)
 
 
-def may_change(session: Session, evidence_id: int, telegram_user_id: int) -> Item:
+def may_change(session: Session, evidence_id: int, telegram_user_id: int, admin: bool = False) -> Item:
     """The item, when it may still be edited or removed by this person (else NotAllowed, kindly)."""
-    evidence, round_ = _reach(session, evidence_id, telegram_user_id)
+    evidence, round_ = _reach(session, evidence_id, telegram_user_id, admin)
     _still_in_the_team(round_)
     return _item(session, evidence)
 
 
-def remove(session: Session, evidence_id: int, telegram_user_id: int) -> Item:
+def remove(session: Session, evidence_id: int, telegram_user_id: int, admin: bool = False) -> Item:
     """Remove an item, by its author or a facilitator, while the round's results are the team's own."""
-    evidence, round_ = _reach(session, evidence_id, telegram_user_id)
+    evidence, round_ = _reach(session, evidence_id, telegram_user_id, admin)
     _still_in_the_team(round_)
     gone = _item(session, evidence)
     for prompt in session.exec(select(Prompt).where(Prompt.evidence_id == evidence.id)):
@@ -106,9 +107,9 @@ def edit_question_replied_to(session: Session, chat_id: int, message_id: int) ->
                                              Prompt.purpose == EDIT_PURPOSE)).first()
 
 
-def edit(session: Session, evidence_id: int, telegram_user_id: int, text: str) -> Item:
+def edit(session: Session, evidence_id: int, telegram_user_id: int, text: str, admin: bool = False) -> Item:
     """Give an item new words (a photo's caption, for a photo), while the results are the team's own."""
-    evidence, round_ = _reach(session, evidence_id, telegram_user_id)
+    evidence, round_ = _reach(session, evidence_id, telegram_user_id, admin)
     _still_in_the_team(round_)
     evidence.text = text.strip()
     session.flush()
@@ -134,3 +135,10 @@ def round_for_items(session: Session, team_id: int) -> Round | None:
 def closed_rounds_left(session: Session, team_id: int) -> None:
     """An export hands on every closed round of the team: they have all left it."""
     left_the_team(session, session.exec(select(Round.id).where(Round.team_id == team_id, Round.status == "closed")))
+
+
+def team_chat_of(session: Session, evidence_id: int) -> int | None:
+    """The group of the item's team (to ask Telegram whether a presser is one of its admins)."""
+    evidence = session.get(Evidence, evidence_id)
+    team = session.get(Team, evidence.team_id) if evidence is not None else None
+    return team.chat_id if team is not None else None

@@ -16,7 +16,7 @@ from conversations.texts import receipts as texts
 from conversations.texts import refusals
 from piebot.storage import receipts, relationships, teams
 from piebot.storage.db import AlreadyDone
-from piebot.storage.outbox import pending_id
+from piebot.storage.outbox import PROMPT_FILL, pending_id
 from piebot.telegram import callbacks, replies
 from piebot.telegram.delivery.outbox import queue_call, queue_message
 from piebot.telegram.guards import in_group
@@ -61,18 +61,19 @@ async def on_receipt_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     rt = runtime_of(context)
     user_id = query.from_user.id
+    admin = await _admin_of_its_group(context, press.ref, user_id)
     try:
         if press.arg in (MARK, UNMARK):
-            item = await rt.apply(update, lambda s: receipts.mark(s, press.ref, user_id, press.arg == MARK))
+            item = await rt.apply(update, lambda s: receipts.mark(s, press.ref, user_id, press.arg == MARK, admin))
             await query.answer(texts.MARKED if item.about else texts.UNMARKED)
             await _swap_buttons(query, press.ref, receipt_buttons(item.evidence_id, item.about))
         elif press.arg == REMOVE:
-            item = await rt.apply(update, lambda s: receipts.remove(s, press.ref, user_id))
+            item = await rt.apply(update, lambda s: receipts.remove(s, press.ref, user_id, admin))
             await query.answer(texts.REMOVED)
             await _swap_buttons(query, press.ref, [])
             await editor_of(context.application).refresh(context.application, item.card_id)
         elif press.arg == EDIT:
-            await _ask_new_words(update, context, press.ref)
+            await _ask_new_words(update, context, press.ref, admin)
         else:
             await query.answer(refusals.BUTTON_EXPIRED, show_alert=True)
     except AlreadyDone:
@@ -107,14 +108,27 @@ def _labelled(new_row: list[InlineKeyboardButton], old_row) -> list[InlineKeyboa
     return [InlineKeyboardButton(f"{b.text} {number}", callback_data=b.callback_data) for b in new_row]
 
 
-async def _ask_new_words(update: Update, context: ContextTypes.DEFAULT_TYPE, evidence_id: int) -> None:
+async def _admin_of_its_group(context: ContextTypes.DEFAULT_TYPE, evidence_id: int, user_id: int) -> bool:
+    """Whether the presser is an admin of the item's group: admins facilitate too (asked of Telegram,
+    since the press may come from a private chat)."""
+    chat_id = await runtime_of(context).read(lambda s: receipts.team_chat_of(s, evidence_id))
+    if chat_id is None:
+        return False
+    try:
+        member = await context.bot.get_chat_member(chat_id, user_id)
+    except TelegramError:
+        return False
+    return member.status in ("administrator", "creator")
+
+
+async def _ask_new_words(update: Update, context: ContextTypes.DEFAULT_TYPE, evidence_id: int, admin: bool) -> None:
     query = update.callback_query
     rt = runtime_of(context)
     user_id = query.from_user.id
-    item = await rt.read(lambda s: receipts.may_change(s, evidence_id, user_id))
+    item = await rt.read(lambda s: receipts.may_change(s, evidence_id, user_id, admin))
 
     def work(session):
-        asked = queue_message(session, user_id, texts.ask_new_words(item.text),
+        asked = queue_message(session, user_id, texts.ask_new_words(item.text), fill=PROMPT_FILL,
                               reply_markup=ForceReply(selective=True,
                                                       input_field_placeholder=texts.NEW_WORDS_PLACEHOLDER))
         receipts.keep_edit_question(session, chat_id=user_id, message_id=pending_id(asked), evidence_id=evidence_id)
@@ -139,8 +153,9 @@ async def on_new_words(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bo
     if not (words or "").strip():
         await message.reply_html(texts.NEEDS_WORDS)
         return True
+    admin = prompt.evidence_id is not None and await _admin_of_its_group(context, prompt.evidence_id, user.id)
     try:
-        item = await rt.apply(update, lambda s: _edit_and_answer(s, prompt.evidence_id, user.id, words, message))
+        item = await rt.apply(update, lambda s: _edit_and_answer(s, prompt.evidence_id, user.id, words, message, admin))
     except AlreadyDone:
         return True
     except NotAllowed as refusal:
@@ -150,10 +165,11 @@ async def on_new_words(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bo
     return True
 
 
-def _edit_and_answer(session, evidence_id: int | None, user_id: int, words: str, message) -> receipts.Item:
+def _edit_and_answer(session, evidence_id: int | None, user_id: int, words: str, message,
+                     admin: bool) -> receipts.Item:
     if evidence_id is None:
         raise NotAllowed(texts.GONE)
-    item = receipts.edit(session, evidence_id, user_id, words)
+    item = receipts.edit(session, evidence_id, user_id, words, admin)
     queue_message(session, message.chat_id, texts.edited(item.text), reply_to_message_id=message.message_id)
     return item
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from piebot.demo.people import add_bot_and_set_up, say
-from piebot.storage.models import Member
+from piebot.demo.people import add_bot_and_set_up, press, say
+from piebot.storage.models import Evidence, Member
 from piebot.telegram.delivery import ratelimit
 from piebot.telegram.rounds.summary import settle
 from tests.rounds_helpers import agree_middle, finish, next_stage, rate_all, reveal, start_round, tap, wait_card
@@ -121,3 +121,25 @@ async def test_where_reactions_are_off_the_note_is_the_receipt_and_without_a_pri
         prompt = await next_stage(api, ada, group, card, stage)
     noted = await say(api, cal, group, "Debrief after nights\nBea\n14/1", reply_to=prompt)
     assert "Action noted: Debrief after nights — Bea" in noted.text
+
+
+async def test_an_anonymous_reply_is_taken_back_from_its_note_through_the_ballot_box(api, harness):
+    team = await add_bot_and_set_up(api, members=3)
+    group, ada, bea = team.group, team.admin, team.members[0]
+    card = await start_round(api, team, anonymous=True)
+    await rate_all(api, team.everyone, card, [(2, 2), (2, 3), (2, 4), (3, 1)])
+    card = await reveal(api, ada, card)
+    card = await agree_middle(api, ada, card)
+    question = await next_stage(api, ada, group, card, "Evidence")
+    before = len(api.chat_log(bea))
+    reply = await api.send(bea, group, "Handover runs late most nights", reply_to=question)
+    await api.wait_for(lambda: len(api.chat_log(bea)) > before)
+    await wait_card(api, card, "Evidence: 1")
+    assert api.reactions_on(group.id, reply["message_id"]) == ["✍"]
+    note = api.chat_log(bea)[before]
+    assert "without your name" in note.text and "Handover" not in note.text  # none of the answer in it
+    taken = await press(api, bea, note, "Remove")
+    assert taken["text"] == "Taken back."
+    await wait_card(api, card, "Evidence: 0")
+    with harness.db.session() as s:
+        assert not s.exec(select(Evidence).where(Evidence.member_id.is_not(None))).all()

@@ -14,6 +14,11 @@ REACTION = "✍"
 STAGE_WORDS = {"evidence": "Evidence", "hindering": "What gets in the way", "helping": "What helps"}
 SHOWN = 120  # of the item's words in the note: enough to know which one it is
 
+# An anonymous answer's note carries none of it: only that it was kept, and how to take it back.
+KEPT_ANONYMOUSLY = (
+    "✍ Your reply in the group is kept, without your name. You can take it back while the team is still on "
+    "this element; once the round closes, not even I can find whose it is."
+)
 EDIT_BUTTON = "✏️ Edit"
 REMOVE_BUTTON = "🗑 Remove"
 GONE = "That answer isn't there any more."

@@ -15,6 +15,7 @@ from conversations.actions import Action as ActionLine
 from conversations.actions import action_line, read_action
 from conversations.errors import NotAllowed
 from conversations.texts import assess as texts
+from conversations.texts import receipts as receipt_texts
 from conversations.texts.receipts import REACTION
 from framework import Stage
 from piebot.storage import rounds, stage_answers
@@ -112,7 +113,34 @@ async def _take(
     except rounds.RoundRefused as refusal:
         await message.reply_html(html.escape(str(refusal)))
         return
+    if taken.anonymous and not private and proposed is None:
+        await _anonymous_receipt(context, message, text, kind or "text")
     await editor_of(context.application).refresh(context.application, taken.card_id)
+
+
+async def _anonymous_receipt(context: ContextTypes.DEFAULT_TYPE, message: Message, text: str, kind: str) -> None:
+    """The quiet receipt of an anonymous reply, sent after its ballot was sealed and never stored: the
+    reaction, and a private note that carries none of the answer, only a button to take it back through
+    the ballot box while the element is open (as /withdraw does)."""
+    try:
+        await context.bot.set_message_reaction(message.chat_id, message.message_id, REACTION)
+    except TelegramError:
+        pass  # reactions are off here: the note is the receipt
+    rt = runtime_of(context)
+    user = message.from_user
+    try:
+        found = await rt.read(lambda s: stage_answers.own_answers(s, message.chat_id, user.id))
+    except NotAllowed:
+        return
+    mine = [a for a in found.answers if a.token and a.kind == kind and a.text == text.strip()]
+    if not found.private_chat or not mine:
+        return
+    remove = callbacks.encode(WITHDRAW, mine[-1].ref, f"t{mine[-1].token}")
+    try:
+        await context.bot.send_message(user.id, receipt_texts.KEPT_ANONYMOUSLY, reply_markup=InlineKeyboardMarkup(
+            [[InlineKeyboardButton(receipt_texts.REMOVE_BUTTON, callback_data=remove)]]))
+    except TelegramError:
+        pass  # they blocked the bot since: the reaction is the receipt
 
 
 def _queue_receipt(session, message: Message, replying: dict, taken: stage_answers.AnswerTaken, stage: Stage,

@@ -92,11 +92,13 @@ def where_views_differ(framework: Framework, spread: Spread) -> str:
     return said
 
 
-def spread_block(framework: Framework, views: Sequence[View], anonymous: bool, names_shown: bool = False) -> str:
+def spread_block(framework: Framework, views: Sequence[View], anonymous: bool, names_shown: bool = False,
+                 talking: bool = True) -> str:
     """Everyone's views after the reveal: beads, where they differ most, prompts for the conversation,
     and the middle as information only. Names stand beside the beads only when the team chose "named and
     shown" at the start (naming the one person who differs is what makes people stop being honest).
-    Under three views there is no spread: it would give people away."""
+    Under three views there is no spread: it would give people away. The prompts and the middle are
+    for the conversation (`talking`): once the team view is placed the card keeps the spread alone."""
     scale = framework.scale
     spread = Spread.of([v.index for v in views], scale.positions) if views else None
     if spread is None or not spread.showable:
@@ -119,10 +121,11 @@ def spread_block(framework: Framework, views: Sequence[View], anonymous: bool, n
             names = sorted(html.escape(v.name) for v in views if v.index == index and v.name)
             if names:
                 lines.append(f"{place(scale, index)}: {', '.join(names)}")
-    prompts = TALK_PROMPTS if spread.low != spread.high else TALK_PROMPTS[:1]
-    lines += ["", "<b>To talk about</b>", *(f"• {p}" for p in prompts)]
-    lines.append(f"<i>For information: the middle view is {place_plain(scale, spread.median)}. "
-                 "The team view is what you agree, not the middle.</i>")
+    if talking:
+        prompts = TALK_PROMPTS if spread.low != spread.high else TALK_PROMPTS[:1]
+        lines += ["", "<b>To talk about</b>", *(f"• {p}" for p in prompts)]
+        lines.append(f"<i>For information: the middle view is {place_plain(scale, spread.median)}. "
+                     "The team view is what you agree, not the middle.</i>")
     return "\n".join(lines)
 
 
@@ -158,7 +161,7 @@ def element_card(
         parts.append(progress)
         return "\n\n".join(parts)
 
-    parts.append(spread_block(framework, views, anonymous, names_shown))
+    parts.append(spread_block(framework, views, anonymous, names_shown, talking=state.phase is Phase.REVEALED))
     if state.team_view is not None and state.phase is not Phase.REVEALED:
         parts.append(team_view_line(framework, state.team_view))
     if state.phase is Phase.REVEALED:

@@ -40,7 +40,7 @@ def _team_view_card(facts: round_ends.TeamViewFacts, *, choosing: bool) -> Card:
     element = framework.element(facts.element_id)
     parts = [
         live.element_heading(framework, element, facts.number, facts.of),
-        live.spread_block(framework, views, facts.anonymous, facts.names_shown),
+        live.spread_block(framework, views, facts.anonymous, facts.names_shown, talking=facts.team_view is None),
     ]
     card_id = facts.card_id
     keyboard: list[list[InlineKeyboardButton]] = []

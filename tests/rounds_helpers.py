@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conversations.texts.scale import WHERE_IN_LEVEL
 from piebot.demo.people import Team, press, say
 
 WHERE = ("start", "early", "halfway", "along", "top")
@@ -23,9 +24,11 @@ def has_grid(card, team: bool = False) -> bool:
 
 
 async def start_round(api, team: Team, *, scope: str = "One element", pick: str | None = "Responsiveness",
-                      anonymous: bool = False, strengths_first: bool = False, by=None, opens: str = "have rated"):
+                      anonymous: bool = False, strengths_first: bool = False, by=None, opens: str = "have rated",
+                      names_shown: bool = False):
     """/assess through the wizard; returns the first element card (`opens`: words it opens with; an
-    element looked at before opens with "Looking back")."""
+    element looked at before opens with "Looking back"). Named unless `anonymous`; with `names_shown`,
+    "named and shown": the names stand beside the beads after the reveal."""
     group, who = team.group, by or team.admin
     wizard = await say(api, who, group, "/assess")
     await press(api, who, wizard, scope)
@@ -35,7 +38,8 @@ async def start_round(api, team: Team, *, scope: str = "One element", pick: str 
     await api.wait_for(lambda: "2 of 4" in _message(api, wizard).text)
     await press(api, who, _message(api, wizard), "Live")
     await api.wait_for(lambda: "3 of 4" in _message(api, wizard).text)
-    await press(api, who, _message(api, wizard), "Anonymous" if anonymous else "Named")
+    await press(api, who, _message(api, wizard),
+                "Anonymous" if anonymous else ("Named and shown" if names_shown else "Named"))
     await api.wait_for(lambda: "4 of 4" in _message(api, wizard).text)
     before = len(api.chat_log(group))
     await press(api, who, _message(api, wizard), "strengths" if strengths_first else "in the way")
@@ -104,8 +108,18 @@ async def reveal(api, facilitator, card):
     return await wait_card(api, card, "Everyone's views")
 
 
+def middle_on_card(card) -> tuple[int, int]:
+    """(level, where in it) of the middle view the card gives for information after the reveal."""
+    levels = [label for row in card.buttons for label, data in row if data and ":lvn:" in f":{data}"]
+    said = card.text.split("the middle view is ", 1)[1].split(".", 1)[0]
+    level_name, where = said.split(" — ")
+    return levels.index(level_name) + 1, WHERE_IN_LEVEL.index(where) + 1
+
+
 async def agree_middle(api, facilitator, card):
-    await tap(api, facilitator, card, "Team view:")
+    """The team talked and settled on the middle view: the facilitator places the team's bead there."""
+    level, position = middle_on_card(current(api, card))
+    await tap_place(api, facilitator, card, level, position)
     return await wait_card(api, card, "Team view:")
 
 

@@ -69,8 +69,11 @@ async def test_owners_settle_their_actions_from_the_private_reminder(api, harnes
     for stage in ("Evidence", "What gets in the way", "What helps"):
         await next_stage(api, ada, group, card, stage)
     prompt = await next_stage(api, ada, group, card, "Action plan")
-    await say(api, cal, group, "Weekly debrief after nights\nBea\n2026-05-14\nnobody goes home upset", reply_to=prompt)
-    await say(api, ada, group, "Rota swap trial\nCal\n2026-05-20", reply_to=prompt)
+    # The receipts are quiet: a reaction on each reply, the "Action noted" to its author in private.
+    await api.send(cal, group, "Weekly debrief after nights\nBea\n2026-05-14\nnobody goes home upset",
+                   reply_to=prompt)
+    await api.send(ada, group, "Rota swap trial\nCal\n2026-05-20", reply_to=prompt)
+    await api.wait_for(lambda: any("Action noted: Rota swap trial" in m.text for m in api.chat_log(ada)))
     before = len(api.chat_log(group))
     await tap(api, ada, card, "End round")
     await summary_after(api, group, before)

@@ -27,7 +27,7 @@ from piebot.telegram.delivery import ratelimit
 from piebot.telegram.rounds import walk
 from tests.checkin_helpers import posts, save_rule, summaries, use_hand_clock, utc, weekly
 from tests.conftest import Harness
-from tests.rounds_helpers import next_stage, rate, reveal, start_round, summary_after, tap, wait_card
+from tests.rounds_helpers import agree_middle, next_stage, rate, reveal, start_round, summary_after, tap, wait_card
 from tests.walk_helpers import answer, finish_with_skips, open_async
 from tests.walk_helpers import rate as walk_rate
 
@@ -52,8 +52,7 @@ async def live_round(api, team) -> None:
         await rate(api, user, card, level, position)
     await wait_card(api, card, f"{PEOPLE} of ")
     await reveal(api, ada, card)
-    await tap(api, ada, card, "Team view:")
-    await wait_card(api, card, "Team view:")
+    await agree_middle(api, ada, card)
     await next_stage(api, ada, group, card, "Evidence")
     for i, user in enumerate(team.everyone):
         before = len(api.chat_log(user))

@@ -159,3 +159,22 @@ async def test_wait_for_explains_a_timeout(api: LocalBotApi) -> None:
     _, group = team(api)
     with pytest.raises(AssertionError, match="has sent nothing"):
         api.last(group)
+
+
+async def test_reactions_as_telegram_answers_them(api: LocalBotApi, bot: Bot) -> None:
+    alice, group = team(api)
+    await api.add_bot(group, by=alice)
+    said = await api.send(alice, group, "hello")
+    assert await bot.set_message_reaction(group.id, said["message_id"], "✍")
+    assert api.reactions_on(group.id, said["message_id"]) == ["✍"]
+    assert await bot.set_message_reaction(group.id, said["message_id"], "👍")  # replaces the bot's earlier one
+    assert api.reactions_on(group.id, said["message_id"]) == ["👍"]
+    with pytest.raises(BadRequest, match="(?i)reaction_invalid"):
+        await bot.set_message_reaction(group.id, said["message_id"], "🦖")  # not a standard reaction
+    with pytest.raises(BadRequest, match="(?i)message_id_invalid"):
+        await bot.set_message_reaction(group.id, 999999, "👍")
+    group.reactions_allowed = False  # the group's admins switched reactions off
+    with pytest.raises(BadRequest, match="(?i)reaction_invalid"):
+        await bot.set_message_reaction(group.id, said["message_id"], "✍")
+    assert await bot.set_message_reaction(group.id, said["message_id"], [])  # taking it off is fine
+    assert api.reactions_on(group.id, said["message_id"]) == []

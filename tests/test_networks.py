@@ -12,7 +12,7 @@ from sqlmodel import select
 from piebot.demo.people import add_bot_and_set_up, press, say
 from piebot.storage import networks, rounds
 from piebot.storage.db import session_scope
-from piebot.storage.models import CheckIn, Member, NetworkMembership, Rating, Team, utcnow
+from piebot.storage.models import CheckIn, Member, NetworkMembership, Rating, Round, Team, utcnow
 from piebot.telegram import callbacks, links
 
 NETWORK = "Riverside Homeless Network"
@@ -75,6 +75,8 @@ async def fresh_code(api, lead, card) -> str:
 async def accept(api, team, code: str, how: str = "Show our name"):
     question = await say(api, team.admin, team.group, f"/acceptnetwork {code}")
     assert "How should your team appear" in question.text, question.text
+    # Before joining, the admin is told what the lead will see, and that written answers are off to start with.
+    assert "Only if you switch it on" in question.text and "what gets in the way" in question.text
     answer = await press(api, team.admin, question, how)
     await api.wait_for(lambda: "You're in" in api.chat_log(team.group)[-2].text if len(api.chat_log(team.group)) > 1
                        else False)
@@ -121,6 +123,14 @@ def everything(messages) -> str:
     return "\n".join(m.text for m in messages)
 
 
+async def share_written_answers(api, team) -> None:
+    """The team's admin switches on sharing what the team wrote, on the card shown after joining."""
+    shown = "What your team wrote gets in the way, in its own words: "
+    card = [m for m in api.chat_log(team.group) if shown + "not shared" in m.text][-1]
+    await press(api, team.admin, card, "Share what we wrote")
+    await api.wait_for(lambda: any(shown + "shared" in m.text for m in api.chat_log(team.group)))
+
+
 # ---- the tests ---------------------------------------------------------------------------------------
 
 
@@ -158,6 +168,10 @@ async def test_three_teams_two_rounds_each_give_the_right_overview(api, harness)
     held = await overview(api, lead, card)
     assert "overview of 2 teams" in held[0].text and "1 more joined under an alias" in held[0].text
     assert cedar_label not in everything(held)
+    # What teams wrote gets in the way stays with them until their admin switches sharing it on.
+    assert "No move-on flats" not in everything(held) and "Referrals bounce" not in everything(held)
+    for team in (ash, birch, cedar):
+        await share_written_answers(api, team)
     with session_scope(db) as s:
         for name in ("Dale Yard", "Elm Row"):
             other = Team(chat_id=-hash(name) % 10**9 - 10**9, name=name, set_up=True)
@@ -166,6 +180,9 @@ async def test_three_teams_two_rounds_each_give_the_right_overview(api, harness)
             s.add(NetworkMembership(network_id=1, team_id=other.id, anonymous=True))
     sent = await overview(api, lead, card)
     text = everything(sent)
+    with db.session() as s:  # the rounds the overview drew on (each team's latest) have left their teams
+        left = [r for r in s.exec(select(Round).order_by(Round.id)) if r.left_team_at is not None]
+        assert len({r.team_id for r in left}) == 3
     assert f"{NETWORK}</b> — overview of 5 teams" in sent[0].html or "overview of 5 teams" in sent[0].text
     assert "3 chose to appear under an alias" in sent[0].text and "Dale" not in text and "Elm Row" not in text
     # The pictures carry a line or two each; every team's figures, in words, are in the PDF.
@@ -313,7 +330,11 @@ async def test_checkin_trends_and_private_evidence_only_when_shared(api, harness
     assert ("Ash House: latest middle Well on the way — at the start" in pdf and "up a level since" in pdf
             and "over 3 check-ins" in pdf)
     assert "Said in private" not in everything(sent)
+    # The admin was shown, when joining, that written answers are not shared until they switch it on.
+    assert any("What your team wrote gets in the way, in its own words: not shared" in m.text
+               for m in api.chat_log(ash.group))
     # The team chooses to share what was said privately.
+    await share_written_answers(api, ash)
     cards = [m for m in api.chat_log(ash.group) if "Answers given privately: not shared" in m.text]
     await press(api, ash.admin, cards[-1], "Share private answers")
     await api.wait_for(lambda: "Answers given privately: shared" in api.chat_log(ash.group)[-1].text

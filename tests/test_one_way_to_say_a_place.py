@@ -127,13 +127,13 @@ def rendered_messages() -> list[str]:
     state.reveal(rated=5, members=6)
     texts.append(element_card(FRAMEWORK, state, VIEWS, 6, anonymous=False))
     texts.append(spread_block(FRAMEWORK, VIEWS, anonymous=False))
+    texts.append(spread_block(FRAMEWORK, VIEWS, anonymous=False, names_shown=True))
     texts += [b.label for row in facilitator_keyboard(FRAMEWORK, state, VIEWS) for b in row]
     state.set_team_view(12)
     texts.append(element_card(FRAMEWORK, state, VIEWS, 6, anonymous=True))
     texts.append(team_view_line(FRAMEWORK, 12))
     texts.append(live_status(FRAMEWORK, state, 5, 6))
     texts.append(assess.bead_placed(scale.place_plain(FRAMEWORK.scale, 14), moved=True))
-    texts.append(assess.accept_team_view(scale.place_plain(FRAMEWORK.scale, 8)))
     texts.append(round_summary(FRAMEWORK, RoundSummary(
         "PIE check", date(2026, 6, 1),
         [SummaryResult("training", 11, [2, 18, 10], earlier_view=8), SummaryResult("support", 7, [6, 7, 8], 7),

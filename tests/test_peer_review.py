@@ -70,8 +70,13 @@ async def test_code_redeemed_once_and_comments_reach_the_team(api, harness, fixe
     round_id = await closed_round(api, harness, team, anonymous=True)
 
     await ask(api, bea, team.group, "/peerreview", "Only the facilitator")
+    with harness.db.session() as s:
+        assert s.get(Round, round_id).left_team_at is None
     await ask(api, ada, team.group, "/peerreview", "in private")
     code = await code_from(api, ada)
+    # A peer review was asked: the round's results leave the team, and its evidence stays as it is.
+    with harness.db.session() as s:
+        assert s.get(Round, round_id).left_team_at is not None
     assert "until" in api.last(ada).text
     # The code is a secret: never in the group, and never stored as it is.
     assert not any(CODE.search(m.text) for m in api.chat_log(team.group))

@@ -1,5 +1,5 @@
 """The relationships thread through the real bot: items of three elements of a live round, marked as about
-relationships, come back under the round's summary and from /chart."""
+relationships with one tap on their receipts, come back under the round's summary and from /chart."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import pytest
 from sqlmodel import select
 
 from piebot.demo.people import add_bot_and_set_up, press, say
-from piebot.storage import relationships
 from piebot.storage.models import Evidence
 from piebot.telegram import gatekeeper
 from piebot.telegram.delivery import ratelimit
@@ -58,12 +57,14 @@ async def test_items_of_three_elements_make_the_thread(api, harness):
                 await api.wait_idle()
             card = await next_card(api, ada, group, card)
 
-    # What the receipt's button will do: mark one item of each element, by its id.
+    # Bea marks hers from each receipt (the private note under her reply) with one tap.
+    for said in SAID:
+        note = next(m for m in api.chat_log(bea) if said in m.text and m.buttons)
+        marked = await press(api, bea, note, "About relationships")
+        assert "relationships thread" in marked["text"]
+    await api.wait_idle()
     with harness.db.session() as s:
-        ids = [s.exec(select(Evidence.id).where(Evidence.text == said)).one() for said in SAID]
-        for evidence_id in ids:
-            relationships.mark_about_relationships(s, evidence_id)
-        s.commit()
+        assert sorted(s.exec(select(Evidence.text).where(Evidence.about_relationships))) == sorted(SAID)
     before = len(api.chat_log(group))
     await tap(api, ada, card, "End round")
     summary = await summary_after(api, group, before)

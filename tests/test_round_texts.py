@@ -65,10 +65,15 @@ def test_revealed_card_shows_beads_median_range_and_flags_wide_disagreement(fram
     state = revealed_round()
     card = element_card(framework, state, named(("Sam", 2), ("Alex", 18), ("Jo", 10)), 5, anonymous=False)
     assert "○●○○○│○○○○●│○○○○○│○○●○○" in card
-    assert "Middle view: <b>Getting there — near the top</b>" in card
+    assert "the middle view is Getting there — near the top" in card
     assert "From Not yet — early on to Part of us — halfway" in card
     assert "Views differ a lot here — worth talking about why" in card
-    assert "Sam" in card
+    assert "Views differ most between Not yet and Part of us." in card
+    assert "What would we need to see to move it up a place?" in card
+    assert "Sam" not in card  # names beside beads only when the team chose "named and shown"
+    shown = element_card(framework, state, named(("Sam", 2), ("Alex", 18), ("Jo", 10)), 5, anonymous=False,
+                         names_shown=True)
+    assert "Sam" in shown and "Alex" in shown
 
 
 def test_anonymous_reveal_has_no_names(framework):
@@ -178,12 +183,12 @@ def test_presses_are_read_and_anything_else_ignored(framework):
         assert read_press(junk, scale) is None
 
 
-def test_facilitator_offers_to_accept_the_middle_view_after_the_reveal(framework):
+def test_facilitator_is_never_offered_the_middle_view_as_one_tap(framework):
     state = revealed_round()
     labels = [
         b.label for b in all_buttons(facilitator_keyboard(framework, state, [View(7), View(8), View(9)]))
     ]
-    assert "Team view: Getting there — halfway" in labels
+    assert not any(label.startswith("Team view") or "halfway" in label for label in labels)
 
 
 # ---------------------------------------------------------------- prompts and refusals

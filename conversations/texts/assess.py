@@ -30,7 +30,9 @@ ASK_MODE = (
 ASK_DEADLINE = "<b>Start a round</b> · 2 of 4\nHow long should people have?"
 ASK_ANONYMOUS = (
     "<b>Start a round</b> · 3 of 4\n"
-    "<b>Named</b>: after the reveal the team sees who placed which bead, and people can change their own.\n"
+    "<b>Named</b>: answers carry your names and people can change their own; after the reveal the team "
+    "sees the beads without names.\n"
+    "<b>Named and shown</b>: the same, and the names stand beside the beads for everyone to see.\n"
     "<b>Anonymous</b>: nobody can tell who said what. While the round is open, people can still change "
     "or take back their own answers; once it closes, not even I can find whose an answer is."
 )
@@ -51,6 +53,7 @@ MODE_LIVE = "Live, here together ✓"
 MODE_OWN_TIME = "In our own time"
 DEADLINE_LABELS = {2: "2 days", 7: "1 week", 14: "2 weeks"}
 NAMED = "Named"
+NAMED_AND_SHOWN = "Named and shown"
 ANONYMOUS = "Anonymous"
 HINDERS_FIRST = "Start: what gets in the way first"
 STRENGTHS_FIRST = "Start: strengths first"
@@ -61,9 +64,9 @@ def ticked(label: str, chosen: bool) -> str:
     return label + (" ✓" if chosen else "")
 
 
-def round_opened(title: str, mode: str, anonymous: bool, elements: int) -> str:
+def round_opened(title: str, mode: str, anonymous: bool, elements: int, names_shown: bool = False) -> str:
     how = "live, here in the group" if mode == "live" else "in your own time, in private"
-    who = "anonymous" if anonymous else "named"
+    who = "anonymous" if anonymous else ("named, names shown beside the beads" if names_shown else "named")
     count = "1 element" if elements == 1 else f"{elements} elements"
     return f"▶️ <b>{title}</b> — {count}, {how}, answers {who}."
 
@@ -103,13 +106,6 @@ def stage_counts(counts: Mapping[Stage, int], stages: list[Stage], up_to: int) -
 
 TAKE_BEAD_BACK = "↩️ Take my bead back"
 BACK = "← Back"
-CHOOSE_TEAM_VIEW = "Choose another team view"
-
-
-def accept_team_view(place: str) -> str:
-    return f"Team view: {place}"
-
-
 SKIPPED = "⏭ Not talked through this time: the views on this one were not shared."
 ANSWER_PRIVATELY = "✍️ Answer in private"
 ANONYMOUS_PROMPT_NOTE = (
@@ -199,7 +195,7 @@ OWN_TIME_NOTHING_TO_MOVE = "This round runs in people's own time, so there's not
 LIVE_ONLY = "That works in live rounds; this one runs in people's own time."
 NO_PRIVATE_MIDDLE = "Too few views for a middle one that keeps them private. Choose the team view instead."
 TEAM_VIEW_ALREADY_SET = "The team view for this one is set."
-TALK_IT_THROUGH = "Talk it through, then agree the team view."
+TALK_IT_THROUGH = "Talk it through, then the facilitator places the team's bead on the grid below."
 SHARE_FIRST = "Share everyone's views first, then agree the team view."
 ALREADY_GONE = "That one has already gone."
 BEAD_PLACED_ANONYMOUSLY = "Your bead is placed, without your name. Thank you."

@@ -29,6 +29,7 @@ ADMIN_COMMANDS = GROUP_COMMANDS + [
     ("pause", "Pause the round"),
     ("resume", "Carry on"),
     ("close", "Close the round"),
+    ("items", "Mark, edit or remove the round's answers"),
     ("peerreview", "A code for a peer reviewer"),
     ("facilitator", "Name a facilitator"),
     ("schedule", "Check-ins and reminders"),

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from conversations import beads
 from conversations.keyboards import Button, Command, Keyboard
-from conversations.pizazz import LiveRound, Phase, can_reveal, proposed_team_view, ratings_needed
+from conversations.pizazz import LiveRound, Phase, can_reveal, ratings_needed
 from conversations.spread import Spread
-from conversations.texts.scale import place, place_plain
+from conversations.texts.scale import level_name, place, place_plain
 from framework import Element, Framework, Stage
 
 STAGE_TITLES = {
@@ -42,6 +42,11 @@ ACTION_FORMAT = (
 
 MAX_QUESTIONS = 3
 
+# Under every question that asks people to write what happens: the people the team supports are never
+# named in what the team writes (it may leave the team in a report, a peer review or a network).
+SAFE_EVIDENCE = "Say what happened, not who — no residents' names."
+WRITTEN_STAGES = (Stage.EVIDENCE, Stage.HINDERING, Stage.HELPING)
+
 
 @dataclass(frozen=True)
 class View:
@@ -66,9 +71,34 @@ def questions_list(element: Element, stage: Stage) -> str:
     return "\n".join(f"• {html.escape(q)}" for q in asked)
 
 
-def spread_block(framework: Framework, views: Sequence[View], anonymous: bool) -> str:
-    """Everyone's views after the reveal: beads, middle, range, a gentle flag, and names only when the
-    round is not anonymous. Under three views there is no spread: it would give people away."""
+# What the facilitator can ask once the views are shared, before the team places its bead: the team
+# view is reached by talking, never by taking the middle.
+TALK_PROMPTS = (
+    "What would we need to see to move it up a place?",
+    "What does someone who put it lower see that others might not?",
+)
+
+
+def where_views_differ(framework: Framework, spread: Spread) -> str:
+    """Where the views differ most, in words: between which levels, or that they sit close together."""
+    scale = framework.scale
+    low_level = (spread.low - 1) // scale.positions + 1
+    high_level = (spread.high - 1) // scale.positions + 1
+    if spread.low == spread.high:
+        return "Everyone put it in the same place."
+    if low_level == high_level:
+        return f"Views sit close together, all within {level_name(scale, low_level)}."
+    said = f"Views differ most between {level_name(scale, low_level)} and {level_name(scale, high_level)}."
+    return said
+
+
+def spread_block(framework: Framework, views: Sequence[View], anonymous: bool, names_shown: bool = False,
+                 talking: bool = True) -> str:
+    """Everyone's views after the reveal: beads, where they differ most, prompts for the conversation,
+    and the middle as information only. Names stand beside the beads only when the team chose "named and
+    shown" at the start (naming the one person who differs is what makes people stop being honest).
+    Under three views there is no spread: it would give people away. The prompts and the middle are
+    for the conversation (`talking`): once the team view is placed the card keeps the spread alone."""
     scale = framework.scale
     spread = Spread.of([v.index for v in views], scale.positions) if views else None
     if spread is None or not spread.showable:
@@ -80,17 +110,22 @@ def spread_block(framework: Framework, views: Sequence[View], anonymous: bool) -
         f"<b>Everyone's views</b> ({spread.n})",
         beads.thread(scale, [v.index for v in views]),
         f"<i>{beads.level_key(scale)}</i>",
-        f"Middle view: <b>{place(scale, spread.median)}</b>",
+        where_views_differ(framework, spread),
     ]
     if spread.low != spread.high:
         lines.append(f"From {place(scale, spread.low)} to {place(scale, spread.high)}")
     if spread.wide:
         lines.append("💬 Views differ a lot here — worth talking about why.")
-    if not anonymous:
+    if names_shown and not anonymous:
         for index in sorted({v.index for v in views}):
             names = sorted(html.escape(v.name) for v in views if v.index == index and v.name)
             if names:
                 lines.append(f"{place(scale, index)}: {', '.join(names)}")
+    if talking:
+        prompts = TALK_PROMPTS if spread.low != spread.high else TALK_PROMPTS[:1]
+        lines += ["", "<b>To talk about</b>", *(f"• {p}" for p in prompts)]
+        lines.append(f"<i>For information: the middle view is {place_plain(scale, spread.median)}. "
+                     "The team view is what you agree, not the middle.</i>")
     return "\n".join(lines)
 
 
@@ -104,6 +139,7 @@ def element_card(
     views: Sequence[View],
     members: int,
     anonymous: bool,
+    names_shown: bool = False,
 ) -> str:
     """The one message the session edits in place as it moves on.
 
@@ -128,11 +164,11 @@ def element_card(
         parts.append(progress)
         return "\n\n".join(parts)
 
-    parts.append(spread_block(framework, views, anonymous))
+    parts.append(spread_block(framework, views, anonymous, names_shown, talking=state.phase is Phase.REVEALED))
     if state.team_view is not None and state.phase is not Phase.REVEALED:
         parts.append(team_view_line(framework, state.team_view))
     if state.phase is Phase.REVEALED:
-        parts.append("Talk it through, then agree the team view.")
+        parts.append("Talk it through, then the facilitator places the team's bead on the grid below.")
     elif state.phase is Phase.STAGE and state.stage is not None:
         parts.append(f"Now: <b>{STAGE_TITLES[state.stage]}</b> — reply to the question below.")
     elif state.phase is Phase.CLOSED:
@@ -151,6 +187,8 @@ def stage_prompt(framework: Framework, element_id: str, stage: Stage, private_li
         lines.append(questions)
     if stage is Stage.ACTION_PLAN:
         lines += ["", ACTION_FORMAT]
+    if stage in WRITTEN_STAGES:
+        lines += ["", f"🔒 {SAFE_EVIDENCE}"]
     lines += ["", "↩️ <b>Reply to this message</b> with yours. Several replies are fine."]
     if private_link:
         lines.append("Rather not say it here? Use the button to answer in private.")
@@ -159,7 +197,6 @@ def stage_prompt(framework: Framework, element_id: str, stage: Stage, private_li
 
 def facilitator_keyboard(framework: Framework, state: LiveRound, views: Sequence[View]) -> Keyboard:
     """Only the moves that make sense now. A press is still checked again when it arrives."""
-    scale = framework.scale
     if state.finished:
         return []
     if state.paused:
@@ -172,10 +209,7 @@ def facilitator_keyboard(framework: Framework, state: LiveRound, views: Sequence
         rows.append([Button(f"Share the views ({len(views)} in)", Command.REVEAL)])
         rows.append([Button("Skip this one for now", Command.SKIP)])
     elif state.phase is Phase.REVEALED:
-        middle = proposed_team_view([v.index for v in views])
-        if middle is not None:
-            rows.append([Button(f"Team view: {place_plain(scale, middle)}", Command.ACCEPT)])
-        rows.append([Button("Choose another team view", Command.CHOOSE)])
+        # No one-tap middle: the facilitator places the team's bead on the grid above these buttons.
         rows.append([Button("Skip this one for now", Command.SKIP)])
     elif state.phase is Phase.TEAM_VIEW_SET:
         rows.append([Button(f"Next: {STAGE_TITLES[state.stages[0]]} →", Command.NEXT)])

@@ -111,6 +111,10 @@ def service_users_button(shared: bool) -> str:
     return ("Stop sharing" if shared else "Share") + " service users' views"
 
 
+def written_answers_button(shared: bool) -> str:
+    return ("Stop sharing" if shared else "Share") + " what we wrote gets in the way"
+
+
 def private_answers_button(shared: bool) -> str:
     return ("Stop sharing" if shared else "Share") + " private answers"
 
@@ -124,8 +128,10 @@ def accept_question(network: str, team: str) -> str:
     return (
         f"🤝 <b>{escape(network)}</b> invites <b>{escape(team)}</b> to share its PIE self-assessments.\n\n"
         "<b>The network lead will see:</b> your team views and how far they have moved, everyone's own views "
-        "without names (only where 3 or more answered), your Responsiveness check-ins, what you said gets in "
-        "the way, and open actions that depend on others.\n"
+        "without names (only where 3 or more answered), your Responsiveness check-ins, and open actions that "
+        "depend on others.\n"
+        "<b>Only if you switch it on</b> (off to start with; a button after joining, or /networks): what your "
+        "team wrote about what gets in the way, in its own words.\n"
         "<b>Never:</b> anyone's name, private answers (unless you choose to share them), your own written-in "
         "elements, or your service users' views (unless you choose).\n\n"
         "How should your team appear to the network?"
@@ -139,7 +145,8 @@ def joined(network: str, label: str, anonymous: bool) -> str:
             "Leave at any time with /leavenetwork: your data leaves its overview at once.")
 
 
-def sharing(network: str, label: str, anonymous: bool, service_users: bool, evidence: bool) -> str:
+def sharing(network: str, label: str, anonymous: bool, service_users: bool, evidence: bool,
+            written: bool = False) -> str:
     def state(on: bool) -> str:
         return "shared" if on else "not shared"
 
@@ -148,7 +155,9 @@ def sharing(network: str, label: str, anonymous: bool, service_users: bool, evid
         f"{' (anonymous)' if anonymous else ''}.\n"
         f"Service users' views: {state(service_users)} (shown only while your team also has their permission, "
         "see /serviceusers).\n"
-        f"Answers given privately: {state(evidence)}.\n"
+        f"What your team wrote gets in the way, in its own words: {state(written)}.\n"
+        f"Answers given privately: {state(evidence)}"
+        f"{' (only with the written answers above)' if evidence and not written else ''}.\n"
         "An admin can change these with the buttons."
     )
 

@@ -8,7 +8,14 @@ from zoneinfo import ZoneInfo
 
 from conversations.keyboards import Button, Command, Keyboard, rating_levels
 from conversations.pizazz import Scope, ScopeKind, WalkStep
-from conversations.texts.live import ACTION_FORMAT, STAGE_QUESTIONS, STAGE_TITLES, questions_list
+from conversations.texts.live import (
+    ACTION_FORMAT,
+    SAFE_EVIDENCE,
+    STAGE_QUESTIONS,
+    STAGE_TITLES,
+    WRITTEN_STAGES,
+    questions_list,
+)
 from conversations.when import moment
 from framework import Framework, Stage
 
@@ -71,6 +78,8 @@ def walk_prompt(framework: Framework, step: WalkStep) -> str:
         lines.append(questions)
     if step.step is Stage.ACTION_PLAN:
         lines += ["", ACTION_FORMAT, "An idea is enough — the team decides together."]
+    if step.step in WRITTEN_STAGES:
+        lines += ["", f"🔒 {SAFE_EVIDENCE}"]
     lines += ["", "Not sure? Tap Skip." if step.is_rating else "Type your answer, or tap Skip."]
     return "\n".join(lines)
 

@@ -162,6 +162,8 @@ class NetworkOverview:
     service_user_teams: int = 0  # teams whose service users' views are shared with the network
     # Teams that joined under an alias and wait to appear with others (piebot.storage.network_overview).
     waiting_anonymous: int = 0
+    # The rounds the overview drew on: their results have left their teams once it is sent.
+    round_ids: tuple[int, ...] = ()
 
     @property
     def rated_elements(self) -> list[ElementRow]:

@@ -2,8 +2,9 @@
 
 Ada starts a round on Responsiveness. The team looked at it before, so the card first looks back: the
 team view then and the actions agreed; Ada marks the one Bea finished as done right on the card, and
-Dee says what changed. Then everyone places a bead on the card (one tap each); Ada shares
-the views and takes the middle as the team view; people reply with evidence (one a photo), what gets
+Dee says what changed. Then everyone places a bead on the card (one tap each); Ada shares the views,
+the team talks it through with the card's prompts, and Ada places the team's bead on the grid; people
+reply with evidence (one a photo), what gets
 in the way and what helps; Ada records one action with an owner, a date and how we'll know; the
 summary shows how far the team view moved since the last round, and Ada picks the review date.
 """
@@ -38,7 +39,7 @@ async def scene(api, bot, story) -> None:
     await api.wait_for(lambda: "4 of 4 have rated" in _now(api, card).text, timeout=60)
     await press(api, ada, _now(api, card), "Share the views")
     await api.wait_for(lambda: "Everyone's views" in _now(api, card).text, timeout=60)
-    await press(api, ada, _now(api, card), "Team view:")
+    await press_place(api, ada, _now(api, card), 3, 4)  # where the team agreed, after talking
     await api.wait_for(lambda: "Team view:" in _now(api, card).text, timeout=60)
 
     bea, cal, dee = team.members

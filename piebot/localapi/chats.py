@@ -1,5 +1,5 @@
 """Bot API methods about chats and their members: getChat, getChatMember, the administrators, the
-member count, and the bot leaving a chat."""
+member count, the bot leaving a chat, and the bot's reaction on a message (setMessageReaction)."""
 
 from __future__ import annotations
 
@@ -101,3 +101,41 @@ def member_json(
     if custom_title and status in ("creator", "administrator"):
         data["custom_title"] = custom_title
     return data
+
+
+# The emoji a bot may react with (Telegram's standard reactions; anything else is REACTION_INVALID).
+REACTION_EMOJI = frozenset(
+    "👍 👎 ❤ 🔥 🥰 👏 😁 🤔 🤯 😱 🤬 😢 🎉 🤩 🤮 💩 🙏 👌 🕊 🤡 🥱 🥴 😍 🐳 ❤‍🔥 🌚 🌭 💯 🤣 ⚡ 🍌 🏆 💔 🤨 😐 🍓 🍾 "
+    "💋 🖕 😈 😴 😭 🤓 👻 👨‍💻 👀 🎃 🙈 😇 😨 🤝 ✍ 🤗 🫡 🎅 🎄 ☃ 💅 🤪 🗿 🆒 💘 🙉 🦄 😘 💊 🙊 😎 👾 🤷‍♂ 🤷 "
+    "🤷‍♀ 😡".split()
+)
+
+
+class ReactionMethods(RequestChecks):
+    """setMessageReaction as Telegram answers it: the bot's reaction replaces its earlier one on that
+    message; an empty list takes it off; a chat whose admins switched reactions off, or an emoji that
+    is not one of the standard reactions, gets "Bad Request: REACTION_INVALID"."""
+
+    def _api_setMessageReaction(self, p: dict[str, Any]) -> bool:
+        chat = self._resolve_chat(p.get("chat_id"))
+        if chat.kind != "private":
+            self._require_access(chat)
+        key = (chat.id, int(p.get("message_id") or 0))
+        if key not in self._messages or key in self._deleted:
+            raise bad_request("MESSAGE_ID_INVALID")
+        reaction = p.get("reaction") or []
+        emoji = []
+        for one in reaction:
+            if not isinstance(one, dict) or one.get("type") != "emoji" or one.get("emoji") not in REACTION_EMOJI:
+                raise bad_request("REACTION_INVALID")
+            emoji.append(one["emoji"])
+        if len(emoji) > 1:
+            raise bad_request("REACTIONS_TOO_MANY")
+        if emoji and not chat.reactions_allowed:
+            raise bad_request("REACTION_INVALID")
+        self._reactions[key] = emoji
+        return True
+
+    def reactions_on(self, chat_id: int, message_id: int) -> list[str]:
+        """The bot's reaction on a message (for tests): its emoji, or [] when it has none."""
+        return list(self._reactions.get((chat_id, message_id), []))

@@ -103,6 +103,9 @@ class Chat:
     #: Ids this chat had before a group -> supergroup migration, oldest first.
     previous_ids: list[int] = field(default_factory=list)
     description: str | None = None
+    #: Whether members and bots may react to messages here; a group's admins can switch reactions off,
+    #: and then Telegram answers setMessageReaction with "Bad Request: REACTION_INVALID".
+    reactions_allowed: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         if self.kind == "private" and self.user is not None:

@@ -18,7 +18,7 @@ from piebot.localapi.model import bad_request
 
 _JSON_FIELDS = frozenset({
     "reply_markup", "reply_parameters", "entities", "caption_entities", "allowed_updates", "commands",
-    "scope", "link_preview_options", "media", "results", "permissions",
+    "scope", "link_preview_options", "media", "results", "permissions", "reaction",
 })
 _INT_FIELDS = frozenset({
     "message_id", "user_id", "offset", "limit", "timeout", "reply_to_message_id", "message_thread_id",
@@ -27,7 +27,7 @@ _INT_FIELDS = frozenset({
 _BOOL_FIELDS = frozenset({
     "show_alert", "disable_notification", "protect_content", "drop_pending_updates",
     "allow_sending_without_reply", "disable_web_page_preview", "has_spoiler", "disable_content_type_detection",
-    "only_if_banned", "revoke_messages", "is_anonymous",
+    "only_if_banned", "revoke_messages", "is_anonymous", "is_big",
 })
 _INT_RE = re.compile(r"-?\d+")
 

@@ -88,6 +88,8 @@ class LocalBotApi(BotApiMethods, FaultInjection, Simulation):
         self._sent: dict[tuple[int, int], SentMessage] = {}
         self._sent_order: list[SentMessage] = []
         self._deleted: set[tuple[int, int]] = set()
+        # The bot's reaction on each message it reacted to: (chat id, message id) -> emoji, newest set.
+        self._reactions: dict[tuple[int, int], list[str]] = {}
         self._timeline: dict[Chat, list[tuple[Any, ...]]] = {}
         self._files: dict[str, StoredFile] = {}
         self._files_by_path: dict[str, StoredFile] = {}

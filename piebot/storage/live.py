@@ -119,6 +119,7 @@ class CardFacts:
     look: LastLook | None = None  # an element looked at before: what was agreed on it then
     today: date | None = None  # the team's day, for the actions' dates
     round_id: int = 0
+    names_shown: bool = False  # a named round started as "named and shown": names beside the beads
 
 
 def card_facts(session: Session, card_id: int) -> CardFacts | None:
@@ -162,6 +163,7 @@ def card_facts(session: Session, card_id: int) -> CardFacts | None:
         look=look,
         today=actions.today_of(team, clock.now()),
         round_id=round_.id,
+        names_shown=round_.names_shown,
     )
 
 

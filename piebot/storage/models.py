@@ -82,6 +82,12 @@ class Round(SQLModel, table=True):
     opened_at: datetime = Field(default_factory=utcnow)
     closed_at: datetime | None = None
     review_date: date | None = None
+    # Named rounds: whether the names stand beside the beads once the views are shared ("named and
+    # shown"), a choice made at the start; otherwise the team sees the beads without names.
+    names_shown: bool = False
+    # When the round's results first left the team (a report sent or exported, a peer review asked,
+    # a network overview that included it): from then on evidence can no longer be edited or removed.
+    left_team_at: datetime | None = None
 
 
 class RoundElement(SQLModel, table=True):
@@ -300,6 +306,8 @@ class Prompt(SQLModel, table=True):
     checkin_id: int | None = Field(default=None, foreign_key="checkin.id")
     element_id: str | None = None
     stage: str | None = None
+    # For "new words for this item" (purpose "evidence_edit"): the named item the reply replaces.
+    evidence_id: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -361,6 +369,8 @@ class NetworkMembership(SQLModel, table=True):
     anonymous: bool = False
     share_service_user_views: bool = False
     share_evidence: bool = False
+    # Whether the lead sees the team's written answers (what gets in the way): off until the admin says.
+    share_written: bool = False
     joined_at: datetime = Field(default_factory=utcnow)
 
 

@@ -76,6 +76,7 @@ class _Team:
     label: str
     share_service_users: bool
     share_evidence: bool
+    share_written: bool = False
 
 
 def network_overview(session: Session, network_id: int, secret: bytes = b"", today: date | None = None) -> NetworkOverview:
@@ -98,6 +99,7 @@ def network_overview(session: Session, network_id: int, secret: bytes = b"", tod
             NetworkMembership.share_service_user_views,
             NetworkMembership.share_evidence,
             Team.service_user_permission,
+            NetworkMembership.share_written,
         )
         .join(Team, Team.id == NetworkMembership.team_id)
         .where(NetworkMembership.network_id == network_id)
@@ -108,11 +110,11 @@ def network_overview(session: Session, network_id: int, secret: bytes = b"", tod
     teams: dict[int, _Team] = {}
     other_templates: list[str] = []
     with_own = 0
-    for team_id, _anonymous, _name, variant, customisation, share_su, share_ev, permission in rows:
+    for team_id, _anonymous, _name, variant, customisation, share_su, share_ev, permission, written in rows:
         if variant not in COMPARABLE:
             other_templates.append(labels[team_id])
             continue
-        teams[team_id] = _Team(team_id, labels[team_id], bool(share_su and permission), bool(share_ev))
+        teams[team_id] = _Team(team_id, labels[team_id], bool(share_su and permission), bool(share_ev), bool(written))
         if (customisation or {}).get("written_in_themes"):
             with_own += 1
     order = sorted(teams.values(), key=lambda t: (t.label.casefold(), t.id))
@@ -162,6 +164,7 @@ def network_overview(session: Session, network_id: int, secret: bytes = b"", tod
         with_own_elements=with_own,
         service_user_teams=sum(1 for t in order if t.share_service_users),
         waiting_anonymous=waiting,
+        round_ids=tuple(sorted({round_id for (team_id, _), (_, _, round_id) in views.items() if team_id in teams})),
     )
 
 
@@ -297,7 +300,8 @@ def _checkins(session: Session, network_id: int, order: list[_Team]) -> list[Tea
 
 
 def _hinders(session: Session, network_id: int, ids, teams: dict[int, _Team], names: dict[str, str]) -> list[Hindrance]:
-    """What gets in the way, from each team's latest round of each element; private words only if shared."""
+    """What gets in the way, from each team's latest round of each element: only from teams whose admin
+    switched sharing their written answers on (off to start with); private words only if shared too."""
     ranked = _ranked_elements(network_id, ids, "staff")
     rows = session.execute(
         select(ranked.c.team_id, Evidence.element_id, Evidence.text, Evidence.private)
@@ -311,7 +315,7 @@ def _hinders(session: Session, network_id: int, ids, teams: dict[int, _Team], na
     found = []
     for team_id, element_id, text, private in rows:
         team = teams.get(team_id)
-        if team is None or not (text or "").strip() or (private and not team.share_evidence):
+        if team is None or not team.share_written or not (text or "").strip() or (private and not team.share_evidence):
             continue
         found.append(Hindrance(team.label, element_id, names[element_id], text.strip()))
     return _systems_first(found, lambda h: (h.element_id, h.team))

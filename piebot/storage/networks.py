@@ -110,7 +110,7 @@ def networks_of_team(session: Session, team_id: int) -> list[tuple[NetworkMember
     )
 
 
-SHARING = {"a": "anonymous", "s": "share_service_user_views", "e": "share_evidence"}
+SHARING = {"a": "anonymous", "s": "share_service_user_views", "e": "share_evidence", "w": "share_written"}
 
 
 def toggle(session: Session, network_id: int, team_id: int, what: str) -> NetworkMembership:
@@ -231,12 +231,14 @@ class Sharing:
     anonymous: bool
     share_service_user_views: bool
     share_evidence: bool
+    share_written: bool = False  # what the team wrote gets in the way, in its words: off until switched on
 
 
 def _sharing(session: Session, network_id: int, team_id: int, row: NetworkMembership, secret: bytes) -> Sharing:
     network = session.get(Network, network_id)
     label = labels_of(session, network.id, secret)[team_id]
-    return Sharing(network.id, network.name, label, row.anonymous, row.share_service_user_views, row.share_evidence)
+    return Sharing(network.id, network.name, label, row.anonymous, row.share_service_user_views, row.share_evidence,
+                   row.share_written)
 
 
 def join_network(session: Session, chat_id: int, user_id: int, network_id: int, anonymous: bool,

@@ -19,7 +19,7 @@ from conversations.pizazz import Scope, ScopeKind
 from conversations.texts import peer_review as texts
 from conversations.texts.walk import round_title
 from framework import Framework, shared_framework
-from piebot.storage import rounds, teams
+from piebot.storage import receipts, rounds, teams
 from piebot.storage.models import Member, PeerReview, Prompt, Round, RoundElement, Team
 
 CODE_DAYS = 14
@@ -57,6 +57,8 @@ def record_code(session: Session, team_id: int, hashed: str, now: datetime) -> d
     if round_ is None:
         return None
     session.add(PeerReview(round_id=round_.id, code_hash=hashed, created_at=now))
+    # A peer review was asked: the round's results are leaving the team, its evidence stays as it is.
+    receipts.left_the_team(session, [round_.id], now)
     return (now + timedelta(days=CODE_DAYS)).astimezone(ZoneInfo(team.timezone)).date()
 
 

@@ -131,6 +131,7 @@ class TeamViewFacts:
     anonymous: bool
     ratings: list[tuple[str | None, int]]  # (name or None, value)
     team_view: int | None
+    names_shown: bool = False  # a named round started as "named and shown"
 
 
 def team_view_facts(session: Session, card_id: int) -> TeamViewFacts:
@@ -148,6 +149,7 @@ def team_view_facts(session: Session, card_id: int) -> TeamViewFacts:
         anonymous=round_.anonymous,
         ratings=rounds.ratings_of(session, round_.id, row.element_id),
         team_view=row.team_view,
+        names_shown=round_.names_shown,
     )
 
 

@@ -63,6 +63,7 @@ def open_round(
     opened_by: int | None,
     deadline: datetime | None = None,
     audience: str = "staff",
+    names_shown: bool = False,
 ) -> Round:
     if audience == "staff" and open_round_of(session, team_id) is not None:
         raise RoundRefused(refusals.ROUND_ALREADY_OPEN)
@@ -75,6 +76,7 @@ def open_round(
         scope_ref=scope_ref,
         mode=mode,
         anonymous=anonymous,
+        names_shown=names_shown and not anonymous,
         framework_variant=framework_variant,
         opened_by_member_id=opened_by,
         deadline=deadline,
@@ -119,6 +121,7 @@ def start_round(
     anonymous: bool,
     strengths_first: bool,
     deadline: datetime | None,
+    names_shown: bool = False,
 ) -> RoundStarted:
     """A round opened from /assess: the order of the stages chosen stays the team's setting."""
     team = session.get(Team, team_id)
@@ -135,6 +138,7 @@ def start_round(
         framework_variant=team.framework_variant,
         opened_by=opener.id if opener else None,
         deadline=deadline,
+        names_shown=names_shown,
     )
     first = elements_of(session, round_.id)[0]
     return RoundStarted(round_.id, len(round_.element_ids), first.id)

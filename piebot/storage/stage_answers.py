@@ -123,6 +123,8 @@ class AnswerTaken:
     team_name: str
     anonymous: bool
     owner: Member | None = None  # an action's owner, when the name given was found
+    evidence_id: int | None = None  # a named item's id, for its receipt's buttons (never an anonymous one's)
+    author_chat: int | None = None  # the author's private chat, when the bot may write there (named rounds)
 
 
 def take_answer(
@@ -157,11 +159,17 @@ def take_answer(
             rounds.add_anonymous_action(session, round_, member, element_id, ActionRow(**fields))
         else:
             rounds.add_action(session, **fields, author_member_id=member.id)
-        return AnswerTaken(row.id, name, team.name, round_.anonymous, owner)
-    rounds.add_evidence(
+        return AnswerTaken(row.id, name, team.name, round_.anonymous, owner, author_chat=_chat_of(round_, member))
+    evidence = rounds.add_evidence(
         session, round_, member, element_id, str(stage), kind=kind, text=text.strip(), file_id=file_id, private=private
     )
-    return AnswerTaken(row.id, name, team.name, round_.anonymous)
+    return AnswerTaken(row.id, name, team.name, round_.anonymous,
+                       evidence_id=None if round_.anonymous else evidence.id, author_chat=_chat_of(round_, member))
+
+
+def _chat_of(round_: Round, member: Member) -> int | None:
+    # An anonymous answer's receipt never goes to its author's chat: nothing may link the two.
+    return member.telegram_user_id if member.private_chat and not round_.anonymous else None
 
 
 def _owner(session: Session, team_id: int, said: str, author: Member) -> Member | None:

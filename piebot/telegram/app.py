@@ -78,6 +78,7 @@ def build_application(settings: Settings, db: Database, *, rate_limiter=None) ->
 FEATURES = (
     "actions.commands",
     "rounds.assess",
+    "receipts.buttons",
     "peer_review.commands",
     "rounds.walk",
     "checkins.answers",

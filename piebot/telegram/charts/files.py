@@ -24,7 +24,7 @@ from conversations.texts import charts as texts
 from piebot.charts import render
 from piebot.charts.export import export_csv
 from piebot.charts.report import round_report_pdf
-from piebot.storage import results
+from piebot.storage import receipts, results
 from piebot.storage.results import RoundInfo, TeamFacts
 from piebot.telegram import callbacks
 from piebot.telegram.guards import chat_admin_ids, in_group, is_admin
@@ -109,6 +109,8 @@ async def _send_report(app: Application, facts: TeamFacts, info: RoundInfo, user
         if not _unreachable(exc):
             raise
         return None
+    # Handed out of the group: from now on the round's evidence stays as it is in the report.
+    await rt.apply(None, lambda s: receipts.left_the_team(s, [info.id]))
     return len(parts)
 
 
@@ -161,6 +163,7 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             raise
         await update.effective_message.reply_html(texts.OPEN_PRIVATE_FIRST)
         return
+    await rt.apply(None, lambda s: receipts.closed_rounds_left(s, facts.team_id))
     await update.effective_message.reply_html(texts.export_sent(user.first_name))
 
 

@@ -29,7 +29,7 @@ from conversations.texts import networks as texts
 from piebot.charts import NothingToChart, render
 from piebot.charts.network import OVERVIEW_CHARTS
 from piebot.charts.network_report import network_report_pdf
-from piebot.storage import network_overview, networks
+from piebot.storage import network_overview, networks, receipts
 from piebot.storage.db import AlreadyDone
 from piebot.telegram import callbacks, links
 from piebot.telegram.guards import in_group, is_admin
@@ -131,6 +131,8 @@ async def send_overview(context: ContextTypes.DEFAULT_TYPE, chat_id: int, networ
     rt = runtime_of(context)
     secret = rt.settings.secret_bytes()
     overview = await rt.read(lambda s: network_overview.network_overview(s, network_id, secret))
+    # The rounds it drew on have now left their teams: their evidence stays as it was.
+    await rt.apply(None, lambda s: receipts.left_the_team(s, overview.round_ids))
     bot = context.bot
     await bot.send_message(chat_id, texts.overview_intro(overview.network_name, overview.teams,
                                                          overview.anonymous_teams, overview.other_templates,
@@ -243,7 +245,7 @@ async def on_accept_press(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 def _sharing_text(sharing: networks.Sharing) -> str:
     return texts.sharing(sharing.network_name, sharing.label, sharing.anonymous, sharing.share_service_user_views,
-                         sharing.share_evidence)
+                         sharing.share_evidence, sharing.share_written)
 
 
 def _sharing_keyboard(sharing: networks.Sharing) -> InlineKeyboardMarkup:
@@ -251,6 +253,7 @@ def _sharing_keyboard(sharing: networks.Sharing) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([
         [_button(texts.name_button(sharing.anonymous), "nws", network_id, "a")],
         [_button(texts.service_users_button(sharing.share_service_user_views), "nws", network_id, "s")],
+        [_button(texts.written_answers_button(sharing.share_written), "nws", network_id, "w")],
         [_button(texts.private_answers_button(sharing.share_evidence), "nws", network_id, "e")],
     ])
 

@@ -15,13 +15,16 @@ from conversations.actions import Action as ActionLine
 from conversations.actions import action_line, read_action
 from conversations.errors import NotAllowed
 from conversations.texts import assess as texts
+from conversations.texts import receipts as receipt_texts
+from conversations.texts.receipts import REACTION
 from framework import Stage
 from piebot.storage import rounds, stage_answers
 from piebot.storage.db import AlreadyDone
 from piebot.storage.models import utcnow
 from piebot.telegram import callbacks
-from piebot.telegram.delivery.outbox import in_reply_to, queue_message
+from piebot.telegram.delivery.outbox import in_reply_to, queue_call, queue_message
 from piebot.telegram.guards import in_group
+from piebot.telegram.receipts.buttons import queue_quiet_receipt, receipt_buttons
 from piebot.telegram.rounds.card import editor_of
 from piebot.telegram.runtime import runtime_of
 
@@ -97,7 +100,7 @@ async def _take(
             kind=kind, text=text, file_id=file_id, private=private, action=proposed,
         )
         # The receipt is committed with the answer, so a crash in between cannot lose it.
-        _queue_receipt(session, message.chat_id, replying, taken, stage, proposed, note, private=private)
+        _queue_receipt(session, message, replying, taken, stage, proposed, note, private=private)
         return taken
 
     try:
@@ -110,11 +113,48 @@ async def _take(
     except rounds.RoundRefused as refusal:
         await message.reply_html(html.escape(str(refusal)))
         return
+    if taken.anonymous and not private and proposed is None:
+        await _anonymous_receipt(context, message, text, kind or "text")
     await editor_of(context.application).refresh(context.application, taken.card_id)
 
 
-def _queue_receipt(session, chat_id: int, replying: dict, taken: stage_answers.AnswerTaken, stage: Stage,
+async def _anonymous_receipt(context: ContextTypes.DEFAULT_TYPE, message: Message, text: str, kind: str) -> None:
+    """The quiet receipt of an anonymous reply, sent after its ballot was sealed and never stored: the
+    reaction, and a private note that carries none of the answer, only a button to take it back through
+    the ballot box while the element is open (as /withdraw does)."""
+    try:
+        await context.bot.set_message_reaction(message.chat_id, message.message_id, REACTION)
+    except TelegramError:
+        pass  # reactions are off here: the note is the receipt
+    rt = runtime_of(context)
+    user = message.from_user
+    try:
+        found = await rt.read(lambda s: stage_answers.own_answers(s, message.chat_id, user.id))
+    except NotAllowed:
+        return
+    mine = [a for a in found.answers if a.token and a.kind == kind and a.text == text.strip()]
+    if not found.private_chat or not mine:
+        return
+    remove = callbacks.encode(WITHDRAW, mine[-1].ref, f"t{mine[-1].token}")
+    try:
+        await context.bot.send_message(user.id, receipt_texts.KEPT_ANONYMOUSLY, reply_markup=InlineKeyboardMarkup(
+            [[InlineKeyboardButton(receipt_texts.REMOVE_BUTTON, callback_data=remove)]]))
+    except TelegramError:
+        pass  # they blocked the bot since: the reaction is the receipt
+
+
+def _queue_receipt(session, message: Message, replying: dict, taken: stage_answers.AnswerTaken, stage: Stage,
                    proposed: ActionLine | None, note: str | None, *, private: bool) -> None:
+    """A quiet receipt where it can be (named rounds, an author the bot may write to): the bot's reaction
+    on the reply in the group and a private note with the item's buttons; otherwise as before."""
+    chat_id = message.chat_id
+    quiet = not private and taken.author_chat is not None
+    if proposed is None and not private and not taken.anonymous:
+        kind, text, _ = _content(message)
+        queue_quiet_receipt(session, chat_id=chat_id, reply_message_id=message.message_id,
+                            author_chat=taken.author_chat, evidence_id=taken.evidence_id, stage=str(stage),
+                            element_name=taken.element_name, text=text, kind=kind or "text")
+        return
     if proposed is not None:
         owner = taken.owner
         if proposed.owner and owner is None:
@@ -123,12 +163,20 @@ def _queue_receipt(session, chat_id: int, replying: dict, taken: stage_answers.A
             what=proposed.what, owner=owner.display_name if owner else "", due=proposed.due, check=proposed.check
         )
         line = action_line(shown)
-        queue_message(session, chat_id, texts.action_noted(line, note), **replying)
+        if quiet:
+            # The action's receipt goes to its author; the group sees the reaction, and the card's count.
+            queue_call(session, chat_id, "setMessageReaction", message_id=message.message_id,
+                       reaction=[{"type": "emoji", "emoji": REACTION}])
+            queue_message(session, taken.author_chat, texts.action_noted(line, note))
+        else:
+            queue_message(session, chat_id, texts.action_noted(line, note), **replying)
         if owner is not None and owner.private_chat:
             # Refused (they blocked the bot since) only drops this one message.
             queue_message(session, owner.telegram_user_id, texts.told_owner(line, taken.team_name))
     elif private:
-        queue_message(session, chat_id, texts.kept_privately(stage, taken.element_name, taken.anonymous), **replying)
+        buttons = receipt_buttons(taken.evidence_id, False) if taken.evidence_id is not None else None
+        queue_message(session, chat_id, texts.kept_privately(stage, taken.element_name, taken.anonymous),
+                      reply_markup=InlineKeyboardMarkup(buttons) if buttons else None, **replying)
 
 
 # ---------------------------------------------------------------- /withdraw: taking back your own answers

@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 ask_team_view = teamview.ask_team_view
 
 WIZARD = "as"  # the /assess wizard's steps
+# Who sees what in a round: "0" named (beads shown without names), "1" anonymous, "2" named and shown.
+WHO_SEES = ("0", "1", "2")
 FACILITATOR = "fa"  # an admin names (or un-names) a facilitator
 
 DEADLINE_DAYS = (2, 7, 14)  # texts.DEADLINE_LABELS names each
@@ -153,11 +155,12 @@ async def on_wizard_press(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         s, m = chosen
         named = texts.ticked(texts.NAMED, not team.anonymous_by_default)
         anonymous = texts.ticked(texts.ANONYMOUS, team.anonymous_by_default)
-        rows = [[_b(named, t, f"n.{s}.{m}.0")], [_b(anonymous, t, f"n.{s}.{m}.1")], _cancel(t)]
+        rows = [[_b(named, t, f"n.{s}.{m}.0")], [_b(texts.NAMED_AND_SHOWN, t, f"n.{s}.{m}.2")],
+                [_b(anonymous, t, f"n.{s}.{m}.1")], _cancel(t)]
         await query.answer()
         await query.edit_message_text(texts.ASK_ANONYMOUS, reply_markup=InlineKeyboardMarkup(rows))
         return
-    if step == "n" and len(chosen) == 3 and _scope(framework, chosen[0]) and _mode(chosen[1]) and chosen[2] in "01":
+    if step == "n" and len(chosen) == 3 and _scope(framework, chosen[0]) and _mode(chosen[1]) and chosen[2] in WHO_SEES:
         base = ".".join(chosen)
         hinders = texts.ticked(texts.HINDERS_FIRST, not team.strengths_first)
         strengths = texts.ticked(texts.STRENGTHS_FIRST, team.strengths_first)
@@ -165,10 +168,11 @@ async def on_wizard_press(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await query.answer()
         await query.edit_message_text(texts.ASK_ORDER, reply_markup=InlineKeyboardMarkup(rows))
         return
-    if step == "go" and len(chosen) == 4 and chosen[2] in ("0", "1") and chosen[3] in ("h", "s"):
+    if step == "go" and len(chosen) == 4 and chosen[2] in WHO_SEES and chosen[3] in ("h", "s"):
         scope, mode = _scope(framework, chosen[0]), _mode(chosen[1])
         if scope is not None and mode is not None:
-            await _open(update, context, team, framework, scope, mode, chosen[2] == "1", chosen[3] == "s")
+            await _open(update, context, team, framework, scope, mode, chosen[2] == "1", chosen[3] == "s",
+                        names_shown=chosen[2] == "2")
             return
     log.warning("assess button refused: unknown step")
     await query.answer(refusals.BUTTON_EXPIRED, show_alert=True)
@@ -183,6 +187,8 @@ async def _open(
     mode: tuple[str, int | None],
     anonymous: bool,
     strengths_first: bool,
+    *,
+    names_shown: bool = False,
 ) -> None:
     query = update.callback_query
     rt = runtime_of(context)
@@ -207,6 +213,7 @@ async def _open(
             scope_ref=scope.ref,
             mode=kind,
             anonymous=anonymous,
+            names_shown=names_shown,
             strengths_first=strengths_first,
             deadline=utcnow() + timedelta(days=days) if days else None,
         )
@@ -221,7 +228,8 @@ async def _open(
         return
     await query.answer()
     title = round_title(framework, scope)
-    await query.edit_message_text(texts.round_opened(title, kind, anonymous, started.elements), reply_markup=None)
+    opened = texts.round_opened(title, kind, anonymous, started.elements, names_shown)
+    await query.edit_message_text(opened, reply_markup=None)
     if kind == "async":
         await walk.open_async_round(context, started.round_id)
     else:

@@ -118,7 +118,7 @@ def render_card(facts: live_rows.CardFacts | None, *, choosing: bool = False, bo
         views = [live.View(0)] * facts.rated
     else:
         views = [live.View(v, name) for name, v in facts.ratings]
-    text = live.element_card(framework, state, views, facts.members, facts.anonymous)
+    text = live.element_card(framework, state, views, facts.members, facts.anonymous, facts.names_shown)
     text += _review_part(facts)
     if state.phase is Phase.RATING:
         text += "\n\n" + (texts.SKIPPED if state.finished else texts.grid_help(framework, facts.anonymous))
@@ -136,8 +136,13 @@ def render_card(facts: live_rows.CardFacts | None, *, choosing: bool = False, bo
             keyboard.append(
                 [InlineKeyboardButton(texts.TAKE_BEAD_BACK, callback_data=callbacks.encode(RATE, card_id, UNDO))]
             )
-        if choosing and state.phase in (Phase.REVEALED, Phase.TEAM_VIEW_SET) and not state.paused:
+        # Once the views are shared the facilitator places the team's bead on the grid: there is no
+        # one-tap middle view to take instead of talking.
+        placing = not state.paused and (state.phase is Phase.REVEALED
+                                         or (choosing and state.phase is Phase.TEAM_VIEW_SET))
+        if placing:
             keyboard += grid(framework, MOVE, card_id, "T")
+        if placing and choosing:
             keyboard.append(
                 [InlineKeyboardButton(texts.BACK, callback_data=callbacks.encode(MOVE, card_id, Command.TEAM_BACK))]
             )

@@ -1,5 +1,5 @@
-"""The team view of one element after a round in people's own time: a card with the spread and the
-team-view buttons, for the facilitator to set once the team has talked."""
+"""The team view of one element after a round in people's own time: a card with the spread, prompts for
+the conversation and the grid the facilitator places the team's bead on once the team has talked."""
 
 from __future__ import annotations
 
@@ -10,10 +10,8 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from conversations.keyboards import Command, read_press
-from conversations.pizazz import shared_middle
 from conversations.texts import assess as texts
 from conversations.texts import live, refusals
-from conversations.texts.scale import place_plain
 from piebot.storage import live as live_rows
 from piebot.storage import round_ends, rounds, teams
 from piebot.storage.db import AlreadyDone
@@ -42,31 +40,19 @@ def _team_view_card(facts: round_ends.TeamViewFacts, *, choosing: bool) -> Card:
     element = framework.element(facts.element_id)
     parts = [
         live.element_heading(framework, element, facts.number, facts.of),
-        live.spread_block(framework, views, facts.anonymous),
+        live.spread_block(framework, views, facts.anonymous, facts.names_shown, talking=facts.team_view is None),
     ]
     card_id = facts.card_id
     keyboard: list[list[InlineKeyboardButton]] = []
     if facts.team_view is not None:
         parts.append(live.team_view_line(framework, facts.team_view))
-    elif choosing:
-        keyboard = grid(framework, TEAM_VIEW, card_id, "T")
-        keyboard.append(
-            [InlineKeyboardButton(texts.BACK, callback_data=callbacks.encode(TEAM_VIEW, card_id, Command.TEAM_BACK))]
-        )
     else:
+        # The facilitator places the team's bead on the grid once the team has talked: no one-tap middle.
         parts.append(texts.TALK_IT_THROUGH)
-        middle = shared_middle([v.index for v in views])
-        if middle is not None:
-            label = texts.accept_team_view(place_plain(framework.scale, middle))
-            accept = callbacks.encode(TEAM_VIEW, card_id, Command.ACCEPT)
-            keyboard.append([InlineKeyboardButton(label, callback_data=accept)])
-        keyboard.append(
-            [
-                InlineKeyboardButton(
-                    texts.CHOOSE_TEAM_VIEW, callback_data=callbacks.encode(TEAM_VIEW, card_id, Command.CHOOSE)
-                )
-            ]
-        )
+        keyboard = grid(framework, TEAM_VIEW, card_id, "T")
+        if choosing:
+            keyboard.append([InlineKeyboardButton(
+                texts.BACK, callback_data=callbacks.encode(TEAM_VIEW, card_id, Command.TEAM_BACK))])
     markup = InlineKeyboardMarkup(keyboard) if keyboard else None
     return Card(facts.chat_id, facts.message_id, "\n\n".join(parts), markup)
 

@@ -97,7 +97,8 @@ async def on_team_view_press(update: Update, context: ContextTypes.DEFAULT_TYPE)
     framework, element = viewed.framework, viewed.element
     scale = framework.scale
     choice = read_press(rest, scale) if rest else None
-    spread = spread_block(framework, [View(value, name) for name, value in viewed.views], viewed.round.anonymous)
+    spread = spread_block(framework, [View(value, name) for name, value in viewed.views], viewed.round.anonymous,
+                          viewed.round.names_shown)
     name = framework.element(element.element_id).name
     prefix = f"e{position}."
     back = [InlineKeyboardButton(texts.ALL_ELEMENTS, callback_data=callbacks.encode(TEAM_VIEWS, press.ref, "list"))]

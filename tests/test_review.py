@@ -72,10 +72,11 @@ async def first_round_with_two_actions(api, team, *, anonymous: bool = False):
     for stage in ("Evidence", "What gets in the way", "What helps"):
         await next_stage(api, ada, group, card, stage)
     prompt = await next_stage(api, ada, group, card, "Action plan")
-    await say(api, cal, group, "Weekly debrief after nights\nBea\n2026-05-14\nnobody goes home upset", reply_to=prompt)
-    await say(api, ada, group, "Rota swap trial\nCal\n2026-05-20", reply_to=prompt)
-    await api.wait_for(lambda: sum("Action noted" in m.text or "noted" in m.text.lower()
-                                   for m in api.chat_log(group)) >= 2, timeout=10)
+    await api.send(cal, group, "Weekly debrief after nights\nBea\n2026-05-14\nnobody goes home upset", reply_to=prompt)
+    await api.send(ada, group, "Rota swap trial\nCal\n2026-05-20", reply_to=prompt)
+    # Quiet receipts: each author hears "Action noted" in private.
+    await api.wait_for(lambda: all(any("Action noted" in m.text for m in api.chat_log(who)) for who in (cal, ada)),
+                       timeout=10)
     before = len(api.chat_log(group))
     await tap(api, ada, card, "End round")
     await summary_after(api, group, before)

@@ -19,18 +19,7 @@ from conversations.pizazz import Scope, ScopeKind
 from conversations.texts import refusals
 from piebot import clock
 from piebot.storage import ballot_box, ballots, teams
-from piebot.storage.models import (
-    Action,
-    Evidence,
-    Member,
-    Participation,
-    Prompt,
-    Rating,
-    Round,
-    RoundElement,
-    Team,
-    utcnow,
-)
+from piebot.storage.models import Action, Evidence, Member, Participation, Prompt, Rating, Round, RoundElement, Team, utcnow
 
 
 class RoundRefused(Exception):

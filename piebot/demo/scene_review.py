@@ -79,7 +79,7 @@ async def scene(api, bot, story) -> None:
         await api.wait_for(lambda: "4 of 4 have rated" in _now(api, card).text, timeout=60)
         await press(api, ada, _now(api, card), "Share the views")
         await api.wait_for(lambda: "Everyone's views" in _now(api, card).text, timeout=60)
-        await press(api, ada, _now(api, card), "Team view:")
+        await press_place(api, ada, _now(api, card), 4, 1)  # where the team agreed, after talking
         await api.wait_for(lambda: "Since last time" in _now(api, card).text, timeout=60)
 
         before = len(api.chat_log(group))

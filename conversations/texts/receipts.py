@@ -11,7 +11,9 @@ from conversations.texts.relationships import MARK_BUTTON, UNMARK_BUTTON
 # The bot's reaction on a reply it kept: nothing new in the group, just the mark on the message itself.
 REACTION = "✍"
 
-STAGE_WORDS = {"evidence": "Evidence", "hindering": "What gets in the way", "helping": "What helps"}
+STAGE_WORDS = {
+    "evidence": "Evidence", "hindering": "What gets in the way", "helping": "What helps", "review": "Looking back",
+}
 SHOWN = 120  # of the item's words in the note: enough to know which one it is
 
 # An anonymous answer's note carries none of it: only that it was kept, and how to take it back.

@@ -65,6 +65,17 @@ async def scene(api, bot, story) -> None:
                 await api.send(person, group, text, reply_to=prompt)
         await api.wait_idle(timeout=60)
 
+    # Bea's private receipt: she takes the resident's name out of her words, as the question asks.
+    await api.wait_for(lambda: _note(api, bea, "We let Jo back in") is not None, timeout=60)
+    asked_from = len(api.chat_log(bea))
+    await press(api, bea, _note(api, bea, "We let Jo back in"), "Edit")
+    await api.wait_for(lambda: any(m.force_reply for m in api.chat_log(bea)[asked_from:]), timeout=60)
+    ask = next(m for m in api.chat_log(bea)[asked_from:] if m.force_reply)
+    await say(api, bea, bea, "We let a resident back in after curfew when her mum was in hospital.", reply_to=ask)
+    # Dee's words are about how staff get on: one tap puts them in the relationships thread.
+    await api.wait_for(lambda: _note(api, dee, "unwritten ways") is not None, timeout=60)
+    await press(api, dee, _note(api, dee, "unwritten ways"), "About relationships")
+
     await press(api, ada, _now(api, card), "Close this element")
     await api.wait_for(lambda: "Done for this element" in _now(api, card).text, timeout=60)
     before = len(api.chat_log(group))
@@ -110,3 +121,8 @@ def _now(api, message):
 async def _next(api, chat, before: int, wanted):
     await api.wait_for(lambda: any(wanted(m) for m in api.chat_log(chat)[before:]), timeout=90)
     return next(m for m in api.chat_log(chat)[before:] if wanted(m))
+
+
+def _note(api, person, words: str):
+    """The bot's private receipt to `person` for the item that says `words`, with its buttons."""
+    return next((m for m in reversed(api.chat_log(person)) if words in m.text and m.buttons), None)

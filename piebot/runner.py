@@ -31,7 +31,6 @@ from piebot.storage.db import Database
 from piebot.telegram.app import build_application
 from piebot.telegram.delivery.background import TaskSet
 from piebot.telegram.delivery.polling import STOP_GRACE_SECONDS, poll, watch_failures
-from piebot.telegram.delivery.webhook import DEFAULT_PATH, WebhookServer
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +114,9 @@ class Bot:
                 delay = min(delay * 2, LONGEST_RETRY_SECONDS)
 
     async def _serve_webhook(self) -> None:
+        # aiohttp's server: loaded only by a bot that serves a webhook, not by every start.
+        from piebot.telegram.delivery.webhook import DEFAULT_PATH, WebhookServer
+
         url = self.settings.webhook_url
         secret = self.settings.webhook_secret.get_secret_value() if self.settings.webhook_secret else ""
         if not url:

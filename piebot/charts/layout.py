@@ -171,6 +171,10 @@ class Plane:
         self.figure.add_artist(artist)
         return artist
 
+    def add_patch(self, patch, zorder: float | None = None):
+        patch.set_transform(self.transData)
+        return self._add(patch, zorder)
+
     def add_collection(self, collection, zorder: float | None = None):
         collection.set_transform(self.transData)
         return self._add(collection, zorder)

@@ -58,7 +58,7 @@ def responsiveness_trend(points: list[CheckInPoint], element_name: str = "Respon
     fig = style.new_figure()
     style.title(fig, texts.trend_title(style.short(name, 30)),
                 texts.trend_subtitle(nice_date(points[0].on), nice_date(points[-1].on)))
-    dates = [mdates.date2num(p.on) for p in points]
+    dates = [float(d) for d in mdates.date2num([p.on for p in points])]  # one conversion, not one per point
     span = (dates[-1] - dates[0]) or 1
     xlim = (dates[0] - span * 0.06 - 1, dates[-1] + span * 0.06 + 1)
     counts = [p.answered for p in points]

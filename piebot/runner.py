@@ -21,6 +21,7 @@ import signal
 import sys
 import threading
 from collections.abc import Awaitable
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlparse
 
 from telegram import Update
@@ -40,6 +41,8 @@ HARD_STOP_SECONDS = 5.0
 AFTER_UPDATES_SECONDS = 1.0
 FIRST_RETRY_SECONDS = 1.0
 LONGEST_RETRY_SECONDS = 30.0
+# Threads for database work on PostgreSQL: within what the engine's pool serves (10 and 10 more at a push).
+DATABASE_THREADS = 16
 
 
 class StartAborted(Exception):
@@ -81,6 +84,11 @@ class Bot:
     async def _start(self) -> None:
         from piebot.scheduling.leader import Leadership
 
+        if self.db.is_postgres:
+            # Handlers' transactions run in the loop's default executor (asyncio.to_thread), six threads
+            # on two cores: too few to keep PostgreSQL's pool busy while each waits on its round trips.
+            asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(
+                max_workers=DATABASE_THREADS, thread_name_prefix="piebot-db"))
         await asyncio.to_thread(self.db.upgrade)
         await self._initialize()
         await self.app.start()

@@ -278,6 +278,21 @@ class Pipeline:
 BUSY_PAUSE_SECONDS = 0.25
 # Ask again while busy once at least this many of a reply's 100 places can hold new updates.
 ROOM = 50
+# Or, the offset held back by a slow chat, once this few updates are left running: the others get more
+# to do. Not sooner: every update from the offset comes back in each reply and is read again, so asking
+# while plenty is running costs more than it brings (most of a burst's JSON, measured).
+RUNNING_LOW = 10
+# An ask at least this often while busy, whatever the counts say.
+LONGEST_BUSY_PAUSE_SECONDS = 1.0
+REPLY_LIMIT = 100
+
+
+def wants_more(pipeline: Pipeline) -> bool:
+    """Whether asking now would bring new updates worth their reading."""
+    span = pipeline.in_flight
+    if span <= ROOM:
+        return True
+    return span < REPLY_LIMIT and len(pipeline.unfinished) <= RUNNING_LOW
 POLL_READ_SLACK_SECONDS = 15
 
 
@@ -329,10 +344,11 @@ async def poll(app: Application, stop: asyncio.Event, *, timeout: int = LONG_POL
     while not stop.is_set():
         try:
             busy = bool(pipeline.unfinished)
-            if busy and pipeline.in_flight > ROOM and time.monotonic() - last_ask < BUSY_PAUSE_SECONDS:
-                # An ask now would bring back mostly updates already running: wait for room (or a pause,
-                # so one slow chat does not hold back the others for long).
-                await pipeline.wait_for_progress(BUSY_PAUSE_SECONDS - (time.monotonic() - last_ask))
+            since = time.monotonic() - last_ask
+            if busy and not wants_more(pipeline) and since < LONGEST_BUSY_PAUSE_SECONDS:
+                # An ask now would bring back mostly updates already running: wait for room (or for the
+                # running ones to dwindle, so one slow chat does not hold back the others for long).
+                await pipeline.wait_for_progress(min(BUSY_PAUSE_SECONDS, LONGEST_BUSY_PAUSE_SECONDS - since))
                 continue
             last_ask = time.monotonic()
             raw = await _fetch_unless_stopped(app, pipeline, stop, 0 if busy else timeout)

@@ -157,7 +157,7 @@ def bench_charts(repeats: int) -> list[dict]:
     return rows
 
 
-CACHED_BACKGROUNDS = ("team_profile", "spread", "distance_travelled")
+CACHED_BACKGROUNDS = ("team_profile", "spread", "distance_travelled", "responsiveness_trend")
 
 
 def _cold(fn, *args):

@@ -55,9 +55,9 @@ def responsiveness_trend(points: list[CheckInPoint], element_name: str = "Respon
     """Levels named as brackets, places chosen as dots, how many answered below, a break wherever one was missed."""
     name, labels, points = _prepared(points, element_name, level_labels)
 
-    fig = style.new_figure()
-    style.title(fig, texts.trend_title(style.short(name, 30)),
-                texts.trend_subtitle(nice_date(points[0].on), nice_date(points[-1].on)))
+    # The level bands, their names and the legend's first row depend on the level names alone: drawn
+    # once per render process and kept as pixels (style.page); the rest is drawn on them each time.
+    fig = style.page(("responsiveness_trend", tuple(labels)))
     dates = [float(d) for d in mdates.date2num([p.on for p in points])]  # one conversion, not one per point
     span = (dates[-1] - dates[0]) or 1
     xlim = (dates[0] - span * 0.06 - 1, dates[-1] + span * 0.06 + 1)
@@ -70,10 +70,19 @@ def responsiveness_trend(points: list[CheckInPoint], element_name: str = "Respon
     x_per_px = (xlim[1] - xlim[0]) / ((RIGHT - LEFT) * style.WIDTH_PX)
     gap_px = (RIGHT - LEFT) * style.WIDTH_PX / max(1, len(points))
 
-    for level in range(LEVELS):
-        ax.axhspan(level * 5 + 0.5, level * 5 + 5.5, facecolor=style.BAND_A if level % 2 == 0 else style.BAND_B,
-                   zorder=0, linewidth=0)
-    _level_names(fig, ax, labels)
+    first_row = [({"marker": "s", "size": 26, "face": style.SKY, "edge": style.BLUE, "width": 2},
+                  texts.NAMED_A_LEVEL),
+                 ({"marker": "o", "size": 22, "face": style.BLUE}, texts.CHOSE_A_PLACE)]
+    if style.drawing_background(fig):
+        for level in range(LEVELS):
+            ax.axhspan(level * 5 + 0.5, level * 5 + 5.5, facecolor=style.BAND_A if level % 2 == 0 else style.BAND_B,
+                       zorder=0, linewidth=0)
+        _level_names(fig, ax, labels)
+        style.legend_row(fig, first_row, LEGEND_PX, font_px=LEGEND_FONT_PX, left_px=LEFT * style.WIDTH_PX,
+                         gap_px=LEGEND_FONT_PX * 1.6)
+        style.background_done(fig)
+    style.title(fig, texts.trend_title(style.short(name, 30)),
+                texts.trend_subtitle(nice_date(points[0].on), nice_date(points[-1].on)))
     brackets: list = []
     dots: dict[float, tuple[list[float], list[float]]] = {}
     for d, p in zip(dates, points, strict=True):
@@ -115,15 +124,10 @@ def responsiveness_trend(points: list[CheckInPoint], element_name: str = "Respon
             style.text(bars, d, c + most * 0.02, texts.MISSED if p.missed else str(c), fontsize=style.SMALL_PX - 4,
                        ha="center", va="bottom", color=style.VERMILLION if p.missed else style.INK)
 
-    first_row = [({"marker": "s", "size": 26, "face": style.SKY, "edge": style.BLUE, "width": 2},
-                  texts.NAMED_A_LEVEL),
-                 ({"marker": "o", "size": 22, "face": style.BLUE}, texts.CHOSE_A_PLACE)]
     second_row = [({"line": style.BLUE, "lw": 4, "size": 44, "marker_size": MIDDLE_PX_SIZE, "face": "white",
                     "edge": style.BLUE, "width": 3}, texts.MIDDLE_PLACE)] if runs else []
     if missed:
         second_row.append(({"marker": "X", "size": 24, "face": style.VERMILLION}, texts.MISSED))
-    style.legend_row(fig, first_row, LEGEND_PX, font_px=LEGEND_FONT_PX, left_px=LEFT * style.WIDTH_PX,
-                     gap_px=LEGEND_FONT_PX * 1.6)
     if second_row:
         style.legend_row(fig, second_row, LEGEND_PX + LEGEND_FONT_PX * 1.5, font_px=LEGEND_FONT_PX,
                          left_px=LEFT * style.WIDTH_PX, gap_px=LEGEND_FONT_PX * 1.6)

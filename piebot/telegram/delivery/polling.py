@@ -277,7 +277,7 @@ class Pipeline:
 # and pauses between asks; a finished update (a new offset) ends the pause early.
 BUSY_PAUSE_SECONDS = 0.25
 # Ask again while busy once at least this many of a reply's 100 places can hold new updates.
-ROOM = 50
+ROOM = 70
 # Or, the offset held back by a slow chat, once this few updates are left running: the others get more
 # to do. Not sooner: every update from the offset comes back in each reply and is read again, so asking
 # while plenty is running costs more than it brings (most of a burst's JSON, measured).
@@ -290,7 +290,7 @@ REPLY_LIMIT = 100
 def wants_more(pipeline: Pipeline) -> bool:
     """Whether asking now would bring new updates worth their reading."""
     span = pipeline.in_flight
-    if span <= ROOM:
+    if span <= REPLY_LIMIT - ROOM:
         return True
     return span < REPLY_LIMIT and len(pipeline.unfinished) <= RUNNING_LOW
 POLL_READ_SLACK_SECONDS = 15

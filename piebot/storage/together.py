@@ -67,8 +67,7 @@ def _commit_as_one(db: Database, units: list[Unit]) -> bool:
     try:
         with db.session() as session:
             try:
-                for chat_id in sorted({u.chat_id for u in units if u.chat_id is not None}):
-                    _lock_chat(session, chat_id)
+                _lock_chats(session, sorted({u.chat_id for u in units if u.chat_id is not None}))
                 session.add_all([ProcessedUpdate(update_id=u.update_id) for u in units if u.update_id is not None])
                 session.flush()
                 for unit in units:
@@ -89,6 +88,18 @@ def _commit_as_one(db: Database, units: list[Unit]) -> bool:
     if due:
         open_boxes(db, due)
     return True
+
+
+def _lock_chats(session: Session, chat_ids: list[int]) -> None:
+    """Each chat's turn (see db._lock_chat), taken in order of chat id, in one round trip on PostgreSQL
+    (a volatile function in the select list runs after the ORDER BY)."""
+    if len(chat_ids) == 1:
+        _lock_chat(session, chat_ids[0])
+    elif chat_ids and session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        session.execute(text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k ORDER BY k"),
+                        {"keys": chat_ids})
 
 
 def _apply_alone(db: Database, unit: Unit) -> None:

@@ -282,7 +282,7 @@ ROOM = 70
 # to do. Not sooner: every update from the offset comes back in each reply and is read again, so asking
 # while plenty is running costs more than it brings (most of a burst's JSON, measured).
 RUNNING_LOW = 10
-# An ask at least this often while busy, whatever the counts say.
+# An ask at least this often while busy, even when a reply could hold nothing new (it confirms).
 LONGEST_BUSY_PAUSE_SECONDS = 1.0
 REPLY_LIMIT = 100
 
@@ -345,10 +345,12 @@ async def poll(app: Application, stop: asyncio.Event, *, timeout: int = LONG_POL
         try:
             busy = bool(pipeline.unfinished)
             since = time.monotonic() - last_ask
-            if busy and not wants_more(pipeline) and since < LONGEST_BUSY_PAUSE_SECONDS:
-                # An ask now would bring back mostly updates already running: wait for room (or for the
-                # running ones to dwindle, so one slow chat does not hold back the others for long).
-                await pipeline.wait_for_progress(min(BUSY_PAUSE_SECONDS, LONGEST_BUSY_PAUSE_SECONDS - since))
+            pause = BUSY_PAUSE_SECONDS if pipeline.in_flight < REPLY_LIMIT else LONGEST_BUSY_PAUSE_SECONDS
+            if busy and not wants_more(pipeline) and since < pause:
+                # An ask now would bring back mostly updates already running: wait for room, for the
+                # running ones to dwindle, or a pause (so one slow chat does not hold back the others
+                # for long; longer when a reply could hold nothing new).
+                await pipeline.wait_for_progress(pause - since)
                 continue
             last_ask = time.monotonic()
             raw = await _fetch_unless_stopped(app, pipeline, stop, 0 if busy else timeout)

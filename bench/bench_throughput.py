@@ -14,6 +14,7 @@ Goal: piebot's updates per second >= 0.8 x the floor's, on each database.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import sys
 import tempfile
@@ -38,6 +39,7 @@ from bench.common import (
     stage_prompt,
     wait_until,
 )
+from bench.profile import Sampled
 from piebot.localapi import LocalBotApi
 
 GOAL = 0.8
@@ -73,13 +75,23 @@ def figures(api: LocalBotApi, since: int, updates: int, seconds: float, cpu: flo
     return {"rate": updates / seconds, "cpu_ms": cpu * 1000 / updates, "asks": asks * 100 / updates}
 
 
+PROFILES = Path(os.environ.get("PIEBOT_BENCH_OUT", "bench-out"))
+
+
 async def run_piebot(api: LocalBotApi, url: str, teams: list[tuple], presses: int, replies: int,
-                     timeout: float) -> dict:
+                     timeout: float, profile: str | None = None) -> dict:
+    """The burst through piebot; with `profile` (a name), py-spy samples every thread of the bot during
+    it into bench-out/<name>.txt, and the result carries the summary. A profiled burst is a second one,
+    after the figures are taken (the sampling costs the bot some CPU), so the database is not checked."""
     child = await Child(api, ["-m", "bench.bot_process", "piebot"], bot_env(api, url)).start()
     try:
         await wait_until(lambda: cards_posted(api, teams), 30, "the live-round cards", api)
         since = len(api.calls)
         cpu = child.cpu_seconds()
+        sampled = Sampled(child.proc.pid, PROFILES / f"{profile}.txt") if profile else None
+        if sampled is not None:
+            sampled.__enter__()
+            cpu = child.cpu_seconds()
         sent = await burst(api, teams, presses, replies)
         last = sent["last_update_id"]
         qids = sent["query_ids"]
@@ -90,11 +102,16 @@ async def run_piebot(api: LocalBotApi, url: str, teams: list[tuple], presses: in
                          "piebot to confirm the burst", api)
         done = max(confirmed_at(api, last, since), *(api.answer_to(q)["at"] for q in qids))
         cpu = child.cpu_seconds() - cpu
+        summary = None
+        if sampled is not None:
+            sampled.__exit__(None, None, None)
+            summary = sampled.summary()
         refusals = [api.answer_to(q)["text"] for q in qids if api.answer_to(q)["show_alert"]]
         if refusals:
             raise RuntimeError(f"piebot refused {len(refusals)} presses, e.g. {refusals[0]!r}")
-        check_database(url, teams, replies)
-        return figures(api, since, presses + replies, done - sent["queued_at"], cpu, done)
+        if sampled is None:
+            check_database(url, teams, replies)
+        return {**figures(api, since, presses + replies, done - sent["queued_at"], cpu, done), "profile": summary}
     finally:
         err = await child.stop()
         if "Traceback" in err or "ERROR" in err:
@@ -149,6 +166,12 @@ async def measure(smoke: bool) -> list[dict]:
                 got = await run_piebot(api, url, teams, presses, replies, timeout)
                 # Right after, on the same cards: other work on the machine moves both alike.
                 floor = await run_floor(api, teams, presses, replies, timeout)
+                if not smoke:
+                    profiled = await run_piebot(api, url, teams, presses, replies, timeout,
+                                                profile=f"throughput-{name.lower()}")
+                    print(f"piebot during a second burst, {name} (py-spy, "
+                          f"{PROFILES}/throughput-{name.lower()}.txt; {profiled['cpu_ms']:.1f} ms CPU per update "
+                          f"while sampled):\n{profiled['profile']}", file=sys.stderr)
                 rows.append(row(f"throughput, {presses} presses + {replies} replies, {name}", got["rate"],
                                 floor["rate"], f"ratio >= {GOAL}", "upd/s", got["rate"] / floor["rate"] >= GOAL))
                 rows.append(row(f"  bot CPU per update, {name}", got["cpu_ms"], floor["cpu_ms"], "info", "ms", None))

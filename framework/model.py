@@ -33,7 +33,7 @@ Questions = Annotated[list[Text], Field(min_length=2, max_length=4)]
 
 class _Strict(BaseModel):
     # A typo in a hand-edited YAML file should be reported, never silently ignored.
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 def lookup_key(text: str) -> str:

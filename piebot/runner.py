@@ -21,6 +21,7 @@ import signal
 import sys
 import threading
 from collections.abc import Awaitable
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlparse
 
 from telegram import Update
@@ -31,7 +32,6 @@ from piebot.storage.db import Database
 from piebot.telegram.app import build_application
 from piebot.telegram.delivery.background import TaskSet
 from piebot.telegram.delivery.polling import STOP_GRACE_SECONDS, poll, watch_failures
-from piebot.telegram.delivery.webhook import DEFAULT_PATH, WebhookServer
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,8 @@ HARD_STOP_SECONDS = 5.0
 AFTER_UPDATES_SECONDS = 1.0
 FIRST_RETRY_SECONDS = 1.0
 LONGEST_RETRY_SECONDS = 30.0
+# Threads for database work on PostgreSQL: within what the engine's pool serves (10 and 10 more at a push).
+DATABASE_THREADS = 16
 
 
 class StartAborted(Exception):
@@ -82,6 +84,11 @@ class Bot:
     async def _start(self) -> None:
         from piebot.scheduling.leader import Leadership
 
+        if self.db.is_postgres:
+            # Handlers' transactions run in the loop's default executor (asyncio.to_thread), six threads
+            # on two cores: too few to keep PostgreSQL's pool busy while each waits on its round trips.
+            asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(
+                max_workers=DATABASE_THREADS, thread_name_prefix="piebot-db"))
         await asyncio.to_thread(self.db.upgrade)
         await self._initialize()
         await self.app.start()
@@ -115,6 +122,9 @@ class Bot:
                 delay = min(delay * 2, LONGEST_RETRY_SECONDS)
 
     async def _serve_webhook(self) -> None:
+        # aiohttp's server: loaded only by a bot that serves a webhook, not by every start.
+        from piebot.telegram.delivery.webhook import DEFAULT_PATH, WebhookServer
+
         url = self.settings.webhook_url
         secret = self.settings.webhook_secret.get_secret_value() if self.settings.webhook_secret else ""
         if not url:

@@ -9,6 +9,8 @@ Empty data: every chart function raises `NothingToChart`; `str(exc)` is a short,
 caller to send as text instead of a picture (a picture saying "nothing here" costs an upload and a
 phone screen for one sentence).
 
+Nothing here imports matplotlib until a chart is drawn or named: the bot starts without it.
+
 Rendering is CPU-bound (50-200 ms each); from async code call `await render(team_profile, round_)`.
 It runs the drawing in a small process pool, because in threads the renders hold the GIL for long
 stretches and the event loop stalls (see bench/bench_charts.py for the measured figures).
@@ -37,7 +39,20 @@ from .data import (
     NothingToChart,
     RoundResult,
 )
-from .render import DETAILS, action_table, distance_travelled, responsiveness_trend, spread, team_profile
+
+# The chart functions load matplotlib (tens of MB, most of a second): they are imported on first use
+# (`piebot.charts.team_profile`, `from piebot.charts import spread`), not when the bot starts. No module
+# of this package may share a name listed here: importing it would set the package's attribute.
+_DRAWN = frozenset({"DETAILS", "action_table", "distance_travelled", "responsiveness_trend", "spread", "team_profile"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _DRAWN:
+        from . import drawing
+
+        return getattr(drawing, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DETAILS",
@@ -86,7 +101,7 @@ def _get_pool() -> Executor:
             method = "forkserver" if "forkserver" in methods else "spawn"
             ctx = multiprocessing.get_context(method)
             if method == "forkserver":
-                ctx.set_forkserver_preload(["piebot.charts.render"])
+                ctx.set_forkserver_preload(["piebot.charts.drawing"])
             pool = ProcessPoolExecutor(max_workers=_workers(), mp_context=ctx)
             # Workers start on demand, one per submit while none is idle; start them all now so later
             # submits from the event loop never wait for a process to start.

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.collections import PathCollection
+from matplotlib.collections import PathCollection, PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.markers import MarkerStyle
@@ -171,6 +171,10 @@ class Plane:
         self.figure.add_artist(artist)
         return artist
 
+    def add_patch(self, patch, zorder: float | None = None):
+        patch.set_transform(self.transData)
+        return self._add(patch, zorder)
+
     def add_collection(self, collection, zorder: float | None = None):
         collection.set_transform(self.transData)
         return self._add(collection, zorder)
@@ -201,14 +205,14 @@ class Plane:
     def polygon(self, points, *, zorder: float = 1, **kw):
         return self._add(Polygon(points, closed=True, transform=self.transData, **kw), zorder)
 
-    def barh_up(self, xs, heights, *, width: float, zorder: float = 2, **kw) -> None:
-        """Upright bars centred on xs, from 0 (Axes.bar)."""
-        if "color" in kw:
-            kw["facecolor"] = kw.pop("color")
-        kw.setdefault("linewidth", 0)
-        for x, height in zip(xs, heights, strict=True):
-            if height:
-                self._add(Rectangle((x - width / 2, 0), width, height, transform=self.transData, **kw), zorder)
+    def barh_up(self, xs, heights, *, width: float, color, zorder: float = 2) -> None:
+        """Upright bars centred on xs, from 0 (Axes.bar), filled with `color` and no outline; one collection
+        for them all (one artist per bar cost more than drawing them)."""
+        half = width / 2
+        boxes = [[(x - half, 0), (x + half, 0), (x + half, height), (x - half, height)]
+                 for x, height in zip(xs, heights, strict=True) if height]
+        if boxes:
+            self.add_collection(PolyCollection(boxes, facecolors=color, edgecolors="none", linewidths=0), zorder)
 
     def scatter(self, xs, ys, *, s, marker: str = "o", color=None, facecolors=None, edgecolors="face",
                 linewidths=None, zorder: float = 1):

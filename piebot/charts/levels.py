@@ -18,7 +18,7 @@ from conversations.texts.charts import nice_date, round_name
 from . import style
 from .data import Chart, ElementResult, NothingToChart, RoundResult
 from .layout import draw_labels, drawing_axes, fit_rows, theme_groups, used_bottom
-from .spread import MIN_ANSWERS
+from .spread_chart import MIN_ANSWERS
 
 LABEL_FRACTION = 0.44
 TOP_PX = 215

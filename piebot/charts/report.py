@@ -24,7 +24,7 @@ from .data import ActionRow, ElementResult, NothingToChart, RoundResult
 from .pdf import FONT, Block, ReportPDF, pdf_text
 from .profile import team_profile
 from .report_pages import action_table_block, relationships_block, summary_block
-from .spread import MIN_ANSWERS, spread
+from .spread_chart import MIN_ANSWERS, spread
 
 __all__ = ["FONT", "ReportPDF", "ReportTooLarge", "pdf_text", "round_report_pdf"]
 

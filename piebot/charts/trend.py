@@ -9,7 +9,7 @@ Check-ins with fewer than three answers show only how many answered, as the summ
 from __future__ import annotations
 
 import matplotlib.dates as mdates
-from matplotlib.collections import LineCollection
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.transforms import IdentityTransform
 
 from conversations.checkin_figures import change_between
@@ -55,10 +55,10 @@ def responsiveness_trend(points: list[CheckInPoint], element_name: str = "Respon
     """Levels named as brackets, places chosen as dots, how many answered below, a break wherever one was missed."""
     name, labels, points = _prepared(points, element_name, level_labels)
 
-    fig = style.new_figure()
-    style.title(fig, texts.trend_title(style.short(name, 30)),
-                texts.trend_subtitle(nice_date(points[0].on), nice_date(points[-1].on)))
-    dates = [mdates.date2num(p.on) for p in points]
+    # The level bands, their names and the legend's first row depend on the level names alone: drawn
+    # once per render process and kept as pixels (style.page); the rest is drawn on them each time.
+    fig = style.page(("responsiveness_trend", tuple(labels)))
+    dates = [float(d) for d in mdates.date2num([p.on for p in points])]  # one conversion, not one per point
     span = (dates[-1] - dates[0]) or 1
     xlim = (dates[0] - span * 0.06 - 1, dates[-1] + span * 0.06 + 1)
     counts = [p.answered for p in points]
@@ -70,13 +70,31 @@ def responsiveness_trend(points: list[CheckInPoint], element_name: str = "Respon
     x_per_px = (xlim[1] - xlim[0]) / ((RIGHT - LEFT) * style.WIDTH_PX)
     gap_px = (RIGHT - LEFT) * style.WIDTH_PX / max(1, len(points))
 
-    for level in range(LEVELS):
-        ax.axhspan(level * 5 + 0.5, level * 5 + 5.5, facecolor=style.BAND_A if level % 2 == 0 else style.BAND_B,
-                   zorder=0, linewidth=0)
-    _level_names(fig, ax, labels)
+    first_row = [({"marker": "s", "size": 26, "face": style.SKY, "edge": style.BLUE, "width": 2},
+                  texts.NAMED_A_LEVEL),
+                 ({"marker": "o", "size": 22, "face": style.BLUE}, texts.CHOSE_A_PLACE)]
+    if style.drawing_background(fig):
+        for level in range(LEVELS):
+            ax.axhspan(level * 5 + 0.5, level * 5 + 5.5, facecolor=style.BAND_A if level % 2 == 0 else style.BAND_B,
+                       zorder=0, linewidth=0)
+        _level_names(fig, ax, labels)
+        style.legend_row(fig, first_row, LEGEND_PX, font_px=LEGEND_FONT_PX, left_px=LEFT * style.WIDTH_PX,
+                         gap_px=LEGEND_FONT_PX * 1.6)
+        style.background_done(fig)
+    style.title(fig, texts.trend_title(style.short(name, 30)),
+                texts.trend_subtitle(nice_date(points[0].on), nice_date(points[-1].on)))
+    brackets: list = []
+    dots: dict[float, tuple[list[float], list[float]]] = {}
     for d, p in zip(dates, points, strict=True):
         if _shown(p):
-            _draw_answers(ax, d, p, x_per_px, gap_px)
+            _draw_answers(ax, d, p, x_per_px, gap_px, brackets, dots)
+    # All brackets as one collection and the dots of each size as one marker line: one artist each, not
+    # one per bracket or dot (artists, not pixels, are most of the drawing's cost).
+    if brackets:
+        ax.add_collection(PolyCollection(brackets, facecolors=style.SKY, alpha=0.65, edgecolors=style.BLUE,
+                                         linewidths=2), zorder=2)
+    for size, (xs, ys) in dots.items():
+        ax.scatter(xs, ys, s=size**2, color=style.BLUE, edgecolors="white", linewidths=1.5, zorder=4)
     runs = _exact_runs(points)
     for run in runs:
         xs, ys = [dates[i] for i in run], [points[i].figures.middle_place for i in run]
@@ -106,15 +124,10 @@ def responsiveness_trend(points: list[CheckInPoint], element_name: str = "Respon
             style.text(bars, d, c + most * 0.02, texts.MISSED if p.missed else str(c), fontsize=style.SMALL_PX - 4,
                        ha="center", va="bottom", color=style.VERMILLION if p.missed else style.INK)
 
-    first_row = [({"marker": "s", "size": 26, "face": style.SKY, "edge": style.BLUE, "width": 2},
-                  texts.NAMED_A_LEVEL),
-                 ({"marker": "o", "size": 22, "face": style.BLUE}, texts.CHOSE_A_PLACE)]
     second_row = [({"line": style.BLUE, "lw": 4, "size": 44, "marker_size": MIDDLE_PX_SIZE, "face": "white",
                     "edge": style.BLUE, "width": 3}, texts.MIDDLE_PLACE)] if runs else []
     if missed:
         second_row.append(({"marker": "X", "size": 24, "face": style.VERMILLION}, texts.MISSED))
-    style.legend_row(fig, first_row, LEGEND_PX, font_px=LEGEND_FONT_PX, left_px=LEFT * style.WIDTH_PX,
-                     gap_px=LEGEND_FONT_PX * 1.6)
     if second_row:
         style.legend_row(fig, second_row, LEGEND_PX + LEGEND_FONT_PX * 1.5, font_px=LEGEND_FONT_PX,
                          left_px=LEFT * style.WIDTH_PX, gap_px=LEGEND_FONT_PX * 1.6)
@@ -143,8 +156,11 @@ def _level_names(fig, ax, labels: list[str]) -> None:
                    fontsize=LEVEL_NAME_PX, ha="right", va="center", color=style.INK)
 
 
-def _draw_answers(ax, d: float, point: CheckInPoint, x_per_px: float, gap_px: float) -> None:
-    """Brackets over the levels named, dots on the places chosen; side by side when a check-in has both."""
+def _draw_answers(ax, d: float, point: CheckInPoint, x_per_px: float, gap_px: float, brackets: list,
+                  dots: dict[float, tuple[list[float], list[float]]]) -> None:
+    """Brackets over the levels named, dots on the places chosen; side by side when a check-in has both.
+    The brackets' corners and the dots (by size) are gathered, to be drawn together; their counts are
+    written here."""
     figures = point.figures
     both = bool(figures.level_only) and bool(figures.places)
     half = min(BRACKET_HALF_PX, gap_px * 0.18) * x_per_px
@@ -153,13 +169,14 @@ def _draw_answers(ax, d: float, point: CheckInPoint, x_per_px: float, gap_px: fl
     small = style.SMALL_PX - 6
     for level, count in figures.level_only.items():
         low, high = (level - 1) * 5 + 0.75, level * 5 + 0.25
-        ax.polygon([(x_level - half, low), (x_level + half, low), (x_level + half, high), (x_level - half, high)],
-                   facecolor=style.SKY, alpha=0.65, edgecolor=style.BLUE, linewidth=2, zorder=2)
+        brackets.append([(x_level - half, low), (x_level + half, low), (x_level + half, high), (x_level - half, high)])
         style.text(ax, x_level + half + 3 * x_per_px, (low + high) / 2, str(count), fontsize=small,
                    color=style.BLUE, fontweight="bold", ha="left", va="center")
     for place, count in figures.places.items():
         size = min(DOT_PX + 6 * (count - 1), 40)
-        ax.scatter([x_place], [place], s=size**2, color=style.BLUE, edgecolors="white", linewidths=1.5, zorder=4)
+        xs, ys = dots.setdefault(size, ([], []))
+        xs.append(x_place)
+        ys.append(place)
         if count > 1:
             style.text(ax, x_place + (size / 2 + 3) * x_per_px, place, str(count), fontsize=small,
                        color=style.BLUE, fontweight="bold", ha="left", va="center")

@@ -68,9 +68,14 @@ def free_ids(session: Session, model: type[SQLModel], count: int) -> list[int]:
     return ids
 
 
+LANDED = "ballots_landed"
+
+
 def open_box(session: Session, scope: str, *, final: bool = False,
              groups: list[tuple[str, str]] | None = None) -> int:
     """Apply the scope's ready ballots; settle it too when `final`. Returns how many were applied."""
+    # Marked, so a group commit (piebot.storage.together) never lets a box share other people's transaction.
+    session.info[LANDED] = True
     _lock(session, scope)
     waiting = ballots.waiting(session, scope)
     chosen = ballots.choose(waiting, final=final, groups=groups, closes=not scope.startswith("support:"))

@@ -25,7 +25,7 @@ from framework import Framework, Stage
 from piebot import clock
 from piebot.storage import actions, ballots, outbox, rounds, teams
 from piebot.storage.actions import LastLook
-from piebot.storage.models import Action, Evidence, Participation, Round, RoundElement, Team, utcnow
+from piebot.storage.models import Action, Evidence, Member, Participation, Round, RoundElement, Team, utcnow
 
 _PHASE_ROW = {
     Phase.REVIEW: "review",
@@ -300,17 +300,22 @@ def take_bead_back(session: Session, card_id: int, chat_id: int, telegram_user_i
 
 
 def _bead(session: Session, card_id: int, chat_id: int, telegram_user_id: int, arg: str | None) -> BeadPlaced:
-    # One transaction for the checks and the rating: a press is the busiest thing a round does.
-    row = session.get(RoundElement, card_id)
-    round_now = session.get(Round, row.round_id) if row is not None else None
-    team = session.get(Team, round_now.team_id) if round_now is not None else None
-    if team is None or team.chat_id != chat_id:
+    # One transaction for the checks and the rating: a press is the busiest thing a round does. The
+    # card, its round, its team and the member pressing come in one statement.
+    found = session.exec(
+        select(RoundElement, Round, Team, Member)
+        .join(Round, Round.id == RoundElement.round_id)
+        .join(Team, Team.id == Round.team_id)
+        .outerjoin(Member, (Member.team_id == Team.id) & (Member.telegram_user_id == telegram_user_id))
+        .where(RoundElement.id == card_id)
+    ).first()
+    if found is None or found[2].chat_id != chat_id:
         raise PressRefused("no such card in this chat")
+    row, round_now, team, who = found
     framework = teams.framework_of(team)
     choice = read_press(arg, framework.scale) if arg is not None else None
     if arg is not None and not (isinstance(choice, PlaceChosen) and not choice.team):
         raise PressRefused("unknown choice")
-    who = teams.member_of(session, team.id, telegram_user_id)
     if who is None or not who.active:
         raise NotAllowed(refusals.NOT_JOINED)
     state = load_state(session, round_now, team)
@@ -319,7 +324,7 @@ def _bead(session: Session, card_id: int, chat_id: int, telegram_user_id: int, a
         rounds.withdraw_rating(session, round_now, who, row.element_id)
         return BeadPlaced(row.id, round_now.anonymous, True, None, False, framework)
     place = choice.index(framework.scale)
-    outcome = rounds.record_rating(session, round_now, who, row.element_id, place)
+    outcome = rounds.record_rating(session, round_now, who, row.element_id, place, element=row)
     return BeadPlaced(row.id, round_now.anonymous, False, place, outcome.changed, framework)
 
 

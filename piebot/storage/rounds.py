@@ -204,13 +204,23 @@ def _check_open(round_: Round, element: RoundElement) -> None:
 @dataclass(frozen=True)
 class RatingOutcome:
     changed: bool  # an earlier rating of the member's was replaced
-    rated: int  # how many have rated this element now
+    _session: Session
+    _round_id: int
+    _element_id: str
+
+    @property
+    def rated(self) -> int:
+        """How many have rated this element now (counted when asked: a press does not need it)."""
+        return count_rated(self._session, self._round_id, self._element_id)
 
 
-def record_rating(session: Session, round_: Round, member: Member, element_id: str, value: int) -> RatingOutcome:
+def record_rating(session: Session, round_: Round, member: Member, element_id: str, value: int, *,
+                  element: RoundElement | None = None) -> RatingOutcome:
+    """`element`: the round's row of the element, if the caller has it already (one look-up fewer)."""
     if not 1 <= value <= 20:
         raise RoundRefused(refusals.NOT_ON_SCALE)
-    element = round_element(session, round_.id, element_id)
+    if element is None or element.round_id != round_.id or element.element_id != element_id:
+        element = round_element(session, round_.id, element_id)
     _check_open(round_, element)
     if round_.mode == "live" and element.phase != "rating":
         raise RoundRefused(refusals.RATING_CLOSED)
@@ -249,7 +259,7 @@ def record_rating(session: Session, round_: Round, member: Member, element_id: s
             )
         )
     session.flush()
-    return RatingOutcome(changed=changed, rated=count_rated(session, round_.id, element_id))
+    return RatingOutcome(changed, session, round_.id, element_id)
 
 
 def withdraw_rating(session: Session, round_: Round, member: Member, element_id: str) -> None:

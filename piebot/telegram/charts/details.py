@@ -18,15 +18,8 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from conversations.texts import charts as texts
-from piebot.charts import (
-    DETAILS,
-    NothingToChart,
-    action_table,
-    distance_travelled,
-    responsiveness_trend,
-    spread,
-    team_profile,
-)
+from piebot import charts
+from piebot.charts import NothingToChart
 from piebot.charts.data import same_elements
 from piebot.storage import results
 from piebot.storage.results import TeamFacts
@@ -63,20 +56,20 @@ async def details_of(rt: Runtime, facts: TeamFacts, what: str) -> str | None:
     if kind in ("p", "s") and len(ids) == 1 and ids[0] in rounds:
         found = await rt.read(lambda s: results.round_results(s, ids[0]))
         if kind == "p":
-            return DETAILS[team_profile](found.current, found.previous)
-        return DETAILS[spread](found.current)
+            return charts.DETAILS[charts.team_profile](found.current, found.previous)
+        return charts.DETAILS[charts.spread](found.current)
     if kind == "d" and len(ids) == 2 and set(ids) <= rounds:
         before, after = await rt.read(lambda s: results.two_rounds(s, facts.team_id, ids[0], ids[1]))
-        return DETAILS[distance_travelled](same_elements(before, after), after)
+        return charts.DETAILS[charts.distance_travelled](same_elements(before, after), after)
     if kind == "t" and len(ids) == 1:
         element_id = await rt.read(lambda s: results.checkin_element(s, ids[0], facts.team_id))
         if element_id is None:
             return None
         found = await rt.read(lambda s: results.trend(s, facts.team_id, element_id))
-        return DETAILS[responsiveness_trend](found.points, found.element_name, found.level_labels)
+        return charts.DETAILS[charts.responsiveness_trend](found.points, found.element_name, found.level_labels)
     if kind == "a" and not ids:
         rows = await rt.read(lambda s: results.action_rows(s, facts.team_id))
-        return DETAILS[action_table](rows)
+        return charts.DETAILS[charts.action_table](rows)
     return None
 
 

@@ -23,7 +23,6 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from conversations.texts import charts as texts
 from piebot.charts import render
 from piebot.charts.export import export_csv
-from piebot.charts.report import round_report_pdf
 from piebot.storage import receipts, results
 from piebot.storage.results import RoundInfo, TeamFacts
 from piebot.telegram import callbacks
@@ -90,6 +89,8 @@ async def _send_report(app: Application, facts: TeamFacts, info: RoundInfo, user
     """Send the round's report to the user privately; the number of parts, or None if they can't be reached."""
     rt: Runtime = app.bot_data["runtime"]
     found = await rt.read(lambda s: results.round_results(s, info.id))
+    from piebot.charts.report import round_report_pdf  # fpdf and matplotlib: loaded when a report is asked for
+
     parts = await render(round_report_pdf, found.current, found.previous)
     earlier = [r for r in facts.rounds if r.id != info.id][:EARLIER_REPORT_BUTTONS]
     markup = None

@@ -22,17 +22,8 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from conversations.texts import charts as texts
-from piebot.charts import (
-    Chart,
-    NothingToChart,
-    RoundResult,
-    action_table,
-    distance_travelled,
-    render,
-    responsiveness_trend,
-    spread,
-    team_profile,
-)
+from piebot import charts
+from piebot.charts import Chart, NothingToChart, RoundResult, render
 from piebot.charts.data import same_elements
 from piebot.storage import pacing, results
 from piebot.telegram.charts import details
@@ -97,30 +88,30 @@ async def send_round_chart(app: Application, chat_id: int, what: str, round_id: 
     found = await _runtime(app).read(lambda s: results.round_results(s, round_id))
     markup = details.markup(found.team.id, f"{what}.{round_id}")
     if what == "p":
-        await _send_chart(app, chat_id, team_profile, found.current, found.previous,
+        await _send_chart(app, chat_id, charts.team_profile, found.current, found.previous,
                           filename=f"team-profile-round-{round_id}.png", markup=markup)
     else:
-        await _send_chart(app, chat_id, spread, found.current, filename=f"spread-round-{round_id}.png",
+        await _send_chart(app, chat_id, charts.spread, found.current, filename=f"spread-round-{round_id}.png",
                           markup=markup)
 
 
 async def send_distance(app: Application, team_id: int, chat_id: int, before_id: int, after_id: int) -> None:
     before, after = await _runtime(app).read(lambda s: results.two_rounds(s, team_id, before_id, after_id))
-    await _send_chart(app, chat_id, distance_travelled, same_elements(before, after), after,
+    await _send_chart(app, chat_id, charts.distance_travelled, same_elements(before, after), after,
                       filename=f"distance-travelled-{before_id}-to-{after_id}.png",
                       markup=details.markup(team_id, f"d.{before_id}.{after_id}"))
 
 
 async def send_actions(app: Application, team_id: int, chat_id: int) -> None:
     rows = await _runtime(app).read(lambda s: results.action_rows(s, team_id))
-    await _send_chart(app, chat_id, action_table, rows, filename="our-actions.png",
+    await _send_chart(app, chat_id, charts.action_table, rows, filename="our-actions.png",
                       markup=details.markup(team_id, "a"))
 
 
 async def send_trend(app: Application, team_id: int, element_id: str, quiet: bool = False) -> None:
     found = await _runtime(app).read(lambda s: results.trend(s, team_id, element_id))
     latest = dict(await _runtime(app).read(lambda s: results.checkin_elements(s, team_id))).get(element_id)
-    await _send_chart(app, found.chat_id, responsiveness_trend, found.points, found.element_name,
+    await _send_chart(app, found.chat_id, charts.responsiveness_trend, found.points, found.element_name,
                       found.level_labels, filename=f"{element_id}-over-time.png", quiet=quiet,
                       markup=details.markup(team_id, f"t.{latest}") if latest is not None else None)
 
@@ -141,10 +132,10 @@ async def on_round_closed(app: Application, round_id: int) -> None:
     if team.paused or found.audience != "staff":
         # Service users' views are shown only with their permission, which the summary handles.
         return
-    wanted = [(team_profile, (current, previous), f"team-profile-round-{round_id}.png"),
-              (spread, (current,), f"spread-round-{round_id}.png")]
+    wanted = [(charts.team_profile, (current, previous), f"team-profile-round-{round_id}.png"),
+              (charts.spread, (current,), f"spread-round-{round_id}.png")]
     if previous is not None and _compared(previous, current) > 1:
-        wanted.append((distance_travelled, (same_elements(previous, current), current),
+        wanted.append((charts.distance_travelled, (same_elements(previous, current), current),
                        f"distance-travelled-{previous.round_id}-to-{round_id}.png"))
     drawn = await asyncio.gather(*(render(fn, *args) for fn, args, _ in wanted), return_exceptions=True)
     album = []

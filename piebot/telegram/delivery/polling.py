@@ -277,7 +277,22 @@ class Pipeline:
 # and pauses between asks; a finished update (a new offset) ends the pause early.
 BUSY_PAUSE_SECONDS = 0.25
 # Ask again while busy once at least this many of a reply's 100 places can hold new updates.
-ROOM = 50
+ROOM = 70
+# Or, the offset held back by a slow chat, once this few updates are left running: the others get more
+# to do. Not sooner: every update from the offset comes back in each reply and is read again, so asking
+# while plenty is running costs more than it brings (most of a burst's JSON, measured).
+RUNNING_LOW = 10
+# An ask at least this often while busy, even when a reply could hold nothing new (it confirms).
+LONGEST_BUSY_PAUSE_SECONDS = 1.0
+REPLY_LIMIT = 100
+
+
+def wants_more(pipeline: Pipeline) -> bool:
+    """Whether asking now would bring new updates worth their reading."""
+    span = pipeline.in_flight
+    if span <= REPLY_LIMIT - ROOM:
+        return True
+    return span < REPLY_LIMIT and len(pipeline.unfinished) <= RUNNING_LOW
 POLL_READ_SLACK_SECONDS = 15
 
 
@@ -329,10 +344,13 @@ async def poll(app: Application, stop: asyncio.Event, *, timeout: int = LONG_POL
     while not stop.is_set():
         try:
             busy = bool(pipeline.unfinished)
-            if busy and pipeline.in_flight > ROOM and time.monotonic() - last_ask < BUSY_PAUSE_SECONDS:
-                # An ask now would bring back mostly updates already running: wait for room (or a pause,
-                # so one slow chat does not hold back the others for long).
-                await pipeline.wait_for_progress(BUSY_PAUSE_SECONDS - (time.monotonic() - last_ask))
+            since = time.monotonic() - last_ask
+            pause = BUSY_PAUSE_SECONDS if pipeline.in_flight < REPLY_LIMIT else LONGEST_BUSY_PAUSE_SECONDS
+            if busy and not wants_more(pipeline) and since < pause:
+                # An ask now would bring back mostly updates already running: wait for room, for the
+                # running ones to dwindle, or a pause (so one slow chat does not hold back the others
+                # for long; longer when a reply could hold nothing new).
+                await pipeline.wait_for_progress(pause - since)
                 continue
             last_ask = time.monotonic()
             raw = await _fetch_unless_stopped(app, pipeline, stop, 0 if busy else timeout)

@@ -27,8 +27,6 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from conversations.texts import networks as texts
 from piebot.charts import NothingToChart, render
-from piebot.charts.network import OVERVIEW_CHARTS
-from piebot.charts.network_report import network_report_pdf
 from piebot.storage import network_overview, networks, receipts
 from piebot.storage.db import AlreadyDone
 from piebot.telegram import callbacks, links
@@ -128,6 +126,10 @@ async def on_lead_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 async def send_overview(context: ContextTypes.DEFAULT_TYPE, chat_id: int, network_id: int) -> None:
     """The charts with their figures in words, the gaps and barriers as text, then the PDF."""
+    # matplotlib and fpdf: loaded when an overview is asked for, not when the bot starts.
+    from piebot.charts.network import OVERVIEW_CHARTS
+    from piebot.charts.network_report import network_report_pdf
+
     rt = runtime_of(context)
     secret = rt.settings.secret_bytes()
     overview = await rt.read(lambda s: network_overview.network_overview(s, network_id, secret))

@@ -7,7 +7,7 @@ arguments without drawing anything (for the "details" button under a chart)."""
 
 from .actions import action_details, action_table
 from .profile import distance_details, distance_travelled, team_profile, team_profile_details
-from .spread import spread, spread_details
+from .spread_chart import spread, spread_details
 from .trend import responsiveness_trend, trend_details
 
 DETAILS = {

@@ -98,7 +98,7 @@ def seed_rounds(database_url: str, chat_id: int, *, closed: int, open_async: boo
 
 
 async def start_live_round(api: LocalBotApi, team):
-    """/assess through its wizard (one element, live, named); returns the element's card."""
+    """/assess through its wizard (one element seen for the first time, live, named); returns its card."""
     from piebot.demo.people import press
 
     def now(message):
@@ -112,8 +112,9 @@ async def start_live_round(api: LocalBotApi, team):
     await api.send(team.admin, team.group, "/assess")
     wizard = await api.wait_for(wizard_posted, timeout=10)
     await press(api, team.admin, wizard, "One element")
-    await api.wait_for(lambda: "Responsiveness" in str(now(wizard).buttons))
-    await press(api, team.admin, now(wizard), "Responsiveness")
+    # An element the seeded rounds never looked at, so its card opens on the rating, not the review.
+    await api.wait_for(lambda: "Reflective practice" in str(now(wizard).buttons))
+    await press(api, team.admin, now(wizard), "Reflective practice")
     for step, label in (("2 of 4", "Live"), ("3 of 4", "Named"), ("4 of 4", "in the way")):
         await api.wait_for(lambda step=step: step in now(wizard).text)
         await press(api, team.admin, now(wizard), label)

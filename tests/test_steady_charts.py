@@ -54,7 +54,8 @@ def seed_team(api, db):
         team_id = team.id
     play_round(db, group.id, FIRST, {"empathy": 7, "training": 6, "responsiveness": 11})
     with session_scope(db) as s:
-        rounds.open_round(s, team_id=team_id, element_ids=["empathy"], scope="element", scope_ref=None,
+        # An element the closed round did not look at: its card opens on the rating, not on a review.
+        rounds.open_round(s, team_id=team_id, element_ids=["support"], scope="element", scope_ref=None,
                           mode="live", anonymous=False, framework_variant="pies2", opened_by=None)
     return group, people
 

@@ -454,17 +454,21 @@ def looked_at_before(session: Session, round_: Round) -> frozenset[str]:
     found = session.exec(
         select(RoundElement.element_id)
         .join(Round, Round.id == RoundElement.round_id)
-        .where(
-            Round.team_id == round_.team_id,
-            Round.status == "closed",
-            Round.audience == round_.audience,
-            Round.id < round_.id,
-            RoundElement.team_view.is_not(None),
-            RoundElement.element_id.in_(list(round_.element_ids)),
-        )
+        .where(*_agreed_before(round_), RoundElement.element_id.in_(list(round_.element_ids)))
         .distinct()
     )
     return frozenset(found)
+
+
+def _agreed_before(round_: Round) -> tuple:
+    """Where an element's team view was agreed in one of the team's closed rounds before this one."""
+    return (
+        Round.team_id == round_.team_id,
+        Round.status == "closed",
+        Round.audience == round_.audience,
+        Round.id < round_.id,
+        RoundElement.team_view.is_not(None),
+    )
 
 
 def reviewed(elements: list[RoundElement]) -> frozenset[str]:
@@ -478,14 +482,7 @@ def earlier_team_view(session: Session, round_: Round, element_id: str) -> tuple
     found = session.exec(
         select(RoundElement.team_view, Round.closed_at)
         .join(Round, Round.id == RoundElement.round_id)
-        .where(
-            Round.team_id == round_.team_id,
-            Round.status == "closed",
-            Round.audience == round_.audience,
-            Round.id < round_.id,
-            RoundElement.team_view.is_not(None),
-            RoundElement.element_id == element_id,
-        )
+        .where(*_agreed_before(round_), RoundElement.element_id == element_id)
         .order_by(Round.closed_at.desc(), Round.id.desc())
     ).first()
     return (found[0], found[1]) if found is not None else None

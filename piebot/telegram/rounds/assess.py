@@ -32,7 +32,7 @@ from piebot.telegram.guards import in_group, is_admin
 from piebot.telegram.rounds import answers, review, summary, teamview
 from piebot.telegram.rounds import card as session_card
 from piebot.telegram.rounds import live as session_live
-from piebot.telegram.rounds.card import may_facilitate
+from piebot.telegram.rounds.card import facilitators_press, may_facilitate
 from piebot.telegram.runtime import runtime_of
 
 log = logging.getLogger(__name__)
@@ -109,19 +109,10 @@ def _mode(token: str) -> tuple[str, int | None] | None:
 
 async def on_wizard_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    press = await callbacks.press_of(query, "assessment")
-    if press is None:
+    pressed = await facilitators_press(update, context, "assessment", texts.NOT_ALLOWED)
+    if pressed is None:
         return
-    rt = runtime_of(context)
-    chat_id = update.effective_chat.id
-    team = await rt.read(lambda s: teams.team_for_chat(s, chat_id))
-    if team is None or team.id != press.ref:
-        log.warning("assess button refused: wrong chat")
-        await query.answer(refusals.BUTTON_EXPIRED, show_alert=True)
-        return
-    if not await may_facilitate(update, context, team.id):
-        await query.answer(texts.NOT_ALLOWED, show_alert=True)
-        return
+    press, team = pressed
     framework = teams.framework_of(team)
     step, *chosen = press.arg.split(".")
     t = team.id

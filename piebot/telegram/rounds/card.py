@@ -28,7 +28,7 @@ from conversations.pizazz import Phase
 from conversations.spread import MIN_ANSWERS_FOR_SPREAD
 from conversations.texts import actions as action_texts
 from conversations.texts import assess as texts
-from conversations.texts import live, review
+from conversations.texts import live, refusals, review
 from conversations.texts import scale as words
 from framework import Framework, Stage
 from piebot.storage import live as live_rows
@@ -362,6 +362,26 @@ async def may_facilitate(update: Update, context: ContextTypes.DEFAULT_TYPE, tea
     rt = runtime_of(context)
     member = await rt.read(lambda s: teams.member_of(s, team_id, user.id))
     return member is not None and member.active and member.facilitator
+
+
+async def facilitators_press(update: Update, context: ContextTypes.DEFAULT_TYPE, feature: str,
+                             not_allowed: str) -> tuple[callbacks.Press, object] | None:
+    """A press on a button only the team's facilitator or an admin may use, in the team's own group:
+    its press and team, or None once the press has been refused (kindly, with `not_allowed` for others)."""
+    query = update.callback_query
+    press = await callbacks.press_of(query, feature)
+    if press is None:
+        return None
+    chat_id = update.effective_chat.id
+    team = await runtime_of(context).read(lambda s: teams.team_for_chat(s, chat_id))
+    if team is None or team.id != press.ref:
+        log.warning("%s button refused: not this team's group", feature)
+        await query.answer(refusals.BUTTON_EXPIRED, show_alert=True)
+        return None
+    if not await may_facilitate(update, context, team.id):
+        await query.answer(not_allowed, show_alert=True)
+        return None
+    return press, team
 
 
 def refuse_log(what: str, why: str) -> None:

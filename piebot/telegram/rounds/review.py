@@ -15,13 +15,12 @@ from telegram.ext import ContextTypes
 
 from conversations.pizazz import Scope, ScopeKind
 from conversations.texts import assess as texts
-from conversations.texts import refusals
 from conversations.texts import review as review_texts
 from conversations.texts.walk import round_title
 from piebot.storage import actions, rounds, teams
 from piebot.storage.db import AlreadyDone
 from piebot.telegram import callbacks
-from piebot.telegram.rounds.card import may_facilitate, post_card
+from piebot.telegram.rounds.card import facilitators_press, post_card
 from piebot.telegram.runtime import runtime_of
 
 log = logging.getLogger(__name__)
@@ -36,19 +35,11 @@ def review_button(team_id: int) -> InlineKeyboardMarkup:
 
 async def on_open_review_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    press = await callbacks.press_of(query, "review reminder")
-    if press is None:
+    pressed = await facilitators_press(update, context, "review reminder", review_texts.OPEN_REVIEW_FACILITATOR_ONLY)
+    if pressed is None:
         return
+    _, team = pressed
     rt = runtime_of(context)
-    chat_id = update.effective_chat.id
-    team = await rt.read(lambda s: teams.team_for_chat(s, chat_id))
-    if team is None or team.id != press.ref:
-        log.warning("review reminder button refused: not this team's group")
-        await query.answer(refusals.BUTTON_EXPIRED, show_alert=True)
-        return
-    if not await may_facilitate(update, context, team.id):
-        await query.answer(review_texts.OPEN_REVIEW_FACILITATOR_ONLY, show_alert=True)
-        return
     user_id = update.effective_user.id
 
     def work(session):

@@ -19,15 +19,11 @@ from collections.abc import Awaitable, Callable
 
 from piebot import metrics
 from piebot.storage.db import Database
+from piebot.storage.leadership import LeadershipLock
 
 log = logging.getLogger(__name__)
 
-# The two-key advisory lock space, apart from the one-key space the per-chat locks use (chat ids).
-LOCK_KEYS = (0x70696562, 1)  # "pieb", the scheduler
 CAMPAIGN_SECONDS = 2.0
-QUERY_TIMEOUT_SECONDS = 3.0
-# How long PostgreSQL waits before it treats a silent leader as gone (idle + interval * count).
-SERVER_KEEPALIVES = "-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3"
 
 Callback = Callable[[], Awaitable[None]]
 
@@ -42,7 +38,7 @@ class Leadership:
         self.on_deposed = on_deposed
         self.interval = interval
         self.is_leader = False
-        self._conn = None
+        self._lock = LeadershipLock(db)
         self._task: asyncio.Task | None = None
         self._stopping = asyncio.Event()
 
@@ -75,38 +71,13 @@ class Leadership:
                 await asyncio.wait_for(self._stopping.wait(), self.interval)
 
     async def _try(self) -> None:
-        conn = await self._connection()
         if self.is_leader:
-            # Still connected means still holding the lock.
-            await asyncio.wait_for(conn.execute("SELECT 1"), QUERY_TIMEOUT_SECONDS)
-            return
-        cursor = await asyncio.wait_for(
-            conn.execute("SELECT pg_try_advisory_lock(%s, %s)", LOCK_KEYS), QUERY_TIMEOUT_SECONDS
-        )
-        row = await cursor.fetchone()
-        if row and row[0]:
+            await self._lock.still_held()
+        elif await self._lock.take():
             await self._elected()
 
-    async def _connection(self):
-        import psycopg
-
-        if self._conn is None or self._conn.closed:
-            self._conn = await asyncio.wait_for(
-                psycopg.AsyncConnection.connect(
-                    _libpq_url(self.db), autocommit=True, connect_timeout=int(QUERY_TIMEOUT_SECONDS) + 1,
-                    keepalives=1, keepalives_idle=5, keepalives_interval=2, keepalives_count=2,
-                    options=SERVER_KEEPALIVES, application_name="piebot-leadership",
-                ),
-                QUERY_TIMEOUT_SECONDS * 2,
-            )
-        return self._conn
-
     async def _disconnect(self) -> None:
-        # Closing the session releases the advisory lock for the next worker.
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(conn.close(), QUERY_TIMEOUT_SECONDS)
+        await self._lock.release()
 
     async def _elected(self) -> None:
         self.is_leader = True
@@ -128,8 +99,3 @@ class Leadership:
         except Exception:
             log.exception("stopping the scheduler failed")
 
-
-def _libpq_url(db: Database) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(db.url).set(drivername="postgresql").render_as_string(hide_password=False)

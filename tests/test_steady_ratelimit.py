@@ -130,6 +130,21 @@ async def test_a_429_holds_back_only_its_chat():
     assert len(retried) == 3 and retried[1][2] - started >= 0.95
 
 
+async def test_a_groups_429_during_a_fan_out_holds_back_only_that_group():
+    # The overall window nearly full (a fan-out within Telegram's 30 a second) and one group's own 429:
+    # the other chats go on; only that group waits.
+    limiter = PatientRateLimiter(overall=(10, 1.0))
+    recorder = Recorder(fail={("sendMessage", -1): [RetryAfter(2)]})
+    await asyncio.gather(*(call(limiter, recorder, "sendMessage", {"chat_id": 100 + n}) for n in range(8)))
+    started = time.monotonic()
+    held = asyncio.create_task(call(limiter, recorder, "sendMessage", {"chat_id": -1}))
+    await asyncio.sleep(0.05)
+    await call(limiter, recorder, "sendMessage", {"chat_id": -2})
+    assert time.monotonic() - started < 1.5
+    await held
+    assert time.monotonic() - started >= 1.9
+
+
 async def test_several_chats_drawing_429s_at_once_hold_the_overall_budget():
     limiter = PatientRateLimiter()
     recorder = Recorder(fail={("sendMessage", -1): [RetryAfter(1)], ("sendMessage", -2): [RetryAfter(1)]})
@@ -151,11 +166,15 @@ async def test_a_refused_button_answer_counts_as_answered_and_is_logged_once(cap
     records = [r for r in caplog.records if r.name == ratelimit.__name__]
     assert len(records) == 1 and records[0].levelno == logging.INFO and records[0].exc_info is None
     assert "too old" in records[0].getMessage()
-    # Out of reach: retried like any call, then given up the same quiet way.
+    # Out of reach: not retried (a retry would hold the press's card refresh), given up the same quiet way.
     recorder = Recorder(fail={("answerCallbackQuery", None): [NetworkError("Bad Gateway")] * 2})
-    assert await call(limiter, recorder, "answerCallbackQuery", {"callback_query_id": "2"}) == {"ok": None}
+    started = time.monotonic()
+    assert await call(limiter, recorder, "answerCallbackQuery", {"callback_query_id": "2"}) is True
+    assert len(recorder.calls) == 1 and time.monotonic() - started < 0.2
     recorder = Recorder(fail={("answerCallbackQuery", None): [RetryAfter(5)]})
     assert await call(limiter, recorder, "answerCallbackQuery", {"callback_query_id": "3"}) is True
+    records = [r for r in caplog.records if r.name == ratelimit.__name__]
+    assert len(records) == 3 and all(r.levelno == logging.INFO and r.exc_info is None for r in records)
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 

@@ -160,8 +160,10 @@ class PatientRateLimiter(BaseRateLimiter[int]):
         return await self._patiently(callback, args, kwargs, endpoint, data, rate_limit_args)
 
     async def _answer(self, callback, args, kwargs, endpoint, data):
+        # One attempt, never retried: a button answer is only a toast, and a retry would hold the press's
+        # work (the card refresh) and the chat's later updates for the seconds it waits.
         try:
-            return await self._with_network_retries(callback, args, kwargs, endpoint, data, None, retry_429=False)
+            return await callback(*args, **kwargs)
         except (BadRequest, Forbidden, RetryAfter, NetworkError) as exc:
             # Too old (Telegram keeps a press answerable for about 15 s), answered already (a repeated
             # update), or Telegram out of reach: the person misses a toast, the work goes on.
@@ -270,7 +272,11 @@ class PatientRateLimiter(BaseRateLimiter[int]):
     def _held(self, endpoint: str, chat_id, seconds: float) -> None:
         now = self.clock()
         until = now + seconds
-        overall = chat_id is None or self.gate.window.used(now) >= self.gate.window.count - 1 or any(
+        # The overall budget is held only when the 429 was plainly not this chat's own: no chat, or other
+        # chats drawing 429s within a second. A full overall window alone says nothing (a fan-out fills it
+        # while staying within Telegram's limit), and holding every chat for one group's 36 s would stall
+        # every team.
+        overall = chat_id is None or any(
             other != chat_id and at > now - OVERALL_SUSPICION_SECONDS for other, at in self._recent_429s.items())
         self._recent_429s = {k: at for k, at in self._recent_429s.items() if at > now - OVERALL_SUSPICION_SECONDS}
         self._recent_429s[chat_id] = now

@@ -38,6 +38,7 @@ class BotUnderTest:
         self.api, self.log_path = api, log_path
         self.env = bot_env(api, database_url, LOG_LEVEL="INFO")
         self.proc: asyncio.subprocess.Process | None = None
+        self.children: list[int] = []
 
     async def start(self) -> BotUnderTest:
         seen = len(self.api.calls)
@@ -52,7 +53,10 @@ class BotUnderTest:
         return self
 
     async def terminate(self, limit: float = 15.0) -> tuple[float, int | None]:
-        """SIGTERM; seconds until the process was gone, and its exit code (None: killed after `limit`)."""
+        """SIGTERM; seconds until the process was gone, and its exit code (None: killed after `limit`).
+        The processes it had started (the chart workers and multiprocessing's forkserver and resource
+        tracker) are kept in `children`, to check they went too."""
+        self.children = _descendants_of(self.proc.pid)
         started = time.monotonic()
         self.proc.send_signal(signal.SIGTERM)
         try:
@@ -70,6 +74,38 @@ class BotUnderTest:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-6000:]
+
+    async def left_behind(self, grace: float = 2.0) -> list[int]:
+        """The bot's processes still running `grace` seconds after it exited (the forkserver and the
+        resource tracker leave a moment after their parent, when they read the end of its pipe)."""
+        deadline = time.monotonic() + grace
+        for _ in range(int(grace / 0.05) + 1):
+            left = [pid for pid in self.children if _running(pid)]
+            if not left or time.monotonic() >= deadline:
+                break
+            await asyncio.sleep(0.05)
+        return left
+
+
+def _descendants_of(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        for task in Path(f"/proc/{todo.pop()}/task").glob("*"):
+            try:
+                children = [int(child) for child in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            found += children
+            todo += children
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
 
 
 def seed_rounds(database_url: str, chat_id: int, *, closed: int, open_async: bool) -> None:
@@ -154,8 +190,9 @@ SCENARIOS = {
 }
 
 
-async def stop_after(scenario, tmp: Path) -> tuple[float, int | None, str]:
-    """Run `scenario` against a fresh bot process, SIGTERM it, and time the exit."""
+async def stop_after(scenario, tmp: Path) -> tuple[float, int | None, str, list[int]]:
+    """Run `scenario` against a fresh bot process, SIGTERM it, and time the exit; with the ids of its child
+    processes (chart workers) still running after it (none, when the stop is clean)."""
     async with LocalBotApi(token=TOKEN) as api:
         database_url = f"sqlite:///{tmp / f'stop-{time.monotonic_ns()}.db'}"
         bot = BotUnderTest(api, database_url, tmp / "bot.log")
@@ -163,9 +200,10 @@ async def stop_after(scenario, tmp: Path) -> tuple[float, int | None, str]:
             await bot.start()
             await scenario(api, database_url)
             seconds, code = await bot.terminate()
+            left = await bot.left_behind()
         finally:
             await bot.kill()
-        return seconds, code, bot.log()
+        return seconds, code, bot.log(), left
 
 
 async def _measure(smoke: bool) -> list[dict]:
@@ -174,9 +212,11 @@ async def _measure(smoke: bool) -> list[dict]:
         for name, scenario in SCENARIOS.items():
             times = []
             for _ in range(1 if smoke else 3):
-                seconds, code, log = await stop_after(scenario, Path(tmp))
+                seconds, code, log, left = await stop_after(scenario, Path(tmp))
                 if code is None:
                     raise RuntimeError(f"the bot did not exit {name} within 15 s:\n{log}")
+                if left:
+                    raise RuntimeError(f"the bot left {len(left)} process(es) running after {name}:\n{log}")
                 times.append(seconds)
             rows.append(row(f"SIGTERM to exit {name}, slowest of {len(times)}", max(times), None,
                             f"<= {GOAL_SECONDS:.0f} s", "s", max(times) <= GOAL_SECONDS))

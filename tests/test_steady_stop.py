@@ -80,7 +80,9 @@ async def test_a_webhook_stop_while_a_delivery_runs_on_is_bounded(api, sqlite_ur
 @pytest.mark.slow
 @pytest.mark.parametrize("scenario", list(SCENARIOS), ids=["setup-chart-rating", "close-self-paced"])
 async def test_sigterm_of_a_real_process_exits_in_time(scenario, tmp_path):
-    seconds, code, log = await stop_after(SCENARIOS[scenario], tmp_path)
+    seconds, code, log, left_behind = await stop_after(SCENARIOS[scenario], tmp_path)
     assert code is not None, log
     assert seconds < LOOSELY, f"{scenario}: {seconds:.1f}s\n{log}"
     assert "ERROR" not in log, log
+    # The chart workers went with it.
+    assert left_behind == [], log

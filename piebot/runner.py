@@ -15,6 +15,7 @@ within what is left of the time. `piebot run` exits by force at HARD_STOP_SECOND
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -259,14 +260,18 @@ async def serve_webhook(settings: Settings) -> int:
 
 async def _serve_until_signalled(bot: Bot) -> int:
     loop = asyncio.get_running_loop()
+    forcing: list[threading.Timer] = []
 
-    def stop() -> None:
-        if not bot.stop_event.is_set():
-            _exit_by_force_after(HARD_STOP_SECONDS)
-        bot.stop_event.set()
+    def on_signal(_signum, _frame) -> None:
+        # A plain signal handler, not the loop's: it runs at once on the main thread even while the loop
+        # is busy, so the hard deadline counts from the signal itself. The stop then runs on the loop.
+        if not forcing:
+            forcing.append(_exit_by_force_after(HARD_STOP_SECONDS))
+        with contextlib.suppress(RuntimeError):  # the loop already closed: the process is ending anyway
+            loop.call_soon_threadsafe(bot.stop_event.set)
 
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop)
+        signal.signal(sig, on_signal)
     try:
         await bot.run_until_stopped()
     except InvalidToken:
@@ -276,7 +281,7 @@ async def _serve_until_signalled(bot: Bot) -> int:
     return 0
 
 
-def _exit_by_force_after(seconds: float) -> None:
+def _exit_by_force_after(seconds: float) -> threading.Timer:
     """A stop that overruns (a thread stuck in a database call, say) ends the process anyway."""
 
     def force() -> None:
@@ -286,3 +291,4 @@ def _exit_by_force_after(seconds: float) -> None:
     timer = threading.Timer(seconds, force)
     timer.daemon = True
     timer.start()
+    return timer

@@ -4,7 +4,8 @@ followed to done.
 An action is open until someone settles it: done, still on (with a new date), or dropped (with a
 reason). The rules here say which change is allowed from which status, what "overdue" means and in
 what order a list of actions is read. They carry no words: a refusal is a `Refusal`, which
-conversations/texts/actions.py turns into a sentence.
+conversations/texts/actions.py turns into a sentence; an action's line and the note on a date that can't
+be read are worded in conversations/texts/action_line.py.
 
         ┌──────────── still on (a new date) ───────────┐
         ▼                                               │
@@ -24,6 +25,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Protocol, TypeVar
 
+from conversations.texts import action_line as texts
 from conversations.when import MONTHS, short_date
 
 
@@ -42,11 +44,11 @@ class Action:
 
 def action_line(action: Action, with_owner: bool = True) -> str:
     """'Book trauma training — Sam, by 14 Apr', escaped, with gaps said plainly rather than hidden."""
-    who = html.escape(action.owner) if action.owner.strip() else "no one named yet"
-    when = f"by {short_date(action.due)}" if action.due else "no date yet"
+    who = html.escape(action.owner) if action.owner.strip() else texts.NO_OWNER_YET
+    when = texts.by_date(short_date(action.due)) if action.due else texts.NO_DATE_YET
     line = f"{html.escape(action.what)} — {who + ', ' if with_owner else ''}{when}"
     if action.check.strip():
-        line += f"\n   <i>We'll know it worked when: {html.escape(action.check)}</i>"
+        line += texts.worked_when(html.escape(action.check))
     return line
 
 
@@ -110,10 +112,7 @@ def read_action(reply: str, today: date, element_id: str | None = None) -> tuple
     due = read_due_date(due_text, today) if due_text else None
     note = None
     if due_text and due is None:
-        note = (
-            f"I couldn't read “{html.escape(due_text)}” as a date, so this action has no date yet. "
-            "Try 14/3, 14 March or in 2 weeks."
-        )
+        note = texts.unreadable_date(html.escape(due_text))
     return Action(what=what, owner=owner, due=due, check=check, element_id=element_id), note
 
 

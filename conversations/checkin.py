@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from conversations.actions import Action, read_due_date
 from conversations.checkin_figures import Answer
 from conversations.keyboards import Button, Keyboard, rating_levels
+from conversations.texts import checkin_post as texts
 from conversations.when import moment
 from framework import Framework
 
@@ -30,23 +31,11 @@ class Question(StrEnum):
     CHANGE = "change"
 
 
-QUESTIONS = {
-    Question.BENT: "An example this week where we bent a rule to meet someone's need",
-    Question.MISSED: "One where we should have, and didn't",
-    Question.BLOCKS: "What got in the way (rules, roles, workload…)?",
-    Question.HELPED: "What helped?",
-    Question.CHANGE: "One small change we could make",
-}
+QUESTIONS = {question: texts.QUESTIONS[question.value] for question in Question}
 
-BUTTON_LABELS = {
-    Question.BENT: "✍️ We bent a rule",
-    Question.MISSED: "✍️ We should have",
-    Question.BLOCKS: "✍️ What got in the way",
-    Question.HELPED: "✍️ What helped",
-    Question.CHANGE: "✍️ One small change",
-}
+BUTTON_LABELS = {question: texts.BUTTON_LABELS[question.value] for question in Question}
 
-SUPPORT_LABEL = "I'd like some support"
+SUPPORT_LABEL = texts.SUPPORT_LABEL
 
 
 def question_of(key: str) -> Question | None:
@@ -63,13 +52,8 @@ def checkin_post(
     framework: Framework, element_id: str, closes_at: datetime, tz: ZoneInfo, now: datetime, anonymous: bool
 ) -> str:
     element = framework.element(element_id)
-    privacy = "Answers are anonymous." if anonymous else "Your name shows with your answers."
-    questions = "\n".join(f"• {text}" for text in QUESTIONS.values())
-    return (
-        f"<b>Check-in: {html.escape(element.name)}</b>\n"
-        f"Where would you put us this week? Place your bead.\n\n"
-        f"If you have a minute more (all optional):\n{questions}\n\n"
-        f"{privacy} Open until {moment(closes_at, tz, now)}."
+    return texts.checkin_post(
+        html.escape(element.name), list(QUESTIONS.values()), anonymous, moment(closes_at, tz, now)
     )
 
 
@@ -79,9 +63,9 @@ def checkin_keyboard(framework: Framework) -> Keyboard:
 
 
 def question_prompt(question: Question) -> str:
-    lines = [f"<b>{QUESTIONS[question]}</b>", "↩️ <b>Reply to this message</b> with a few words."]
+    lines = [f"<b>{QUESTIONS[question]}</b>", texts.REPLY_TO_THIS]
     if question is Question.CHANGE:
-        lines.append("Add who and by when on the next lines, and it becomes an action.")
+        lines.append(texts.CHANGE_BECOMES_ACTION)
     return "\n".join(lines)
 
 
@@ -104,7 +88,7 @@ def checkin_nudge(
     framework: Framework, element_id: str, closes_at: datetime, tz: ZoneInfo, now: datetime
 ) -> str:
     name = html.escape(framework.element(element_id).name)
-    return f"A gentle reminder: the <b>{name}</b> check-in is open until {moment(closes_at, tz, now)}. One tap is enough."
+    return texts.checkin_nudge(name, moment(closes_at, tz, now))
 
 
 # ---------------------------------------------------------------- when the window closes

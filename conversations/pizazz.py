@@ -12,6 +12,7 @@ from typing import Any
 
 from conversations.errors import NotAllowed
 from conversations.spread import MIN_ANSWERS_FOR_SPREAD, Spread
+from conversations.texts import refusals
 from framework import Framework, Stage
 
 # ---------------------------------------------------------------- which elements
@@ -191,7 +192,7 @@ class AsyncWalk:
         """Move on after an answer or a skip; both go the same way, so skipping never blocks anyone.
         (`answered` is for the caller's records; the path does not depend on it.)"""
         if self.done:
-            raise NotAllowed("You've already finished this one — thank you.")
+            raise NotAllowed(refusals.WALK_FINISHED)
         self.step_index += 1
         if self.step_index >= len(self.steps):
             self.step_index = 0
@@ -200,14 +201,14 @@ class AsyncWalk:
 
     def skip_element(self) -> WalkStep | None:
         if self.done:
-            raise NotAllowed("You've already finished this one — thank you.")
+            raise NotAllowed(refusals.WALK_FINISHED)
         self.step_index = 0
         self.element_index += 1
         return self.current()
 
     def back(self) -> WalkStep | None:
         if self.element_index == 0 and self.step_index == 0:
-            raise NotAllowed("This is the first question — there's nothing before it.")
+            raise NotAllowed(refusals.NOTHING_BEFORE_FIRST)
         if self.done:
             self.element_index = len(self.element_ids) - 1
             self.step_index = len(self.steps) - 1
@@ -242,10 +243,6 @@ class Phase(StrEnum):
     TEAM_VIEW_SET = "team_view_set"
     STAGE = "stage"  # one Pizazz stage at a time: see LiveRound.stage
     CLOSED = "closed"  # this element is done
-
-
-PAUSED = "The session is paused. Tap Resume to carry on."
-FINISHED = "This round has finished."
 
 
 @dataclass
@@ -303,9 +300,9 @@ class LiveRound:
 
     def _check_moving(self) -> None:
         if self.finished:
-            raise NotAllowed(FINISHED)
+            raise NotAllowed(refusals.ROUND_FINISHED)
         if self.paused:
-            raise NotAllowed(PAUSED)
+            raise NotAllowed(refusals.SESSION_PAUSED)
 
     # -- what members may do
 
@@ -314,9 +311,9 @@ class LiveRound:
         others: a view given after the reveal is no longer the person's own first view."""
         self._check_moving()
         if element_id == self.element_id and self.phase is Phase.REVIEW:
-            raise NotAllowed("We're looking back first. The rating opens next.")
+            raise NotAllowed(refusals.LOOKING_BACK_FIRST)
         if element_id != self.element_id or self.phase is not Phase.RATING:
-            raise NotAllowed("That question has closed.")
+            raise NotAllowed(refusals.CLOSED)
 
     def check_can_answer(self, element_id: str, stage: Stage) -> None:
         """Replies to any stage already opened for the current element are welcome until the
@@ -325,34 +322,31 @@ class LiveRound:
         if stage is Stage.REVIEW:
             # The review's question stays open while the element does: what changed often comes up later.
             if element_id != self.element_id or not self.reviewing or self.phase is Phase.CLOSED:
-                raise NotAllowed("That question has closed.")
+                raise NotAllowed(refusals.CLOSED)
             return
         if element_id != self.element_id or self.phase is not Phase.STAGE:
-            raise NotAllowed("That question has closed.")
+            raise NotAllowed(refusals.CLOSED)
         if stage not in self.stages[: self.stage_index + 1]:
-            raise NotAllowed("We haven't got to that question yet.")
+            raise NotAllowed(refusals.NOT_YET_ASKED)
 
     # -- what the facilitator may do
 
     def reveal(self, rated: int, members: int) -> Phase:
         self._check_moving()
         if self.phase is not Phase.RATING:
-            raise NotAllowed("The views are already shared.")
+            raise NotAllowed(refusals.ALREADY_SHARED)
         if not can_reveal(rated, members):
             needed = ratings_needed(members)
-            raise NotAllowed(
-                f"{rated} of {members} have rated. Views are shared once {needed} are in, "
-                "so nobody's can be picked out."
-            )
+            raise NotAllowed(refusals.too_few_rated(rated, members, needed))
         self.phase = Phase.REVEALED
         return self.phase
 
     def set_team_view(self, index: int) -> Phase:
         self._check_moving()
         if self.phase in (Phase.REVIEW, Phase.RATING):
-            raise NotAllowed("Share everyone's views first, then agree the team view.")
+            raise NotAllowed(refusals.SHARE_THEN_AGREE)
         if self.phase not in (Phase.REVEALED, Phase.TEAM_VIEW_SET):
-            raise NotAllowed("The team view is set. Tap Back to change it.")
+            raise NotAllowed(refusals.TEAM_VIEW_ALREADY_SET)
         self.team_view = index
         self.team_views[self.element_id] = index
         self.phase = Phase.TEAM_VIEW_SET
@@ -365,9 +359,9 @@ class LiveRound:
             self.phase = Phase.RATING
             return self.phase
         if self.phase is Phase.RATING:
-            raise NotAllowed("Share everyone's views first.")
+            raise NotAllowed(refusals.SHARE_VIEWS_FIRST)
         if self.phase is Phase.REVEALED:
-            raise NotAllowed("Agree the team view first — or tap Skip to come back to this one.")
+            raise NotAllowed(refusals.AGREE_TEAM_VIEW_FIRST)
         if self.phase is Phase.TEAM_VIEW_SET:
             self.phase, self.stage_index = Phase.STAGE, 0
         elif self.phase is Phase.STAGE:
@@ -405,29 +399,29 @@ class LiveRound:
         elif self.phase is Phase.CLOSED:
             self.phase, self.stage_index = Phase.STAGE, len(self.stages) - 1
         elif self.phase is Phase.REVEALED:
-            raise NotAllowed("Everyone has seen the views now, so they can't be hidden again.")
+            raise NotAllowed(refusals.CANNOT_UNSHARE)
         else:
-            raise NotAllowed("This element has only just started — there's nothing before it.")
+            raise NotAllowed(refusals.NOTHING_BEFORE_ELEMENT)
         return self.phase
 
     def pause(self) -> None:
         if self.finished:
-            raise NotAllowed(FINISHED)
+            raise NotAllowed(refusals.ROUND_FINISHED)
         if self.paused:
-            raise NotAllowed("The session is already paused.")
+            raise NotAllowed(refusals.ALREADY_PAUSED)
         self.paused = True
 
     def resume(self) -> None:
         if self.finished:
-            raise NotAllowed(FINISHED)
+            raise NotAllowed(refusals.ROUND_FINISHED)
         if not self.paused:
-            raise NotAllowed("The session isn't paused.")
+            raise NotAllowed(refusals.NOT_PAUSED)
         self.paused = False
 
     def close(self) -> None:
         """End the round now; elements not reached simply have no team view."""
         if self.finished:
-            raise NotAllowed(FINISHED)
+            raise NotAllowed(refusals.ROUND_FINISHED)
         self.finished, self.paused, self.phase = True, False, Phase.CLOSED
 
     # -- storage as plain JSON

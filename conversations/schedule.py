@@ -15,6 +15,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from conversations.texts import checkins as texts
+from conversations.texts import schedule as words
 from conversations.when import DAY_NAMES, day, day_with_year, moment
 
 
@@ -210,36 +211,26 @@ def action_reminder_at(due: date, days_before: int, tz: ZoneInfo, at_local_time:
 # ---------------------------------------------------------------- checking a rule
 
 
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
 def _shape_problems(rule: ScheduleRule) -> list[str]:
     problems = []
     try:
         cadence = Cadence(rule.cadence)
     except ValueError:
-        return [f"“{html.escape(str(rule.cadence))}” isn't a choice. Pick weekly, fortnightly or monthly."]
+        return [words.bad_cadence(html.escape(str(rule.cadence)))]
     if parse_clock(rule.time) is None:
-        problems.append(
-            f"“{html.escape(str(rule.time))}” isn't a time of day. Use the 24-hour clock, like 14:00 or 09:30."
-        )
+        problems.append(words.bad_time(html.escape(str(rule.time))))
     if cadence is Cadence.MONTHLY:
         if not 1 <= rule.day <= LAST_MONTH_DAY:
-            problems.append(
-                f"Not every month has a {_ordinal(rule.day)}. Pick a day from 1 to {LAST_MONTH_DAY}, "
-                "so it happens every month."
-            )
+            problems.append(words.month_day_missing(rule.day, LAST_MONTH_DAY))
     elif not 0 <= rule.day <= 6:
-        problems.append("Pick a day of the week, Monday to Sunday.")
+        problems.append(words.PICK_A_WEEKDAY)
     return problems
 
 
 def validate(rule: ScheduleRule, today: date) -> list[str]:
     """Every reason the rule can't be used, kindly worded; an empty list means it's fine."""
     problems = _shape_problems(rule)
-    cadence_ok = not any("isn't a choice" in p for p in problems)
+    cadence_ok = not any(words.NOT_A_CHOICE in p for p in problems)
     if rule.minutes < SHORTEST_WINDOW_MINUTES:
         problems.append(texts.window_too_short(SHORTEST_WINDOW_MINUTES))
     elif cadence_ok and rule.minutes > CADENCE_HOURS[Cadence(rule.cadence)] * 60:
@@ -248,13 +239,13 @@ def validate(rule: ScheduleRule, today: date) -> list[str]:
     if rule.quiet is not None:
         start, end = parse_clock(rule.quiet.start), parse_clock(rule.quiet.end)
         if start is None or end is None:
-            problems.append("Quiet hours need two times on the 24-hour clock, like 21:00 to 08:00.")
+            problems.append(words.BAD_QUIET_HOURS)
         elif (effect := quiet_hours_effect(rule)) is not None and effect.swallowed:
             problems.append(texts.quiet_swallows(rule.time, rule.quiet.start, rule.quiet.end, effect.closes))
     if rule.review_on is not None and rule.review_on < today:
-        problems.append(f"The review date, {day_with_year(rule.review_on)}, has passed. Pick today or later.")
+        problems.append(words.review_passed(day_with_year(rule.review_on)))
     if rule.remind_days_before < 0:
-        problems.append("Action reminders need to be 0 or more days before the due date.")
+        problems.append(words.NEGATIVE_REMIND_DAYS)
     return problems
 
 
@@ -341,35 +332,25 @@ def parse_window(text: str) -> int | None:
 
 def _when_phrase(rule: ScheduleRule) -> str:
     if rule.cadence is Cadence.MONTHLY:
-        return f"On the {_ordinal(rule.day)} of every month at {rule.time}"
-    every = "Every" if rule.cadence is Cadence.WEEKLY else "Every other"
-    return f"{every} {DAY_NAMES[rule.day]} at {rule.time}"
+        return words.monthly(rule.day, rule.time)
+    return words.weekly(rule.cadence is Cadence.WEEKLY, DAY_NAMES[rule.day], rule.time)
 
 
 def schedule_summary(rule: ScheduleRule, tz: ZoneInfo, now_utc: datetime) -> str:
     """The /schedule reply."""
     lines = [
-        "<b>Check-ins</b>",
-        f"{_when_phrase(rule)} ({html.escape(tz.key)}), open for {texts.duration_words(rule.minutes)}.",
-        f"Next: {moment(next_slot(rule, tz, now_utc), tz, now_utc)}.",
+        words.CHECKINS_HEAD,
+        words.when_line(_when_phrase(rule), html.escape(tz.key), texts.duration_words(rule.minutes)),
+        words.next_line(moment(next_slot(rule, tz, now_utc), tz, now_utc)),
     ]
     if rule.quiet is not None and rule.quiet.start != rule.quiet.end:
-        lines.append(f"Quiet hours {rule.quiet.start}–{rule.quiet.end}: nobody is messaged then.")
+        lines.append(words.quiet_line(rule.quiet.start, rule.quiet.end))
         lines += [note for note in quiet_hours_notes(rule) if note.startswith(texts.WARNING)]
-    days = (
-        "on the due date"
-        if rule.remind_days_before == 0
-        else (
-            "1 day before the due date"
-            if rule.remind_days_before == 1
-            else f"{rule.remind_days_before} days before the due date"
-        )
-    )
-    lines.append(f"Action reminders: {days}.")
+    lines.append(words.action_reminders_line(rule.remind_days_before))
     if rule.review_on is not None:
-        lines.append(f"Next full review: {day(rule.review_on)} — reminders a week before and on the day.")
+        lines.append(words.review_line(day(rule.review_on)))
     else:
-        lines.append("No review date yet — set one at the end of a round.")
+        lines.append(words.NO_REVIEW_DATE)
     return "\n".join(lines)
 
 
@@ -407,20 +388,14 @@ def default_rule(today: date) -> ScheduleRule:
 def wizard_steps(today: date, cadence: Cadence = Cadence.WEEKLY) -> list[WizardStep]:
     """Each question of /schedule set-up with the answer we suggest, so a tired lead can tap through."""
     rule = default_rule(today)
-    day_default = _ordinal(DEFAULT_MONTH_DAY) if cadence is Cadence.MONTHLY else DAY_NAMES[DEFAULT_DAY]
-    day_question = (
-        "Which day of the month? (1 to 28)" if cadence is Cadence.MONTHLY else "Which day of the week?"
-    )
+    day_default = words.ordinal(DEFAULT_MONTH_DAY) if cadence is Cadence.MONTHLY else DAY_NAMES[DEFAULT_DAY]
+    day_question = words.ASK_MONTH_DAY if cadence is Cadence.MONTHLY else words.ASK_WEEKDAY
     return [
-        WizardStep("cadence", "How often shall we check in?", str(Cadence.WEEKLY)),
+        WizardStep("cadence", words.ASK_CADENCE, str(Cadence.WEEKLY)),
         WizardStep("day", day_question, day_default),
-        WizardStep("time", "What time? (24-hour clock, like 14:00)", rule.time),
-        WizardStep("window", "How long should answers stay open?", texts.duration_words(rule.minutes)),
-        WizardStep("quiet", "Quiet hours, when nobody is messaged?", "21:00–08:00"),
-        WizardStep("review", "When is the next full review?", day(rule.review_on or today)),
-        WizardStep(
-            "reminders",
-            "How many days before an action is due shall I remind its owner?",
-            str(rule.remind_days_before),
-        ),
+        WizardStep("time", words.ASK_TIME, rule.time),
+        WizardStep("window", words.ASK_WINDOW, texts.duration_words(rule.minutes)),
+        WizardStep("quiet", words.ASK_QUIET, "21:00–08:00"),
+        WizardStep("review", words.ASK_REVIEW, day(rule.review_on or today)),
+        WizardStep("reminders", words.ASK_REMIND_DAYS, str(rule.remind_days_before)),
     ]

@@ -30,16 +30,16 @@ class CountryLines:
     emergency: str | None  # "999 or 112"; None when not known
 
 
-_SAMARITANS = Line("Samaritans", texts.SAMARITANS_HOW)
+_SAMARITANS = Line(texts.SAMARITANS, texts.SAMARITANS_HOW)
 
 COUNTRY_LINES: dict[str, CountryLines] = {
     "GB": CountryLines("GB", (_SAMARITANS,), "999 or 112"),
     "IE": CountryLines("IE", (_SAMARITANS,), "112 or 999"),
-    "US": CountryLines("US", (Line("988 Suicide & Crisis Lifeline", texts.CALL_OR_TEXT_988),), "911"),
-    "CA": CountryLines("CA", (Line("9-8-8 Suicide Crisis Helpline", texts.CALL_OR_TEXT_988),), "911"),
-    "AU": CountryLines("AU", (Line("Lifeline", texts.LIFELINE_AU_HOW),), "000"),
-    "NZ": CountryLines("NZ", (Line("Need to talk?", texts.NEED_TO_TALK_HOW),), "111"),
-    "DE": CountryLines("DE", (Line("TelefonSeelsorge", texts.TELEFONSEELSORGE_HOW),), "112"),
+    "US": CountryLines("US", (Line(texts.LIFELINE_US, texts.CALL_OR_TEXT_988),), "911"),
+    "CA": CountryLines("CA", (Line(texts.HELPLINE_CA, texts.CALL_OR_TEXT_988),), "911"),
+    "AU": CountryLines("AU", (Line(texts.LIFELINE_AU, texts.LIFELINE_AU_HOW),), "000"),
+    "NZ": CountryLines("NZ", (Line(texts.NEED_TO_TALK, texts.NEED_TO_TALK_HOW),), "111"),
+    "DE": CountryLines("DE", (Line(texts.TELEFONSEELSORGE, texts.TELEFONSEELSORGE_HOW),), "112"),
 }
 NEUTRAL = CountryLines("", (), None)
 

@@ -68,10 +68,20 @@ def test_the_sql_check_sees_a_query():
 
 # Text meant for a person: three or more words. Log lines, exceptions for developers and docstrings
 # are not for members; neither is the local Bot API server, the demo's scripted people, metrics or the CLI.
+# A refusal's message is shown to the person as it is, so its words count.
 WORDS_FOR_PEOPLE = 3
+REFUSALS = {"NotAllowed", "NotUsable", "RoundRefused", "CheckInRefused", "NetworkRefused", "ServiceUsersRefused",
+            "NothingToChart"}
 NOT_MEMBER_FACING = ("piebot/localapi", "piebot/demo", "piebot/migrations", "piebot/metrics.py", "piebot/cli.py",
                      "piebot/runner.py", "piebot/logs.py", "piebot/settings.py")
 SQL_WORDS = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "CREATE", "-c ")
+
+
+def _refuses(node: ast.Raise) -> bool:
+    """Whether a raise refuses a person, whose message they read (not an error for developers)."""
+    raised = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+    name = raised.attr if isinstance(raised, ast.Attribute) else getattr(raised, "id", None)
+    return name in REFUSALS
 
 
 def _prose_in(path: Path) -> list[str]:
@@ -86,7 +96,7 @@ def _prose_in(path: Path) -> list[str]:
         is_log = (isinstance(called, ast.Attribute) and isinstance(called.value, ast.Name)
                   and called.value.id in ("log", "logging", "logger")) or (
                   isinstance(called, ast.Name) and "log" in called.id)
-        if is_log or isinstance(node, (ast.Raise, ast.Assert)):
+        if is_log or isinstance(node, ast.Assert) or (isinstance(node, ast.Raise) and not _refuses(node)):
             skip.update(id(inner) for inner in ast.walk(node))
     found = []
     for node in ast.walk(tree):
@@ -98,7 +108,8 @@ def _prose_in(path: Path) -> list[str]:
 
 
 def _member_facing() -> list[Path]:
-    return [p for p in _modules("piebot") if not _name(p).startswith(NOT_MEMBER_FACING)]
+    return [p for p in _modules("piebot", "conversations")
+            if not _name(p).startswith(NOT_MEMBER_FACING + ("conversations/texts/",))]
 
 
 @pytest.mark.parametrize("path", _member_facing(), ids=_name)
@@ -108,6 +119,15 @@ def test_words_live_in_conversations_texts(path):
 
 def test_the_words_check_sees_words():
     assert _prose_in(ROOT / "conversations" / "texts" / "refusals.py")
+
+
+def test_the_words_check_sees_a_refusal(tmp_path):
+    # A refusal's words are for the person refused; an error's are for developers.
+    sample = tmp_path / "sample.py"
+    sample.write_text('def f():\n    raise NotAllowed("Only the facilitator can do that.")\n', encoding="utf-8")
+    assert _prose_in(sample)
+    sample.write_text('def f():\n    raise ValueError("not a place on the scale")\n', encoding="utf-8")
+    assert _prose_in(sample) == []
 
 
 # ---------------------------------------------------------------- no import circles

@@ -1,5 +1,5 @@
-"""What the check-in feature says beyond conversations.checkin and conversations.schedule: answers,
-the /schedule wizard, reminders, /away and /support."""
+"""What the check-in feature says besides its post and questions (texts/checkin_post.py) and the schedule's
+reply, problems and questions (texts/schedule.py): answers, the /schedule wizard, reminders, /away and /support."""
 
 from __future__ import annotations
 

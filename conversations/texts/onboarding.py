@@ -1,5 +1,5 @@
-"""What piebot says while it arrives, a team is set up and people join, beyond conversations.welcome:
-the set-up buttons, refusals, and the join link of someone who has left the group."""
+"""What piebot says while it arrives, a team is set up and people join, besides the greeting, set-up steps
+and help in texts/welcome.py: the set-up buttons, refusals, and the join link of someone who has left the group."""
 
 from __future__ import annotations
 

@@ -58,3 +58,28 @@ TELEGRAM_UNREACHABLE = "I couldn't reach Telegram just now — try again in a mi
 SLOW_DOWN = "That's a lot of commands at once. Give me a few seconds, then try again."
 SLOW_DOWN_PRESS = "Slow down a little, then press again."
 BUTTON_GONE = "That button doesn't work any more."
+
+# A Pizazz round (conversations.pizazz): a press or command that makes no sense at this point of it.
+SESSION_PAUSED = "The session is paused. Tap Resume to carry on."
+ROUND_FINISHED = "This round has finished."
+ALREADY_PAUSED = "The session is already paused."
+NOT_PAUSED = "The session isn't paused."
+LOOKING_BACK_FIRST = "We're looking back first. The rating opens next."
+NOT_YET_ASKED = "We haven't got to that question yet."
+ALREADY_SHARED = "The views are already shared."
+SHARE_THEN_AGREE = "Share everyone's views first, then agree the team view."
+TEAM_VIEW_ALREADY_SET = "The team view is set. Tap Back to change it."
+SHARE_VIEWS_FIRST = "Share everyone's views first."
+AGREE_TEAM_VIEW_FIRST = "Agree the team view first — or tap Skip to come back to this one."
+CANNOT_UNSHARE = "Everyone has seen the views now, so they can't be hidden again."
+NOTHING_BEFORE_ELEMENT = "This element has only just started — there's nothing before it."
+# Someone walking a round in their own time.
+WALK_FINISHED = "You've already finished this one — thank you."
+NOTHING_BEFORE_FIRST = "This is the first question — there's nothing before it."
+
+
+def too_few_rated(rated: int, members: int, needed: int) -> str:
+    return (
+        f"{rated} of {members} have rated. Views are shared once {needed} are in, "
+        "so nobody's can be picked out."
+    )

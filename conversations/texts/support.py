@@ -6,6 +6,14 @@ from __future__ import annotations
 
 from html import escape
 
+# The listening lines in the table, by their own names.
+SAMARITANS = "Samaritans"
+LIFELINE_US = "988 Suicide & Crisis Lifeline"
+HELPLINE_CA = "9-8-8 Suicide Crisis Helpline"
+LIFELINE_AU = "Lifeline"
+NEED_TO_TALK = "Need to talk?"
+TELEFONSEELSORGE = "TelefonSeelsorge"
+
 # How to reach each listening line in the table, in plain words.
 SAMARITANS_HOW = "116 123, free, day or night"
 CALL_OR_TEXT_988 = "call or text 988, free, day or night"

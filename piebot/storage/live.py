@@ -368,7 +368,7 @@ def move(session: Session, round_id: int, action: str, value: int | None, only_r
         state.set_team_view(value)
     elif action in (Command.CHOOSE, Command.TEAM_BACK):
         if state.paused:
-            raise NotAllowed(pizazz.PAUSED)
+            raise NotAllowed(refusals.SESSION_PAUSED)
         if action == Command.CHOOSE and state.phase not in (Phase.REVEALED, Phase.TEAM_VIEW_SET):
             raise NotAllowed(texts.SHARE_FIRST)
     elif action == Command.NEXT:

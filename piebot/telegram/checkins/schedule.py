@@ -20,10 +20,10 @@ from telegram import ForceReply, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from conversations import welcome
 from conversations.actions import read_due_date
 from conversations.schedule import parse_clock, parse_window, schedule_summary, validate
 from conversations.texts import checkins as texts
+from conversations.texts import welcome
 from piebot import clock, scheduling
 from piebot.storage import schedules, teams
 from piebot.storage.db import AlreadyDone

@@ -21,10 +21,10 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from conversations import welcome
 from conversations.support import lines_for, support_reply
 from conversations.texts import checkins as texts
 from conversations.texts import support as support_texts
+from conversations.texts import welcome
 from piebot.storage import checkins as store
 from piebot.storage import teams
 from piebot.storage.db import AlreadyDone

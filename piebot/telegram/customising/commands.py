@@ -15,8 +15,8 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from conversations import customising as rules
-from conversations import welcome
 from conversations.texts import customising as texts
+from conversations.texts import welcome
 from piebot.storage import customising as store
 from piebot.storage.db import AlreadyDone
 from piebot.telegram import callbacks, replies

@@ -19,9 +19,8 @@ from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes
 
-from conversations import welcome
 from conversations.texts import peer_review as texts
-from conversations.texts import refusals
+from conversations.texts import refusals, welcome
 from piebot import clock
 from piebot.storage import peer_reviews, teams
 from piebot.storage.db import AlreadyDone

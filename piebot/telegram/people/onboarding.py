@@ -23,8 +23,8 @@ from telegram.ext import (
     filters,
 )
 
-from conversations import welcome
 from conversations.texts import onboarding as texts
+from conversations.texts import welcome
 from framework import VARIANTS, Customisation, example_relationships, shared_framework
 from piebot.storage import membership, teams
 from piebot.storage.db import AlreadyDone

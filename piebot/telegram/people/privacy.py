@@ -18,7 +18,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from conversations.texts import privacy as texts
-from conversations.welcome import GROUP_ONLY, NOT_ADMIN
+from conversations.texts.welcome import GROUP_ONLY, NOT_ADMIN
 from piebot.storage import ballot_box, privacy, teams
 from piebot.storage.db import AlreadyDone, open_boxes
 from piebot.storage.models import utcnow

@@ -1,4 +1,5 @@
-"""What piebot says when it arrives, sets a team up and lets people join."""
+"""What piebot says when it arrives, sets a team up and lets people join: the greeting, the set-up steps,
+/help, and the refusals of commands used in the wrong place (texts/onboarding.py has the set-up buttons)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ each right removes.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import delete, or_, update
@@ -223,6 +223,7 @@ def purge_expired(session: Session, now: datetime) -> dict[str, int]:
         if subjects:
             counts["participation"] += gone(delete(Participation).where(Participation.subject.in_(subjects)))
             counts["sealed"] += gone(delete(SealedBallot).where(SealedBallot.scope.in_(subjects)))
+        counts["sealed"] += _purge_old_ballots(session, team.id, cutoff)
         members = list(session.exec(select(Member.id, Member.telegram_user_id).where(Member.team_id == team.id)))
         chats = [team.chat_id, *(user_id for _, user_id in members)]
         counts["dialogs"] += gone(delete(Dialog).where(Dialog.chat_id.in_(chats), Dialog.updated_at < cutoff))
@@ -232,6 +233,19 @@ def purge_expired(session: Session, now: datetime) -> dict[str, int]:
                                                         Nudge.sent_at < cutoff))
     session.flush()
     return counts
+
+
+def _purge_old_ballots(session: Session, team_id: int, cutoff: datetime) -> int:
+    """Sealed ballots of any kind (a support press waiting for two more people, an answer in a scope too
+    young to go by its opening) sealed before the cutoff: only the time inside the seal tells their age."""
+    if ballots.KEYS not in session.info:
+        return 0
+    before = cutoff.replace(tzinfo=cutoff.tzinfo or timezone.utc).timestamp() * 1e9
+    scopes = list(session.exec(select(SealedBallot.scope).where(SealedBallot.team_id == team_id).distinct()))
+    old = [b.key for scope in scopes for b in ballots.waiting(session, scope) if b.at < before]
+    if not old:
+        return 0
+    return session.exec(delete(SealedBallot).where(SealedBallot.key.in_(old))).rowcount
 
 
 def _delete_actions(session: Session, which) -> int:

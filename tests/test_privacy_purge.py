@@ -3,12 +3,14 @@ prompts, participation, dialogs, peer-review comments, reminders, service users'
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from sqlalchemy import func
 from sqlmodel import select
 
-from piebot.storage import checkins, rounds, service_users
+from piebot.demo.people import add_bot_and_set_up, press, say
+from piebot.storage import checkins, rounds, service_users, teams
 from piebot.storage.db import session_scope
 from piebot.storage.models import (
     CheckIn,
@@ -20,6 +22,7 @@ from piebot.storage.models import (
     PeerReview,
     Prompt,
     Rating,
+    Round,
     Schedule,
     SealedBallot,
     Team,
@@ -132,3 +135,47 @@ async def test_the_purge_takes_everything_kept_about_people_once_it_is_older_tha
     assert _rows(db) == dict.fromkeys(kept, 0)
     with db.session() as s:
         assert {m.display_name for m in s.exec(select(Member))} == {"P0", "P1", "P2"}
+
+async def test_forgetme_erases_sealed_ballots_of_closed_rounds_private_prompts_and_review_comments(api, harness):
+    team = await add_bot_and_set_up(api, members=2)
+    bea, cal = team.members
+    with session_scope(harness.db) as s:
+        group = teams.team_for_chat(s, team.group.id)
+        member = teams.member_of(s, group.id, bea.id)
+        other = teams.member_of(s, group.id, cal.id)
+        anonymous = rounds.open_round(s, team_id=group.id, element_ids=["support"], scope="element",
+                                      scope_ref="support", mode="async", anonymous=True,
+                                      framework_variant="pies2", opened_by=None)
+        rounds.record_rating(s, anonymous, member, "support", 7)
+        rounds.add_evidence(s, anonymous, member, "support", "hindering", text="the rota")
+        rounds.record_rating(s, anonymous, other, "support", 12)
+        s.add(PeerReview(round_id=anonymous.id, code_hash="bea-review", reviewer_user_id=bea.id,
+                         comments="Bea's view of another team"))
+        round_id = anonymous.id
+    with session_scope(harness.db) as s:
+        # Two people answered: at the close their ballots stay sealed, never applied.
+        rounds.close_round(s, s.get(Round, round_id))
+        # Questions waiting in private chats (an anonymous round's went at its close).
+        s.add(Prompt(chat_id=bea.id, message_id=901, team_id=group.id, purpose="checkin", element_id="support"))
+        s.add(Prompt(chat_id=cal.id, message_id=902, team_id=group.id, purpose="checkin", element_id="support"))
+    with harness.db.session() as s:
+        assert len(s.exec(select(SealedBallot)).all()) == 3
+    # The bot can still find them, so Bea sees them in /mydata, and nothing of Cal's.
+    data = json.loads((await say(api, bea, bea, "/mydata")).file)
+    findable = data["teams"][0]["anonymous_answers_still_findable"]
+    assert {(a["in"], a["kind"], a["value"], a["text"]) for a in findable} == {
+        (f"round:{round_id}", "rating", 7, None), (f"round:{round_id}", "evidence", None, "the rota")}
+    ask = await say(api, bea, bea, "/forgetme")
+    assert "went into closed rounds" in ask.text
+    await press(api, bea, ask, "Erase")
+    await api.wait_for(lambda: "Done" in api.chat_log(bea)[-1].text)
+    done = api.chat_log(bea)[-1].text
+    assert "2 anonymous answers" in done and "went into closed rounds" in done
+    with harness.db.session() as s:
+        # Cal's ballot is still there, sealed; nothing of Bea's is.
+        [left] = s.exec(select(SealedBallot)).all()
+        payload = harness.db.ballot_keys.open(left.scope, bytes(left.sealed))
+        assert payload["row"]["value"] == 12
+        assert [p.chat_id for p in s.exec(select(Prompt))] == [cal.id]
+        review = s.exec(select(PeerReview)).one()
+        assert (review.reviewer_user_id, review.comments) == (None, "")

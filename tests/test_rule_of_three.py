@@ -127,6 +127,6 @@ def test_a_members_data_export_holds_no_one_elses_anonymous_answer(db):
         for i, person in enumerate(people):
             rounds.record_rating(s, round_, person, "empathy", 5 + i)
     with db.session() as s:
-        mine = export_member(s, 700)["teams"][0]["anonymous_answers_while_open"]
+        mine = export_member(s, 700)["teams"][0]["anonymous_answers_still_findable"]
         assert [a["value"] for a in mine] == [5]
         assert len(s.exec(select(Member)).all()) == 3

@@ -83,14 +83,14 @@ async def test_mydata_sends_named_data_and_never_anonymous_answers(api, harness)
     # only the bot can find it, by keys made from her and the signing secret.
     assert f"round:{ids['anonymous']}" in {p["subject"] for p in mine["took_part_in"]}
     assert {"walk": 1} in [d["state"] for d in data["conversations_in_progress"]]
-    findable = mine["anonymous_answers_while_open"]
+    findable = mine["anonymous_answers_still_findable"]
     assert {(a["kind"], a["value"], a["text"]) for a in findable} == {("rating", 7, None), ("evidence", None, ANON_WORDS)}
     assert mine["actions_you_wrote"] == []
     # Someone else's export holds nothing of Bea's.
     cal = team.members[1]
     theirs = json.loads((await say(api, cal, cal, "/mydata")).file)
     assert theirs["teams"][0]["ratings"] == [] and theirs["teams"][0]["evidence"] == []
-    assert theirs["teams"][0]["anonymous_answers_while_open"] == []
+    assert theirs["teams"][0]["anonymous_answers_still_findable"] == []
     assert ANON_WORDS not in theirs_raw(api, cal)
 
 

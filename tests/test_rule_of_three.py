@@ -1,24 +1,32 @@
 """The rule of three wherever something leaves the bot: fewer than three views are never shown as values,
-a middle, a lowest or a highest — in the CSV exports, the check-in trend, the network overview, the
-peer-review pack — and teams under an alias join a network's overview in threes."""
+a middle, a lowest or a highest — in the round report PDF, the levels chart, the CSV exports, the check-in
+trend, the network overview, the peer-review pack — and teams under an alias join a network's overview in
+threes."""
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
+from conversations.texts.charts import TOO_FEW_LONG
 from conversations.texts.networks import no_checkin_yet
+from conversations.texts.reports import place_words
 from framework import shared_framework
 from piebot.charts.data import ElementResult, NothingToChart, RoundResult
 from piebot.charts.export import export_csv
+from piebot.charts.levels import levels_side_by_side
+from piebot.charts.report import round_report_pdf
 from piebot.storage import results
 from piebot.storage.db import session_scope
 from piebot.storage.models import CheckIn, Member, Network, NetworkMembership, Rating, Team, utcnow
 from piebot.storage.network_overview import network_overview
+from tests.test_charts import pdf_text
+from tests.test_results import make_team, run_round
 
 SECRET = b"a-network-secret-of-at-least-32-bytes"
 
@@ -127,6 +135,57 @@ def test_a_members_data_export_holds_no_one_elses_anonymous_answer(db):
         for i, person in enumerate(people):
             rounds.record_rating(s, round_, person, "empathy", 5 + i)
     with db.session() as s:
-        mine = export_member(s, 700)["teams"][0]["anonymous_answers_while_open"]
+        mine = export_member(s, 700)["teams"][0]["anonymous_answers_still_findable"]
         assert [a["value"] for a in mine] == [5]
         assert len(s.exec(select(Member)).all()) == 3
+
+
+# One, two and three people's own views; places whose words no other answer of the round shares.
+FEW = {"support": [2, 19], "training": [1], "responsiveness": [3, 10, 18]}
+
+
+def _round_with_few_answers(db) -> RoundResult:
+    with session_scope(db) as s:
+        team, people = make_team(s)
+        round_ = run_round(s, team, people, list(FEW), {}, answers=FEW)
+        return results.round_result(s, round_.id)
+
+
+def _element_section(text: str, name: str, following: str) -> str:
+    start = text.index(f"\n{name}\nTeam view")
+    return text[start:text.index(following, start + 1)]
+
+
+def test_the_round_report_pdf_shows_no_lowest_or_highest_of_one_or_two_answers(db):
+    result = _round_with_few_answers(db)
+    labels = list(result.level_labels)
+    text = pdf_text(round_report_pdf(result, compress=False)[0][1])
+    sections = {"support": _element_section(text, "Support", "\nTraining\n"),
+                "training": _element_section(text, "Training", "Theme:"),
+                "responsiveness": _element_section(text, "Responsiveness", "· page")}
+    for element_id in ("support", "training"):
+        assert f"Individual answers: {TOO_FEW_LONG}." in sections[element_id]
+    assert "Individual answers: 3, from Just starting — halfway to Embedded — halfway." in sections["responsiveness"]
+    assert place_words(labels, 3) == "Just starting — halfway"
+    flat = " ".join(text.split())
+    # Nowhere in the report: not the places of the one or two who answered, nor how many they were.
+    for value in (2, 19, 1):
+        assert place_words(labels, value) not in flat, value
+    assert "Individual answers: 2" not in flat and "Individual answers: 1" not in flat
+
+
+def test_the_levels_chart_says_no_view_of_fewer_than_three_people_staff_or_service_users(db):
+    result = _round_with_few_answers(db)
+    labels = list(result.level_labels)
+    # A team view on Support, so its row is drawn though only two gave their own view.
+    agreed = dataclasses.replace(result, elements=[dataclasses.replace(e, team_view=8) if e.element_id == "support"
+                                                   else e for e in result.elements])
+    chart = levels_side_by_side(agreed, {"support": [4, 16], "responsiveness": [2, 5, 19]})
+    lines = {line.split(":")[0]: line for line in chart.details.splitlines()[1:]}
+    assert set(lines) == {"Support", "Responsiveness"}  # Training: one view, no team view, no row
+    assert "fewer than 3 own views, not shown" in lines["Support"]
+    assert "service users" not in lines["Support"]  # two people served: their middle would be their views
+    assert "3 own views from Just starting — halfway to Embedded — halfway" in lines["Responsiveness"]
+    assert "service users: 3 people, middle Just starting — near the top" in lines["Responsiveness"]
+    for value in (2, 19, 1, 10):  # the two staff views, the one, and the two service users' middle
+        assert place_words(labels, value) not in lines["Support"], value

@@ -6,15 +6,16 @@ from html import escape
 
 PRIVATE_ONLY = "That works in our private chat, so only you see it. Open a chat with me and send it there."
 MYDATA_CAPTION = (
-    "Everything I keep that is linked to you, and your anonymous answers in rounds and check-ins still "
-    "open (only I can find those, and only until they close; after that nobody can, me included)."
+    "Everything I keep that is linked to you, and your anonymous answers I can still find: in rounds and "
+    "check-ins still open, and any still waiting for more people to answer (only I can find those; once "
+    "they have gone into a closed round or check-in, nobody can, me included)."
 )
 MYDATA_NOTHING = "I don't keep anything linked to you."
 MYDATA_FILENAME = "piebot-my-data.json"
 # Inside the /mydata file, beside what is there.
 MYDATA_NOT_INCLUDED = (
-    "Anonymous answers in rounds and check-ins that have closed: nobody can find whose they are any more, "
-    "the bot included, so they cannot be shown."
+    "Anonymous answers that went into rounds and check-ins that have closed: nobody can find whose they are "
+    "any more, the bot included, so they cannot be shown."
 )
 # Who someone becomes on the team's lists once they have asked to be forgotten.
 FORMER_MEMBER = "Former member"
@@ -23,9 +24,9 @@ FORGET_ASK = (
     "<b>Erase your data?</b>\n"
     "I'll delete your ratings, evidence, the actions you wrote, peer-review comments, reminders and "
     "questions waiting for you, and take your name off actions and your teams' member lists. Your "
-    "anonymous answers in rounds and check-ins still open go too (only I can find those, until they close). "
-    "Anonymous answers in closed ones stay in your teams' totals: nobody can find whose they are, me "
-    "included. This can't be undone."
+    "anonymous answers I can still find go too: in rounds and check-ins still open, and any still waiting "
+    "for more people to answer (only I can find those). Anonymous answers that went into closed rounds and "
+    "check-ins stay in your teams' totals: nobody can find whose they are, me included. This can't be undone."
 )
 FORGET_YES = "Erase my data"
 FORGET_NO = "Keep it"
@@ -35,13 +36,14 @@ FORGET_KEPT = "Nothing erased. Your data is as it was."
 def forgotten(teams: int, ratings: int, evidence: int, anonymous: int = 0) -> str:
     if not teams:
         return "Done. I had nothing named about you, and I've cleared any conversation we were in."
-    unnamed = (f" I also erased {anonymous} anonymous answer{'s' if anonymous != 1 else ''} from rounds and "
-               "check-ins still open." if anonymous else "")
+    unnamed = (f" I also erased {anonymous} anonymous answer{'s' if anonymous != 1 else ''} I could still "
+               "find." if anonymous else "")
     return (
         f"Done. I erased {ratings} rating{'s' if ratings != 1 else ''} and {evidence} piece"
         f"{'s' if evidence != 1 else ''} of evidence, and took your name off {teams} team"
-        f"{'s' if teams != 1 else ''}.{unnamed} Anonymous answers in closed rounds and check-ins stay in the "
-        "team's totals: nobody can find whose they are. To take part again, tap /join in the group."
+        f"{'s' if teams != 1 else ''}.{unnamed} Anonymous answers that went into closed rounds and check-ins stay "
+        "in the team's totals: nobody can find whose they are, me included. To take part again, tap /join in "
+        "the group."
     )
 
 

@@ -40,9 +40,10 @@ def levels_side_by_side(round: RoundResult, service_users: dict[str, list[int]] 
     """Each element: everyone's own view as beads over the thread, the team view as a triangle under it.
 
     `service_users` maps element id -> the views the people served gave in their own round; pass it only
-    when the team has marked that it has their permission.
+    when the team has marked that it has their permission. Fewer than three of them are not shown.
     """
-    service_users = {k: v for k, v in (service_users or {}).items() if v}
+    # The rule of three holds for the people served too: the middle of one or two views is their views.
+    service_users = {k: v for k, v in (service_users or {}).items() if len(v) >= MIN_ANSWERS}
     shown = [e for e in round.elements if len(e.ratings) >= MIN_ANSWERS or e.team_view is not None]
     if not shown:
         if any(e.ratings for e in round.elements):

@@ -1,15 +1,16 @@
 """A member's rights over what is kept about them, and a team's over its own data.
 
-Anonymous answers carry no member. While their round or check-in is open the bot can still find a
-person's own (by the keyed hashes of piebot.storage.ballots), so /mydata shows them and /forgetme
-erases them; once it has closed nobody can, the bot included, and they stay in the team's totals
-until the team's retention runs out or the team deletes everything. docs/anonymity.md says what
+Anonymous answers carry no member. While their round or check-in is open, or while they wait sealed
+(fewer than three people gave one), the bot can still find a person's own (by the keyed hashes of
+piebot.storage.ballots), so /mydata shows them and /forgetme erases them; once they have gone into a
+closed scope nobody can, the bot included, and they stay in the team's totals until the team's
+retention runs out or the team deletes everything. docs/anonymity.md says what
 each right removes.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import delete, or_, update
@@ -95,8 +96,8 @@ def export_member(session: Session, telegram_user_id: int) -> dict[str, Any]:
                     for a in wrote
                 ],
                 "reminders_sent": [_row(n, ("key", "sent_at")) for n in nudges],
-                # Only the bot can find these, and only until their round or check-in closes.
-                "anonymous_answers_while_open": _findable(session, member),
+                # Only the bot can find these: in scopes still open, and ballots still sealed.
+                "anonymous_answers_still_findable": _findable(session, member),
                 # That you answered, never what: anonymous answers are not linked to anyone.
                 "took_part_in": [_row(p, ("subject", "element_id", "part")) for p in took_part],
                 "rounds_you_opened": list(opened),
@@ -127,13 +128,19 @@ def _open_anonymous_scopes(session: Session, team_id: int) -> list[tuple[str, li
     return found
 
 
+def _sealed_scopes(session: Session, team_id: int) -> set[str]:
+    return set(session.exec(select(SealedBallot.scope).where(SealedBallot.team_id == team_id).distinct()))
+
+
 def _findable(session: Session, member: Member) -> list[dict[str, Any]]:
     """A person's own anonymous answers the bot can still find: in the answers, or still sealed."""
     if ballots.KEYS not in session.info:
         return []
     who = ballots.member(member.id)
     found = []
-    for scope, elements in _open_anonymous_scopes(session, member.team_id):
+    open_scopes = _open_anonymous_scopes(session, member.team_id)
+    done = {scope for scope, _ in open_scopes}
+    for scope, elements in open_scopes:
         for element in elements:
             for part in PARTS:
                 for model, kind in ((Rating, "rating"), (Evidence, "evidence"), (Action, "action")):
@@ -141,6 +148,10 @@ def _findable(session: Session, member: Member) -> list[dict[str, Any]]:
                         found.append({"in": scope, "element_id": element, "part": part, "kind": kind,
                                       "value": getattr(row, "value", None), "text": getattr(row, "text", None),
                                       "waiting": False})
+    # Ballots still sealed: in open scopes, and anywhere else (a support press, an answer fewer than three
+    # people gave before a close).
+    scopes = [scope for scope, _ in open_scopes] + sorted(_sealed_scopes(session, member.team_id) - done)
+    for scope in scopes:
         for ballot in ballot_box.own_waiting(session, scope, who):
             found.append({"in": scope, "element_id": ballot.element, "part": ballot.part, "kind": ballot.kind,
                           "value": ballot.row.get("value"), "text": ballot.row.get("text"), "op": ballot.op,
@@ -158,10 +169,15 @@ def forget_member(session: Session, telegram_user_id: int) -> dict[str, int]:
     if ids and ballots.KEYS in session.info:
         for member in session.exec(select(Member).where(Member.id.in_(ids))):
             who = ballots.member(member.id)
-            for scope, elements in _open_anonymous_scopes(session, member.team_id):
+            open_scopes = _open_anonymous_scopes(session, member.team_id)
+            for scope, elements in open_scopes:
                 parts = [(element, part) for element in elements for part in PARTS]
                 counts["anonymous"] += ballot_box.forget_in_scope(session, scope, who, parts)
-            counts["anonymous"] += ballot_box.forget_in_scope(session, ballots.support_scope(member.team_id), who, [])
+            # Ballots still sealed elsewhere: support presses, and answers of closed scopes that fewer than
+            # three people gave (never applied): the person key still finds them.
+            done = {scope for scope, _ in open_scopes}
+            for scope in _sealed_scopes(session, member.team_id) - done:
+                counts["anonymous"] += ballot_box.forget_in_scope(session, scope, who, [])
     if ids:
         counts["ratings"] = session.exec(delete(Rating).where(Rating.member_id.in_(ids))).rowcount
         counts["evidence"] = session.exec(delete(Evidence).where(Evidence.member_id.in_(ids))).rowcount
@@ -223,6 +239,7 @@ def purge_expired(session: Session, now: datetime) -> dict[str, int]:
         if subjects:
             counts["participation"] += gone(delete(Participation).where(Participation.subject.in_(subjects)))
             counts["sealed"] += gone(delete(SealedBallot).where(SealedBallot.scope.in_(subjects)))
+        counts["sealed"] += _purge_old_ballots(session, team.id, cutoff)
         members = list(session.exec(select(Member.id, Member.telegram_user_id).where(Member.team_id == team.id)))
         chats = [team.chat_id, *(user_id for _, user_id in members)]
         counts["dialogs"] += gone(delete(Dialog).where(Dialog.chat_id.in_(chats), Dialog.updated_at < cutoff))
@@ -232,6 +249,18 @@ def purge_expired(session: Session, now: datetime) -> dict[str, int]:
                                                         Nudge.sent_at < cutoff))
     session.flush()
     return counts
+
+
+def _purge_old_ballots(session: Session, team_id: int, cutoff: datetime) -> int:
+    """Sealed ballots of any kind (a support press waiting for two more people, an answer in a scope too
+    young to go by its opening) sealed before the cutoff: only the time inside the seal tells their age."""
+    if ballots.KEYS not in session.info:
+        return 0
+    before = cutoff.replace(tzinfo=cutoff.tzinfo or timezone.utc).timestamp() * 1e9
+    old = [b.key for scope in _sealed_scopes(session, team_id) for b in ballots.waiting(session, scope) if b.at < before]
+    if not old:
+        return 0
+    return session.exec(delete(SealedBallot).where(SealedBallot.key.in_(old))).rowcount
 
 
 def _delete_actions(session: Session, which) -> int:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import or_
+from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
 from conversations.actions import (
@@ -29,7 +29,7 @@ from conversations.actions import (
 )
 from conversations.errors import NotAllowed
 from conversations.texts import actions as texts
-from piebot.storage import rounds, teams
+from piebot.storage import outbox, rounds, teams
 from piebot.storage.models import (
     Action,
     ActionChange,
@@ -302,11 +302,21 @@ def history(session: Session, action_id: int) -> list[HistoryEntry]:
 # ---------------------------------------------------------------- questions asked as reply prompts
 
 
+QUESTION_FILL = "action_question"  # a prompt about an action queued in the outbox: its message id once sent
+
+
 def ask(session: Session, *, chat_id: int, message_id: int, action_id: int, asking: str, origin: str,
         origin_message_id: int | None) -> None:
-    """A prompt the bot sent about an action ("date" or "reason"): a reply to it answers it."""
+    """A prompt the bot sent about an action ("date" or "reason"): a reply to it answers it. Saved with
+    the message that asks it, a pending id until it is sent (see piebot.storage.outbox)."""
     session.add(ActionQuestion(chat_id=chat_id, message_id=message_id, action_id=action_id, asking=asking,
                                origin=origin, origin_message_id=origin_message_id))
+
+
+@outbox.fills(QUESTION_FILL)
+def _fill_question(session: Session, chat_id: int, pending: int, message_id: int, ref: int | None) -> None:
+    session.execute(update(ActionQuestion).where(ActionQuestion.chat_id == chat_id, ActionQuestion.message_id == pending)
+                    .values(message_id=message_id).execution_options(synchronize_session=False))
 
 
 def question_replied_to(session: Session, chat_id: int, message_id: int) -> ActionQuestion | None:

@@ -11,7 +11,7 @@ import json
 from sqlmodel import Session, select
 
 from conversations.customising import framework_with
-from piebot.storage import teams
+from piebot.storage import outbox, teams
 from piebot.storage.models import Dialog, Round, Schedule, Team
 
 # The key of a draft in the admin's Dialog row; other features keep their own keys there.
@@ -38,6 +38,19 @@ def set_draft_state(session: Session, chat_id: int, user_id: int, state: dict) -
     others = {k: v for k, v in (dialog.state or {}).items() if k != DIALOG_KEY}
     # Through JSON now, so what is kept reads back the same as what a restart would read.
     dialog.state = {**others, DIALOG_KEY: json.loads(json.dumps(state))} if state else others
+
+
+DRAFT_FILL = "customising"  # the draft's card or question in the outbox (ref: the admin's Telegram id)
+
+
+@outbox.fills(DRAFT_FILL)
+def _fill_draft(session: Session, chat_id: int, pending: int, message_id: int, user_id: int | None) -> None:
+    """The draft's card or question, sent: its message id where the draft holds its pending id."""
+    dialog = _dialog(session, chat_id, user_id)
+    state = dict((dialog.state or {}).get(DIALOG_KEY) or {}) if dialog is not None else {}
+    sent = {key: message_id for key in ("card", "prompt") if state.get(key) == pending}
+    if sent:
+        dialog.state = {**dialog.state, DIALOG_KEY: {**state, **sent}}
 
 
 def in_use(session: Session, team_id: int) -> set[str]:

@@ -186,6 +186,21 @@ def set_wizard_state(session: Session, chat_id: int, telegram_user_id: int, stat
     _dialog(session, chat_id, telegram_user_id).state = state
 
 
+WIZARD_FILL = "schedule_wizard"  # the wizard's card or question in the outbox (ref: the admin's Telegram id)
+
+
+@outbox.fills(WIZARD_FILL)
+def _fill_wizard(session: Session, chat_id: int, pending: int, message_id: int, user_id: int | None) -> None:
+    """The draft's card or question, sent: its message id where the draft holds its pending id."""
+    dialog = session.exec(
+        select(Dialog).where(Dialog.chat_id == chat_id, Dialog.telegram_user_id == user_id)
+    ).first()
+    state = dict(dialog.state or {}) if dialog is not None else {}
+    sent = {key: message_id for key in ("card", "prompt") if state.get(key) == pending}
+    if sent:
+        dialog.state = {**state, **sent}
+
+
 def wizard_start(session: Session, team_id: int) -> tuple[TeamSchedule, date | None]:
     """What a new draft starts from: the team's schedule now, and the review date its last round proposed."""
     proposal = latest_review_proposal(session, team_id)

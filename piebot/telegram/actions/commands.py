@@ -3,6 +3,9 @@
 Every press and every reply is checked against the database and the chat it came from
 (piebot.storage.actions.rights): in the team's group the owner, the facilitator or an admin may change
 an action; in a private chat only its owner. Anything else is refused kindly and changes nothing.
+
+A change's reply and the message put right go through the outbox, committed with the change; a prompt
+is saved with the message that asks it, so a reply typed the instant it appears is taken.
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ from conversations.texts import refusals
 from piebot import clock
 from piebot.storage import actions as store
 from piebot.storage.db import AlreadyDone
+from piebot.storage.outbox import fill_of, pending_id
 from piebot.telegram import callbacks, replies
 from piebot.telegram.actions import views
 from piebot.telegram.actions.views import CHANGES, QUICK, ActionPress, Origin, Verb
+from piebot.telegram.delivery.outbox import in_reply_to, queue_edit, queue_message
 from piebot.telegram.guards import chat_admin_ids, in_group, is_admin
 from piebot.telegram.runtime import runtime_of
 
@@ -119,19 +124,23 @@ async def _change(update: Update, context, meant: ActionPress, change: Change, *
     query = update.callback_query
     rt = runtime_of(context)
     chat_id, user = update.effective_chat.id, query.from_user
+    origin = Origin.REMINDER if meant.origin is Origin.OWN_MESSAGE else meant.origin
+    now = clock.now()
+
+    def work(session) -> store.Changed:
+        done = store.change_action(session, meant.action_id, change, chat_id=chat_id, telegram_user_id=user.id,
+                                   admin=admin, now=now, new_due=new_due)
+        queue_put_right(session, origin, chat_id, query.message.message_id, meant.action_id, user.id, now)
+        return done
+
     try:
-        done = await rt.apply(update, lambda s: store.change_action(
-            s, meant.action_id, change, chat_id=chat_id, telegram_user_id=user.id, admin=admin, now=clock.now(),
-            new_due=new_due))
+        await rt.apply(update, work, first=lambda done: query.answer(texts.toast(done.action, done.today)))
     except AlreadyDone:
         await query.answer()
         return
     except NotAllowed as refused:
         await query.answer(refused.reason, show_alert=True)
         return
-    await query.answer(texts.toast(done.action, done.today))
-    origin = Origin.REMINDER if meant.origin is Origin.OWN_MESSAGE else meant.origin
-    await _put_right(context.application, origin, chat_id, query.message.message_id, meant.action_id, user.id)
     await changed_hooks(context.application, meant.action_id)
 
 
@@ -166,14 +175,19 @@ async def _ask(update: Update, context, meant: ActionPress, found: store.Rights)
         text, placeholder, asking = texts.ask_date(found.action, mention), texts.DATE_PLACEHOLDER, DATE
     else:
         text, placeholder, asking = texts.ask_reason(found.action, mention), texts.REASON_PLACEHOLDER, REASON
-    prompt = await query.message.reply_html(
-        text, reply_markup=ForceReply(selective=True, input_field_placeholder=placeholder))
     chat_id, origin_id = query.message.chat_id, query.message.message_id
     origin = Origin.REMINDER if meant.origin is Origin.OWN_MESSAGE else meant.origin
+    replying = in_reply_to(query.message)
+
+    def ask(session) -> None:
+        # Saved with the message that asks it; its message id is written in once Telegram took it.
+        asked = queue_message(session, chat_id, text, fill=fill_of(store.QUESTION_FILL), **replying,
+                              reply_markup=ForceReply(selective=True, input_field_placeholder=placeholder))
+        store.ask(session, chat_id=chat_id, message_id=pending_id(asked), action_id=meant.action_id, asking=asking,
+                  origin=origin.value, origin_message_id=origin_id)
+
     try:
-        await runtime_of(context).apply(update, lambda s: store.ask(
-            s, chat_id=chat_id, message_id=prompt.message_id, action_id=meant.action_id, asking=asking,
-            origin=origin.value, origin_message_id=origin_id))
+        await runtime_of(context).apply(update, ask)
     except AlreadyDone:
         pass
 
@@ -214,18 +228,24 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         change = Change.STILL_ON
     else:
         change, reason = Change.DROP, typed
+    replying = in_reply_to(message)
+
+    def answer(session) -> None:
+        done = store.answer_question(session, question.id, change, telegram_user_id=user.id, admin=admin, now=now,
+                                     new_due=new_due, reason=reason)
+        # The reply is committed with the change, so a crash in between cannot lose it.
+        queue_message(session, chat.id, texts.changed(done.action, done.today), **replying)
+        if question.origin_message_id is not None:
+            queue_put_right(session, Origin(question.origin), chat.id, question.origin_message_id,
+                            question.action_id, user.id, now)
+
     try:
-        done = await rt.apply(update, lambda s: store.answer_question(
-            s, question.id, change, telegram_user_id=user.id, admin=admin, now=now, new_due=new_due, reason=reason))
+        await rt.apply(update, answer)
     except AlreadyDone:
         return True
     except NotAllowed as refused:
         await message.reply_html(refused.reason)
         return True
-    await message.reply_html(texts.changed(done.action, done.today))
-    if question.origin_message_id is not None:
-        await _put_right(context.application, Origin(question.origin), chat.id, question.origin_message_id,
-                         question.action_id, user.id)
     await changed_hooks(context.application, question.action_id)
     return True
 
@@ -233,23 +253,35 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
 # ---------------------------------------------------------------- putting the message right
 
 
-async def _put_right(app: Application, origin: Origin, chat_id: int, message_id: int, action_id: int,
-                     user_id: int) -> None:
-    """Show the message the press came from as it now stands: the list again, or the action's card."""
+def _as_it_stands(session, origin: Origin, action_id: int, user_id: int, now):
+    """The message the press came from as it now stands: the list again, or the action's card (or None)."""
+    if origin is Origin.GROUP_LIST:
+        return views.group_list(store.group_list_of_action(session, action_id, now))
+    if origin is Origin.PRIVATE_LIST:
+        return views.private_list(store.own_list(session, user_id, now))
+    found = store.card_of(session, action_id, now)
+    return None if found is None else views.card(*found)
+
+
+def queue_put_right(session, origin: Origin, chat_id: int, message_id: int, action_id: int, user_id: int,
+                    now) -> None:
+    """Queue the edit that shows the message the press came from as it now stands, in this transaction."""
     if origin is Origin.ELSEWHERE:
         return
-    rt = app.bot_data["runtime"]
+    shown = _as_it_stands(session, origin, action_id, user_id, now)
+    if shown is not None:
+        queue_edit(session, chat_id, message_id, shown[0], reply_markup=shown[1])
+
+
+async def _put_right(app: Application, origin: Origin, chat_id: int, message_id: int, action_id: int,
+                     user_id: int) -> None:
+    """Show the message the press came from as it now stands (a press that changed nothing)."""
+    if origin is Origin.ELSEWHERE:
+        return
     now = clock.now()
-    if origin is Origin.GROUP_LIST:
-        text, markup = views.group_list(await rt.read(lambda s: store.group_list_of_action(s, action_id, now)))
-    elif origin is Origin.PRIVATE_LIST:
-        text, markup = views.private_list(await rt.read(lambda s: store.own_list(s, user_id, now)))
-    else:
-        found = await rt.read(lambda s: store.card_of(s, action_id, now))
-        if found is None:
-            return
-        text, markup = views.card(*found)
-    await _edit(app.bot, chat_id, message_id, text, markup)
+    shown = await app.bot_data["runtime"].read(lambda s: _as_it_stands(s, origin, action_id, user_id, now))
+    if shown is not None:
+        await _edit(app.bot, chat_id, message_id, *shown)
 
 
 async def _edit(bot, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None) -> None:

@@ -8,7 +8,9 @@ Button kind "sc" (ref = team id). The wizard's draft lives in the Dialog row of 
 started it, keyed to its card, so it survives a restart and another admin's presses can't
 change it. Nothing is written to the schedule until Save, and Save checks the whole rule
 (conversations.schedule.validate): a refused rule leaves the old schedule exactly as it was.
-Before Save, the card says what the team's quiet hours will do to the check-in.
+Before Save, the card says what the team's quiet hours will do to the check-in. The card, its
+questions and its edits go through the outbox, committed with the draft (a card or question is saved
+with a pending id, written in once it is sent), so a reply typed the instant a question appears is taken.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ import logging
 from zoneinfo import ZoneInfo
 
 from telegram import ForceReply, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from conversations.actions import read_due_date
@@ -28,6 +29,7 @@ from piebot import clock, scheduling
 from piebot.storage import schedules, teams
 from piebot.storage.db import AlreadyDone
 from piebot.storage.models import Team
+from piebot.storage.outbox import fill_of, pending_id
 from piebot.telegram import callbacks, replies
 from piebot.telegram.checkins.posts import framework_of
 from piebot.telegram.checkins.wizard import (
@@ -43,6 +45,7 @@ from piebot.telegram.checkins.wizard import (
     quick_card,
     rule_of_draft,
 )
+from piebot.telegram.delivery.outbox import in_reply_to, queue_edit, queue_message
 from piebot.telegram.guards import in_group, is_admin
 from piebot.telegram.runtime import runtime_of
 
@@ -117,9 +120,8 @@ async def on_schedule_press(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     draft, index = state["schedule"], int(state.get("step", 0))
     step, _, value = press.arg.partition(".")
     if step == "s" and value == "cancel":
-        await _save_state(rt, update, chat.id, user_id, {})
-        await query.answer(texts.WIZARD_CANCELLED)
-        await _edit(query, texts.WIZARD_CANCELLED, None)
+        await _save_state(rt, update, chat.id, user_id, {}, edit=(message.message_id, texts.WIZARD_CANCELLED, None),
+                          first=lambda: query.answer(texts.WIZARD_CANCELLED))
         return
     if step == "s" and value == "save":
         await _save(update, context, team, draft, now, today)
@@ -137,9 +139,7 @@ async def on_schedule_press(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if value == "type" and step in TYPED:
         key, ask, placeholder = TYPED[step]
         await query.answer()
-        prompt = await message.reply_html(ask, reply_markup=ForceReply(selective=True,
-                                                                         input_field_placeholder=placeholder))
-        await _save_state(rt, update, chat.id, user_id, {**state, "prompt": prompt.message_id, "typing": key})
+        await _ask(rt, update, message, user_id, {**state, "typing": key}, ask, placeholder)
         return
     if not apply_choice(draft, step, value, today):
         log.warning("schedule button refused: unknown choice")
@@ -157,10 +157,35 @@ async def _start_quick(update, context, team: Team, message) -> None:
     draft = draft_from(shown, today, proposal)
     intro = texts.no_schedule(shown.review_on) + "\n\n" if shown.rule is None else ""
     text, keyboard = quick_card(QUICK[0], draft, team, intro)
-    sent = await message.reply_html(text, reply_markup=keyboard)
-    user_id = update.effective_user.id
-    await _save_state(rt, update, message.chat.id, user_id, {"schedule": draft, "quick": QUICK[0],
-                                                            "card": sent.message_id})
+    user_id, chat_id, replying = update.effective_user.id, message.chat.id, in_reply_to(message)
+
+    def start(session) -> None:
+        # The card is saved with the message that shows it: a press the instant it appears finds it.
+        sent = queue_message(session, chat_id, text, reply_markup=keyboard, **replying,
+                             fill=fill_of(schedules.WIZARD_FILL, user_id))
+        schedules.set_wizard_state(session, chat_id, user_id, {"schedule": draft, "quick": QUICK[0],
+                                                               "card": pending_id(sent)})
+
+    try:
+        await rt.apply(update, start)
+    except AlreadyDone:
+        pass
+
+
+async def _ask(rt, update, message, user_id: int, state: dict, ask: str, placeholder: str) -> None:
+    """A question for a value the admin types, as a reply to the card; saved with the message that asks it,
+    so a reply typed the instant it appears is taken."""
+    chat_id, replying = message.chat.id, in_reply_to(message)
+
+    def work(session) -> None:
+        asked = queue_message(session, chat_id, ask, fill=fill_of(schedules.WIZARD_FILL, user_id), **replying,
+                              reply_markup=ForceReply(selective=True, input_field_placeholder=placeholder))
+        schedules.set_wizard_state(session, chat_id, user_id, {**state, "prompt": pending_id(asked)})
+
+    try:
+        await rt.apply(update, work)
+    except AlreadyDone:
+        pass
 
 
 async def _quick_press(update, context, team: Team, state: dict, step: str, value: str, today) -> None:
@@ -173,10 +198,8 @@ async def _quick_press(update, context, team: Team, state: dict, step: str, valu
     if step == "T" and value == "type":
         _, ask, placeholder = TYPED["t"]
         await query.answer()
-        prompt = await query.message.reply_html(ask, reply_markup=ForceReply(selective=True,
-                                                                             input_field_placeholder=placeholder))
-        await _save_state(runtime_of(context), update, query.message.chat.id, query.from_user.id,
-                          {**state, "prompt": prompt.message_id, "typing": "time"})
+        await _ask(runtime_of(context), update, query.message, query.from_user.id, {**state, "typing": "time"},
+                   ask, placeholder)
         return
     if not apply_choice(draft, step, value, today):
         log.warning("schedule button refused: unknown choice")
@@ -188,25 +211,15 @@ async def _quick_press(update, context, team: Team, state: dict, step: str, valu
 
 
 async def _quick_to(update, context, team, draft, stage, chat_id, user_id, card_id) -> None:
-    rt = runtime_of(context)
-    await _save_state(rt, update, chat_id, user_id, {"schedule": draft, "quick": stage, "card": card_id})
     text, keyboard = quick_card(stage, draft, team)
-    try:
-        await context.bot.edit_message_text(text, chat_id=chat_id, message_id=card_id, reply_markup=keyboard)
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
+    await _save_state(runtime_of(context), update, chat_id, user_id, {"schedule": draft, "quick": stage,
+                                                                     "card": card_id}, edit=(card_id, text, keyboard))
 
 
 async def _advance(update, context, team, draft, index, chat_id, user_id, card_id, today) -> None:
-    rt = runtime_of(context)
-    await _save_state(rt, update, chat_id, user_id, {"schedule": draft, "step": index, "card": card_id})
     text, keyboard = card(index, draft, team, today)
-    try:
-        await context.bot.edit_message_text(text, chat_id=chat_id, message_id=card_id, reply_markup=keyboard)
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
+    await _save_state(runtime_of(context), update, chat_id, user_id, {"schedule": draft, "step": index,
+                                                                     "card": card_id}, edit=(card_id, text, keyboard))
 
 
 async def _save(update, context, team: Team, draft: dict, now, today) -> None:
@@ -221,30 +234,33 @@ async def _save(update, context, team: Team, draft: dict, now, today) -> None:
         await query.answer(texts.WIZARD_NOT_SAVED_ALERT, show_alert=False)
         await query.message.reply_html(texts.wizard_refused(problems))
         return
-    chat_id, user_id = query.message.chat.id, query.from_user.id
+    chat_id, user_id, card_id = query.message.chat.id, query.from_user.id, query.message.message_id
+    saved = texts.wizard_saved(schedule_summary(rule, ZoneInfo(team.timezone), now))
+
+    def save(session) -> None:
+        schedules.save_from_wizard(session, team.id, rule, element_id=draft["element"],
+                                   anonymous=bool(draft["anonymous"]), now=now, chat_id=chat_id,
+                                   telegram_user_id=user_id)
+        queue_edit(session, chat_id, card_id, saved, reply_markup=None)
+
     try:
-        await rt.apply(update, lambda s: schedules.save_from_wizard(
-            s, team.id, rule, element_id=draft["element"], anonymous=bool(draft["anonymous"]), now=now,
-            chat_id=chat_id, telegram_user_id=user_id,
-        ))
+        await rt.apply(update, save, first=lambda _: query.answer(texts.WIZARD_SAVED_ALERT))
     except AlreadyDone:
         return
-    await query.answer(texts.WIZARD_SAVED_ALERT)
-    await _edit(query, texts.wizard_saved(schedule_summary(rule, ZoneInfo(team.timezone), now)), None)
     await scheduling.reschedule(context.application)
 
 
-async def _edit(query, text: str, keyboard) -> None:
-    try:
-        await query.edit_message_text(text, reply_markup=keyboard)
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
+async def _save_state(rt, update, chat_id: int, user_id: int, state: dict, *,
+                      edit: tuple[int, str, InlineKeyboardMarkup | None] | None = None, first=None) -> None:
+    """Keep the draft; `edit` (message id, text, buttons) is the card as it now stands, queued with it."""
 
+    def work(session) -> None:
+        schedules.set_wizard_state(session, chat_id, user_id, state)
+        if edit is not None:
+            queue_edit(session, chat_id, edit[0], edit[1], reply_markup=edit[2])
 
-async def _save_state(rt, update, chat_id: int, user_id: int, state: dict) -> None:
     try:
-        await rt.apply(update, lambda s: schedules.set_wizard_state(s, chat_id, user_id, state))
+        await rt.apply(update, work, first=None if first is None else (lambda _: first()))
     except AlreadyDone:
         pass
 

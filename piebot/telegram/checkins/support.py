@@ -8,7 +8,8 @@
 
 The database keeps only a count of requests; letting the facilitator know writes nothing at all.
 Button kind "sp" (ref = team id, arg "tell" or "no"). The /support card is a ForceReply prompt
-(a Prompt row). The support button on the check-in arrives with its other buttons
+(a Prompt row, saved with the message that asks it; the reply that saves the contacts is committed with
+them, through the outbox). The support button on the check-in arrives with its other buttons
 (piebot.telegram.checkins.answers), which hands it here.
 """
 
@@ -28,8 +29,10 @@ from conversations.texts import welcome
 from piebot.storage import checkins as store
 from piebot.storage import teams
 from piebot.storage.db import AlreadyDone
+from piebot.storage.outbox import PROMPT_FILL, pending_id
 from piebot.telegram import callbacks, replies
 from piebot.telegram.checkins.posts import read_contacts
+from piebot.telegram.delivery.outbox import in_reply_to, queue_message
 from piebot.telegram.guards import in_group, is_admin
 from piebot.telegram.runtime import runtime_of
 
@@ -126,12 +129,16 @@ async def support_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if team is None or not team.set_up:
         await message.reply_html(welcome.NOT_SET_UP)
         return
-    prompt = await message.reply_html(
-        texts.support_contacts_card(read_contacts(team.support_contacts)),
-        reply_markup=ForceReply(selective=True, input_field_placeholder=texts.SUPPORT_PLACEHOLDER),
-    )
+    card, replying = texts.support_contacts_card(read_contacts(team.support_contacts)), in_reply_to(message)
+
+    def ask(session) -> None:
+        # Saved with the message that asks it, so a reply typed the instant it appears is taken.
+        asked = queue_message(session, chat_id, card, fill=PROMPT_FILL, **replying,
+                              reply_markup=ForceReply(selective=True, input_field_placeholder=texts.SUPPORT_PLACEHOLDER))
+        store.ask_for_support_contacts(session, chat_id, pending_id(asked), team.id)
+
     try:
-        await rt.apply(update, lambda s: store.ask_for_support_contacts(s, chat_id, prompt.message_id, team.id))
+        await rt.apply(update, ask)
     except AlreadyDone:
         pass
 
@@ -155,11 +162,16 @@ async def on_support_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return True
     # Stored in the shape read_contacts reads back.
     stored = "\n".join(f"{c.name} — {c.how}" for c in contacts)
+    replying = in_reply_to(message)
+
+    def save(session) -> None:
+        store.set_support_contacts(session, team_id, stored)
+        queue_message(session, chat_id, texts.support_saved(len(contacts)), **replying)
+
     try:
-        await rt.apply(update, lambda s: store.set_support_contacts(s, team_id, stored))
+        await rt.apply(update, save)
     except AlreadyDone:
         return True
-    await message.reply_html(texts.support_saved(len(contacts)))
     return True
 
 

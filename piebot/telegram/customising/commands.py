@@ -2,7 +2,9 @@
 
 Presses and replies are checked against the draft's owner (the admin who started it, in this chat) and the
 card it lives on, so a press on an older card or by someone else changes nothing. Typed answers are
-ForceReply prompts: the draft remembers which prompt it is waiting on and what for.
+ForceReply prompts: the draft remembers which prompt it is waiting on and what for. The card, its prompts
+and its edits go through the outbox, committed with the draft (a card or prompt is kept with a pending id,
+written in once it is sent), so a reply typed the instant a prompt appears is taken.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import html
 import logging
 
 from telegram import ForceReply, Update
-from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from conversations import customising as rules
@@ -19,8 +20,10 @@ from conversations.texts import customising as texts
 from conversations.texts import welcome
 from piebot.storage import customising as store
 from piebot.storage.db import AlreadyDone
+from piebot.storage.outbox import fill_of, pending_id
 from piebot.telegram import callbacks, replies
 from piebot.telegram.customising.cards import KIND, render
+from piebot.telegram.delivery.outbox import in_reply_to, queue_edit, queue_message
 from piebot.telegram.guards import in_group, is_admin
 from piebot.telegram.runtime import runtime_of
 
@@ -52,31 +55,48 @@ async def customise_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         return
     state = {"draft": rules.draft_of(team.customisation), "screen": "menu"}
     text, keyboard = render(state, team)
-    card = await message.reply_html(text, reply_markup=keyboard)
-    await _keep(rt, update, chat_id, user_id, {**state, "card": card.message_id})
+    await _send_and_keep(rt, update, message, user_id, text, keyboard, state, "card")
 
 
-async def _keep(rt, update, chat_id: int, user_id: int, state: dict) -> None:
+async def _send_and_keep(rt, update, replied, user_id: int, text: str, keyboard, state: dict, key: str) -> None:
+    """Send a card or a prompt as a reply to `replied`, kept in the draft under `key` in the same
+    transaction (a pending id until it is sent), so a press or reply the instant it appears finds it."""
+    chat_id, replying = replied.chat.id, in_reply_to(replied)
+
+    def work(session) -> None:
+        sent = queue_message(session, chat_id, text, reply_markup=keyboard, **replying,
+                             fill=fill_of(store.DRAFT_FILL, user_id))
+        store.set_draft_state(session, chat_id, user_id, {**state, key: pending_id(sent)})
+
     try:
-        await rt.apply(update, lambda s: store.set_draft_state(s, chat_id, user_id, state))
+        await rt.apply(update, work)
     except AlreadyDone:
         pass
 
 
-async def _show(context, team, state: dict, chat_id: int) -> None:
-    text, keyboard = render(state, team)
+async def _keep(rt, update, chat_id: int, user_id: int, state: dict, *, show=None,
+                edit: tuple[int, str] | None = None) -> None:
+    """Keep the draft, and in the same transaction queue its card as it now stands (`show`, the team),
+    or the card's last words without its buttons (`edit`: the card's message id and the words)."""
+    card = render(state, show) if show is not None else None
+
+    def work(session) -> None:
+        store.set_draft_state(session, chat_id, user_id, state)
+        if card is not None:
+            queue_edit(session, chat_id, state.get("card"), card[0], reply_markup=card[1])
+        elif edit is not None:
+            queue_edit(session, chat_id, *edit)
+
     try:
-        await context.bot.edit_message_text(text, chat_id=chat_id, message_id=state["card"], reply_markup=keyboard)
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
+        await rt.apply(update, work)
+    except AlreadyDone:
+        pass
 
 
 async def _ask(query, rt, update, state: dict, typing: str, prompt_text: str, placeholder: str) -> None:
-    prompt = await query.message.reply_html(prompt_text, reply_markup=ForceReply(
-        selective=True, input_field_placeholder=placeholder))
-    await _keep(rt, update, query.message.chat.id, query.from_user.id,
-                {**state, "typing": typing, "prompt": prompt.message_id})
+    markup = ForceReply(selective=True, input_field_placeholder=placeholder)
+    await _send_and_keep(rt, update, query.message, query.from_user.id, prompt_text, markup,
+                         {**state, "typing": typing}, "prompt")
 
 
 # --- presses --------------------------------------------------------------------------------------
@@ -114,8 +134,7 @@ async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer(texts.EXPIRED, show_alert=True)
         return
     await query.answer()
-    await _keep(rt, update, chat_id, user_id, outcome)
-    await _show(context, team, outcome, chat_id)
+    await _keep(rt, update, chat_id, user_id, outcome, show=team)
 
 
 def _plain(html_text: str) -> str:
@@ -171,8 +190,8 @@ async def _choose(update, context, team, state: dict, what: str, value: str):
         return {**fresh, "screen": "menu", "draft": rules.add_theme(variant, draft, theme), "theme": None}
     if what == "s" and value == "cancel":
         await query.answer(texts.CANCELLED)
-        await _keep(rt, update, query.message.chat.id, query.from_user.id, {})
-        await _edit_away(query, texts.CANCELLED)
+        await _keep(rt, update, query.message.chat.id, query.from_user.id, {},
+                    edit=(query.message.message_id, texts.CANCELLED))
         return None
     if what == "s" and value == "save":
         await _save(update, context, team, draft)
@@ -186,22 +205,17 @@ async def _save(update, context, team, draft: dict) -> None:
     if not rules.changed(team.customisation, draft):
         await query.answer(texts.NOTHING_TO_SAVE, show_alert=True)
         return
-    chat_id, user_id = query.message.chat.id, query.from_user.id
+    chat_id, user_id, card_id = query.message.chat.id, query.from_user.id, query.message.message_id
+
+    def save(session) -> None:
+        saved = store.save_customisation(session, team.id, chat_id, user_id, draft)
+        levels = [lv.label for lv in rules.framework_with(saved.framework_variant, draft).scale.levels]
+        queue_edit(session, chat_id, card_id, texts.saved(levels))
+
     try:
-        saved = await rt.apply(update, lambda s: store.save_customisation(s, team.id, chat_id, user_id, draft))
+        await rt.apply(update, save, first=lambda _: query.answer(texts.SAVED_ALERT))
     except AlreadyDone:
         return
-    await query.answer(texts.SAVED_ALERT)
-    levels = [lv.label for lv in rules.framework_with(saved.framework_variant, draft).scale.levels]
-    await _edit_away(query, texts.saved(levels))
-
-
-async def _edit_away(query, text: str) -> None:
-    try:
-        await query.edit_message_text(text, reply_markup=None)
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
 
 
 # --- typed replies ----------------------------------------------------------------------------------
@@ -244,11 +258,7 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         # The prompt stays open: a corrected reply to it is taken.
         await message.reply_html(str(refused))
         return True
-    try:
-        await rt.apply(update, lambda s: store.set_draft_state(s, chat_id, user.id, new))
-    except AlreadyDone:
-        return True
-    await _show(context, team, new, chat_id)
+    await _keep(rt, update, chat_id, user.id, new, show=team)
     return True
 
 

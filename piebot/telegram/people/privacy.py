@@ -2,7 +2,7 @@
 
 Buttons: "fm" forget me (ref = the person's Telegram id), "kp" keeping (retention) (ref = team id,
 arg = days or 0), "dt" delete the team (ref = team id). Every press is checked against the
-chat it came from and who pressed it.
+chat it came from and who pressed it. What a change says back goes through the outbox, committed with it.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from piebot.storage import ballot_box, privacy, teams
 from piebot.storage.db import AlreadyDone, open_boxes
 from piebot.storage.models import utcnow
 from piebot.telegram import callbacks
+from piebot.telegram.delivery.outbox import in_reply_to, queue_edit, queue_message
 from piebot.telegram.guards import in_group, is_admin
 from piebot.telegram.runtime import runtime_of
 
@@ -100,14 +101,19 @@ async def on_forget_press(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         log.warning("privacy button refused: unknown choice")
         await query.answer(texts.BUTTON_GONE, show_alert=True)
         return
+    message_id = query.message.message_id
+
+    def forget(session) -> None:
+        counts = privacy.forget_member(session, user_id)
+        queue_edit(session, user_id, message_id,
+                   texts.forgotten(counts["teams"], counts["ratings"], counts["evidence"], counts["anonymous"]))
+
     try:
-        counts = await runtime_of(context).apply(update, lambda s: privacy.forget_member(s, user_id))
+        await runtime_of(context).apply(update, forget, first=lambda _: query.answer())
     except AlreadyDone:
         await query.answer()
         return
     log.info("a member's named data was erased at their request")
-    await query.answer()
-    await _edit(query, texts.forgotten(counts["teams"], counts["ratings"], counts["evidence"], counts["anonymous"]))
 
 
 # --- team settings: /retention and /deleteteam ----------------------------------------------
@@ -158,11 +164,16 @@ async def retention(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if days is False:
         await message.reply_html(texts.RETENTION_USAGE)
         return
+    chat_id, replying = update.effective_chat.id, in_reply_to(message)
+
+    def keep(session) -> None:
+        privacy.set_retention(session, team.id, days)
+        queue_message(session, chat_id, texts.retention_set(days), **replying)
+
     try:
-        await runtime_of(context).apply(update, lambda s: privacy.set_retention(s, team.id, days))
+        await runtime_of(context).apply(update, keep)
     except AlreadyDone:
         return
-    await message.reply_html(texts.retention_set(days))
 
 
 async def deleteteam(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -214,13 +225,17 @@ async def on_retention_press(update: Update, context: ContextTypes.DEFAULT_TYPE)
         await query.answer(texts.BUTTON_GONE, show_alert=True)
         return
     days = int(press.arg) or None
+    chat_id, message_id = update.effective_chat.id, query.message.message_id
+
+    def keep(session) -> None:
+        privacy.set_retention(session, team.id, days)
+        queue_edit(session, chat_id, message_id, texts.retention_set(days))
+
     try:
-        await runtime_of(context).apply(update, lambda s: privacy.set_retention(s, team.id, days))
+        await runtime_of(context).apply(update, keep, first=lambda _: query.answer())
     except AlreadyDone:
         await query.answer()
         return
-    await query.answer()
-    await _edit(query, texts.retention_set(days))
 
 
 async def on_delete_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

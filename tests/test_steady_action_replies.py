@@ -1,10 +1,10 @@
-"""The reply to an action's change is never lost, and a reply can't slip past an action's (or /support's)
-question.
+"""The reply to an action's change is never lost, and a reply can't slip past an action's, /support's or
+/schedule's question.
 
 A real `piebot run` killed between committing a dropped action and sending its "Dropped" reply sends it
 at its next start, once, and puts right the list the press came from. A reason typed the instant the "Why?"
 question appears, before the bot has learnt the question's message id, is taken; so are support contacts
-typed the instant /support's card appears.
+typed the instant /support's card appears, and a time typed the instant /schedule asks for it.
 """
 
 from __future__ import annotations
@@ -14,10 +14,20 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session, func, select
 
-from piebot.demo.people import add_bot_and_set_up, say
+from piebot.demo.people import add_bot_and_set_up, press, say
 from piebot.storage import rounds
 from piebot.storage.db import Database
-from piebot.storage.models import Action, ActionChange, ActionQuestion, Member, OutboxMessage, Prompt, Team
+from piebot.storage.models import (
+    Action,
+    ActionChange,
+    ActionQuestion,
+    Dialog,
+    Member,
+    OutboxMessage,
+    Prompt,
+    Schedule,
+    Team,
+)
 from piebot.telegram.delivery import ratelimit
 from tests.checkin_helpers import use_hand_clock, utc
 from tests.test_actions import _three_actions, pressed
@@ -143,3 +153,30 @@ async def test_contacts_typed_the_instant_the_support_card_appears_are_taken(api
     with harness.db.session() as s:
         contacts = s.exec(select(Team)).one().support_contacts
     assert "Sam (supervisor)" in contacts and "Employee assistance" in contacts
+
+
+async def test_a_time_typed_the_instant_schedule_asks_for_it_is_taken(api, harness, monkeypatch, roomy_group_limit):
+    use_hand_clock(monkeypatch, utc(2026, 5, 1, 9))
+    team = await add_bot_and_set_up(api, members=1)
+    group, ada = team.group, team.admin
+    card = await say(api, ada, group, "/schedule")
+    await press(api, ada, card, "Tue")
+
+    def shown():
+        return next(m for m in api.chat_log(group) if m.message_id == card.message_id)
+
+    await api.wait_for(lambda: "What time?" in shown().text)
+    before = len(api.chat_log(group))
+    api.hold_answer_next("sendMessage", 1.5, chat_id=group.id)
+    await press(api, ada, shown(), "Type a time")
+    await api.wait_for(lambda: any(m.force_reply for m in api.chat_log(group)[before:]), timeout=5)
+    prompt = next(m for m in api.chat_log(group)[before:] if m.force_reply)
+    with harness.db.session() as s:
+        assert s.exec(select(Dialog).where(Dialog.chat_id == group.id)).one().state["prompt"] < 0  # not known yet
+    await api.send(ada, group, "10:45", reply_to=prompt)
+    await api.wait_for(lambda: "ready to save?" in shown().text, timeout=10)
+    await press(api, ada, shown(), "Save")
+    await api.wait_for(lambda: "Saved" in shown().text)
+    with harness.db.session() as s:
+        row = s.exec(select(Schedule).where(Schedule.kind == "checkin")).one()
+    assert (row.weekday, row.local_time) == (1, "10:45")

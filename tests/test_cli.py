@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -72,3 +73,8 @@ def test_demo_works_offline_and_prints_the_group_chat(tmp_path):
     assert "PIE review: what we looked at last time — summary" in result.stdout
     assert "Looking back: what changed since last time" in result.stdout
     assert "📏 Since last time" in result.stdout and "(up a level since" in result.stdout
+    # Every file it says it saved is there: none written over by a later one of the same name.
+    said = re.search(r"Saved (\d+) file\(s\) in \S+: (.*)$", result.stdout, flags=re.MULTILINE)
+    names = said.group(2).split(", ")
+    on_disk = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert int(said.group(1)) == len(names) == len(on_disk) and sorted(names) == on_disk

@@ -53,13 +53,22 @@ async def run_demo(out: Path) -> int:
 
 
 def save_files(api: LocalBotApi, story, out: Path) -> list[Path]:
-    saved = []
+    saved: list[Path] = []
     chats = [story.team.group, *story.team.everyone]
     for chat in chats:
         for message in api.chat_log(chat):
             if message.file:
-                name = message.filename or f"{message.kind}-{message.message_id}.png"
-                path = out / name
+                path = _unused(out / (message.filename or f"{message.kind}-{message.message_id}.png"), saved)
                 path.write_bytes(message.file)
                 saved.append(path)
     return saved
+
+
+def _unused(path: Path, saved: list[Path]) -> Path:
+    """The same chart drawn again later (the trend after more check-ins) is kept beside the first:
+    responsiveness-over-time.png, then responsiveness-over-time-2.png."""
+    n, candidate = 1, path
+    while candidate in saved:
+        n += 1
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+    return candidate

@@ -10,6 +10,7 @@ import logging
 import tempfile
 from pathlib import Path
 
+from piebot import clock
 from piebot.demo import scenes
 from piebot.localapi import LocalBotApi
 from piebot.runner import Bot
@@ -37,10 +38,12 @@ async def run_demo(out: Path) -> int:
             # demo's bot does not keep to them.
             bot = Bot(settings, rate_limiter=PatientRateLimiter.without_chat_limits())
             await bot.start()
+            real_now = clock.now  # the story moves the bot's clock on by weeks
             try:
                 story = await scenes.play(api, bot)
             finally:
                 await bot.stop()
+                clock.now = real_now
             print(api.transcript(story.team.group))
             for person in story.team.everyone:
                 private = api.transcript(person)

@@ -17,6 +17,7 @@ from piebot.telegram.actions.views import Origin, Verb, data
 from piebot.telegram.delivery import ratelimit
 from tests.checkin_helpers import use_hand_clock, utc
 from tests.rounds_helpers import agree_middle, next_stage, rate_all, reveal, start_round, summary_after, tap
+from tests.test_charts_bot import documents, pdf_text, photos
 
 
 @pytest.fixture
@@ -236,3 +237,52 @@ async def test_a_member_sees_only_their_own_actions_in_private(api, harness, han
     with harness.db.session() as s:
         assert s.get(Action, ids["bea"]).status == "done" and s.get(Action, ids["cal"]).status == "open"
     assert "Fix the rota" not in (await say(api, cal, group, "/actions")).text.split("Settled")[0]
+
+
+async def test_the_report_and_the_actions_chart_keep_the_bots_calendar_as_the_reminders_do(api, harness, hand):
+    """The bot's clock, not the wall clock, says what is past its date: moved on by hand here (as the demo
+    moves it), the report and the chart say what the owner's reminder said that day."""
+    team = await add_bot_and_set_up(api, members=3)
+    group, ada, bea = team.group, team.admin, team.members[0]
+    with harness.db.session() as s:
+        team_row = s.exec(select(Team)).one()
+        owner = s.exec(select(Member).where(Member.display_name == "Bea")).one()
+        round_ = rounds.open_round(s, team_id=team_row.id, element_ids=["responsiveness"], scope="element",
+                                   scope_ref="responsiveness", mode="live", anonymous=False,
+                                   framework_variant="pies2", opened_by=None)
+        rounds.add_action(s, team_id=team_row.id, text="Pair new night staff", round_id=round_.id,
+                          element_id="responsiveness", owner_member_id=owner.id, due=date(2026, 5, 20))
+        rounds.close_round(s, round_)
+        s.commit()
+    app = harness.bot.app
+
+    async def report_words() -> str:
+        before = len(documents(api, ada))
+        await say(api, ada, group, "/report")
+        await api.wait_for(lambda: len(documents(api, ada)) > before, timeout=30)
+        return " ".join(pdf_text(documents(api, ada)[-1].file).split())
+
+    async def actions_caption() -> str:
+        menu = await say(api, bea, group, "/chart")
+        before = len(photos(api, group))
+        await pressed(api, bea, menu, "Our actions")
+        await api.wait_for(lambda: len(photos(api, group)) > before, timeout=30)
+        return photos(api, group)[-1].text
+
+    # Two days before its date (the wall clock is long past it): the reminder, the chart and the report
+    # all call it open, as the bot's calendar says.
+    hand.set(utc(2026, 5, 18, 9))
+    await scheduling.tick(app, hand())
+    [reminder] = reminders_to(api, bea)
+    assert "due on Wed 20 May" in reminder.text and "Past its date" not in reminder.text
+    assert (await actions_caption()).startswith("Our actions: 1 — 1 open.")
+    words = await report_words()
+    assert "Pair new night staff" in words and "Open" in words and "Past its date" not in words
+
+    # The day after its date: the reminder and the report both say it is past its date.
+    hand.set(utc(2026, 5, 21, 9))
+    await scheduling.tick(app, hand())
+    late = reminders_to(api, bea)[-1]
+    assert "Past its date" in late.text and "was due Wed 20 May" in late.text
+    words = await report_words()
+    assert "Past its date" in words and "Open" not in words

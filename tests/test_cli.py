@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect
+
+from tests.test_charts_bot import pdf_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,3 +75,19 @@ def test_demo_works_offline_and_prints_the_group_chat(tmp_path):
     assert "PIE review: what we looked at last time — summary" in result.stdout
     assert "Looking back: what changed since last time" in result.stdout
     assert "📏 Since last time" in result.stdout and "(up a level since" in result.stdout
+    # Every file it says it saved is there: none written over by a later one of the same name.
+    said = re.search(r"Saved (\d+) file\(s\) in \S+: (.*)$", result.stdout, flags=re.MULTILINE)
+    names = said.group(2).split(", ")
+    on_disk = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert int(said.group(1)) == len(names) == len(on_disk) and sorted(names) == on_disk
+    # Teams join the network the newer way, the typed command being only the invitation's fallback; three
+    # join under an alias, so the overview shows them, none knowable.
+    assert "* Ada tapped the network's invitation link and picked this group" in result.stdout
+    assert "Ada: /acceptnetwork" not in result.stdout
+    assert "overview of 5 teams" in result.stdout and "3 chose to appear under an alias" in result.stdout
+    # The clock is moved on by weeks: the last round's report calls past its date whatever a reminder did.
+    [report] = [p for p in (tmp_path / "out").iterdir() if p.name.endswith("round-4.pdf")]
+    words = " ".join(pdf_text(report.read_bytes()).split())
+    reminded = re.findall(r"Past its date — an action you own was due \w+ (\d+ \w+):", result.stdout)
+    assert reminded and "past their date" in words
+    assert not [day for day in reminded if f"by {day})" in words], words

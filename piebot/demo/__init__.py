@@ -10,6 +10,7 @@ import logging
 import tempfile
 from pathlib import Path
 
+from piebot import clock
 from piebot.demo import scenes
 from piebot.localapi import LocalBotApi
 from piebot.runner import Bot
@@ -37,10 +38,12 @@ async def run_demo(out: Path) -> int:
             # demo's bot does not keep to them.
             bot = Bot(settings, rate_limiter=PatientRateLimiter.without_chat_limits())
             await bot.start()
+            real_now = clock.now  # the story moves the bot's clock on by weeks
             try:
                 story = await scenes.play(api, bot)
             finally:
                 await bot.stop()
+                clock.now = real_now
             print(api.transcript(story.team.group))
             for person in story.team.everyone:
                 private = api.transcript(person)
@@ -53,13 +56,22 @@ async def run_demo(out: Path) -> int:
 
 
 def save_files(api: LocalBotApi, story, out: Path) -> list[Path]:
-    saved = []
+    saved: list[Path] = []
     chats = [story.team.group, *story.team.everyone]
     for chat in chats:
         for message in api.chat_log(chat):
             if message.file:
-                name = message.filename or f"{message.kind}-{message.message_id}.png"
-                path = out / name
+                path = _unused(out / (message.filename or f"{message.kind}-{message.message_id}.png"), saved)
                 path.write_bytes(message.file)
                 saved.append(path)
     return saved
+
+
+def _unused(path: Path, saved: list[Path]) -> Path:
+    """The same chart drawn again later (the trend after more check-ins) is kept beside the first:
+    responsiveness-over-time.png, then responsiveness-over-time-2.png."""
+    n, candidate = 1, path
+    while candidate in saved:
+        n += 1
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+    return candidate

@@ -11,19 +11,20 @@ the export.
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlmodel import select
 
 from framework import load_framework
-from piebot.demo.people import press, say
+from piebot import clock
+from piebot.demo.people import press
 from piebot.storage import rounds, teams
 from piebot.storage.db import session_scope
 from piebot.storage.models import CheckIn, Firing, Member, Rating, Round, Schedule
 
 
 def _months_ago(months: int) -> datetime:
-    now = datetime.now(timezone.utc).replace(hour=15, minute=0, second=0, microsecond=0)
+    now = clock.now().replace(hour=15, minute=0, second=0, microsecond=0)
     return now - timedelta(days=30 * months)
 
 
@@ -70,8 +71,9 @@ async def scene(api, bot, story) -> None:
             await press(api, bea, chart, "In words")
             await api.wait_for(lambda private=private: len(api.chat_log(bea)) > private, timeout=30)
 
-    await say(api, team.admin, team.group, "/report")
-    await say(api, team.admin, team.group, "/export")
+    # A report and an export are drawn before the bot answers: on a busy machine that takes seconds.
+    await api.send(team.admin, team.group, "/report")
+    await api.send(team.admin, team.group, "/export")
     await api.wait_for(lambda: sum(m.kind == "document" for m in api.chat_log(team.admin)) >= 4, timeout=60)
 
 
@@ -133,7 +135,7 @@ def _round(s, team_id, people, element_ids, views, rnd, variant, talk: bool = Fa
             for element_id, texts in said.items():
                 for i, text in enumerate(texts):
                     rounds.add_evidence(s, round_, people[(i + 1) % len(people)], element_id, stage, text=text)
-        today = date.today()
+        today = clock.now().date()
         for element_id, text, owner, days, measure in ACTIONS:
             if element_id in element_ids:
                 rounds.add_action(s, team_id=team_id, round_id=round_.id, element_id=element_id, text=text,
@@ -150,7 +152,7 @@ def _write_checkins(db, chat_id: int) -> None:
                                                     CheckIn.element_id == "responsiveness")))
         if len(earlier) >= 3:
             return
-        first = min((_utc(c.slot or c.opened_at) for c in earlier), default=datetime.now(timezone.utc))
+        first = min((_utc(c.slot or c.opened_at) for c in earlier), default=clock.now())
         schedule = Schedule(team_id=team.id, kind="checkin", element_id="responsiveness", weekday=2)
         s.add(schedule)
         s.flush()

@@ -1,19 +1,24 @@
 """Scene: the whole system. Ada also leads Riverside Homeless Network, an overlay of local services.
 
-Two more small teams join the story (Ash Lodge by name, Birch Court outreach anonymously), each with
-two rounds behind it. Hope House asks the people it serves about pathways, with their permission.
-Then Ada opens the network's overview: the teams side by side, distance travelled, individual and team
-views, check-in trends, the gaps no single service controls, and the PDF.
+A team joins by its admin tapping the invitation link, picking the team's group and confirming there,
+by name or under an alias (typing /acceptnetwork with the code is the fallback). Hope House joins by
+name and asks the people it serves about pathways, with their permission. Four more small teams join,
+each with two rounds behind it: Ash Lodge by name; Birch Court outreach, Cedar Row hostel and Dale
+Street day centre under an alias. Teams under an alias appear in threes, so nobody can tell which is
+which: with three of them, all three show. Then Ada opens the network's overview: the teams side by
+side, distance travelled, individual and team views, check-in trends, the gaps no single service
+controls, and the PDF.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from sqlmodel import select
 
 from framework import load_framework
+from piebot import clock
 from piebot.demo.people import add_bot_and_set_up, bot_reply, press, start_payload
 from piebot.storage import rounds
 from piebot.storage.db import session_scope
@@ -37,11 +42,30 @@ HISTORY = {
         [("sector-engagement", "Join the hospital discharge forum", False),
          ("support", "Joint supervision with the community mental health team", True)],
     ),
+    "Cedar Row hostel": (
+        [{"pathways": (6, [5, 6, 8]), "responsiveness": (10, [9, 10, 12])},
+         {"pathways": (7, [6, 7, 9]), "responsiveness": (12, [11, 12, 13])}],
+        {"pathways": "Move-on flats are offered with a day's notice, and people miss them."},
+        [("pathways", "Agree a week's notice of move-on offers with the council", True)],
+    ),
+    "Dale Street day centre": (
+        [{"empathy": (10, [9, 10, 12]), "sector-engagement": (6, [5, 6, 8])},
+         {"empathy": (11, [10, 11, 13]), "sector-engagement": (8, [7, 8, 9])}],
+        {"sector-engagement": "Each service keeps its own waiting list, so people queue three times."},
+        [("sector-engagement", "Share one waiting list with the two hostels", True)],
+    ),
 }
+# Who joins after Hope House, the names of their two members, and how they appear.
+NEWCOMERS = (
+    ("Ash Lodge", ("Jo", "Kit"), "Show our name"),
+    ("Birch Court outreach", ("Lou", "Max"), "Stay anonymous"),
+    ("Cedar Row hostel", ("Ned", "Ola"), "Stay anonymous"),
+    ("Dale Street day centre", ("Pat", "Ros"), "Stay anonymous"),
+)
 
 
-def _code(message) -> str:
-    return re.search(r"/acceptnetwork (\S+)", message.text).group(1)
+def _link(message) -> str:
+    return re.search(r"https://t\.me/\S+\?startgroup=\S+", message.text).group(0)
 
 
 async def _next(api, chat, before: int, timeout: float = 90.0):
@@ -55,8 +79,11 @@ async def _say(api, user, chat, text: str):
     return await _next(api, chat, before)
 
 
-async def _accept(api, team, code: str, how: str) -> None:
-    question = await _say(api, team.admin, team.group, f"/acceptnetwork {code}")
+async def _accept(api, team, link: str, how: str) -> None:
+    """The team's admin taps the invitation link, picks the team's group, and confirms there."""
+    before = len(api.chat_log(team.group))
+    await api.tap_startgroup(team.admin, link, team.group, named="the network's invitation link")
+    question = await _next(api, team.group, before)
     before = len(api.chat_log(team.group))
     await press(api, team.admin, question, how)
     await api.wait_for(lambda: len(api.chat_log(team.group)) > before, timeout=90)
@@ -71,7 +98,7 @@ def _write_history(db, chat_id: int, history) -> None:
             round_ = rounds.open_round(session, team_id=team.id, element_ids=list(views), scope="all",
                                        scope_ref=None, mode="async", anonymous=False, framework_variant="pies2",
                                        opened_by=members[0].id)
-            round_.opened_at = datetime.now(timezone.utc) - timedelta(days=age + 7)
+            round_.opened_at = clock.now() - timedelta(days=age + 7)
             for element_id, (view, individual) in views.items():
                 for member, value in zip(members, individual, strict=False):
                     rounds.record_rating(session, round_, member, element_id, value)
@@ -84,7 +111,7 @@ def _write_history(db, chat_id: int, history) -> None:
                                       text=text, depends_on_others=depends)
             rounds.close_round(session, round_)
             session.flush()
-            round_.closed_at = datetime.now(timezone.utc) - timedelta(days=age)
+            round_.closed_at = clock.now() - timedelta(days=age)
 
 
 def _has_closed_staff_round(db, chat_id: int) -> bool:
@@ -132,24 +159,22 @@ async def scene(api, bot, story) -> None:
     await api.wait_for(lambda: len(api.chat_log(ada)) >= before + 2)
     card = api.chat_log(ada)[before + 1]
 
-    async def fresh_code() -> str:
+    async def fresh_link() -> str:
         before = len(api.chat_log(ada))
         await press(api, ada, card, "Invite a team")
-        return _code(await _next(api, ada, before))
+        return _link(await _next(api, ada, before))
 
     if not _has_closed_staff_round(bot.db, hope.group.id):
         _write_history(bot.db, hope.group.id, HISTORY["Ash Lodge"])
-    await _accept(api, hope, _code(card), "Show our name")
+    await _accept(api, hope, _link(card), "Show our name")
     await _service_users(api, hope)
     sharing = next(m for m in reversed(api.chat_log(hope.group)) if "Service users' views: not shared" in m.text)
     await press(api, ada, sharing, "Share service users' views")
 
-    ash = await add_bot_and_set_up(api, title="Ash Lodge", members=2, names=("Jo", "Kit"))
-    birch = await add_bot_and_set_up(api, title="Birch Court outreach", members=2, names=("Lou", "Max"))
-    for team in (ash, birch):
-        _write_history(bot.db, team.group.id, HISTORY[team.group.title])
-    await _accept(api, ash, await fresh_code(), "Show our name")
-    await _accept(api, birch, await fresh_code(), "Stay anonymous")
+    for title, names, how in NEWCOMERS:
+        team = await add_bot_and_set_up(api, title=title, members=2, names=names)
+        _write_history(bot.db, team.group.id, HISTORY[title])
+        await _accept(api, team, await fresh_link(), how)
 
     before = len(api.chat_log(ada))
     await press(api, ada, card, "Overview")

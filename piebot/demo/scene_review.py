@@ -2,10 +2,11 @@
 the team reviews Responsiveness before rating it again.
 
 Time is moved by hand (piebot.clock) and the scheduler's `tick` is called at each moment, as in the
-check-in scene. Two weeks on, Cal's action is past its date: his private reminder asks, and he keeps it
-on for two more weeks. Three weeks on, Bea's reminder comes and she taps Done. A week before the review
-date Ada picked under the live round's summary, the group is reminded, with a button: Ada taps it and
-a live review round opens on the elements looked at last time or with actions still open. Ada skips to
+check-in scene; it then runs on from the review's day, so the scenes after it happen after it too (the
+demo puts it back at its end). Two weeks on, Cal's action is past its date: his private reminder asks,
+and he keeps it on for two more weeks. Three weeks on, Bea's reminder comes and she taps Done. A week
+before the review date Ada picked under the live round's summary, the group is reminded, with a button:
+Ada taps it and a live review round opens on the elements looked at last time or with actions still open. Ada skips to
 Responsiveness; its card looks back (the team view then and its date, both actions and where they
 stand), people say what changed, then they rate again; once the team view is agreed, the card says how
 far it has moved. The summary lists what was said looking back, and Ada asks for the report (PDF).
@@ -89,7 +90,8 @@ async def scene(api, bot, story) -> None:
         await say(api, ada, group, "/report")
         await api.wait_idle(timeout=120, quiet=4)
     finally:
-        clock.now = real_now
+        ahead = moment - real_now()
+        clock.now = lambda: real_now() + ahead
 
 
 def _afternoon(moment: datetime) -> datetime:

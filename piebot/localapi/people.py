@@ -6,6 +6,7 @@ import copy
 import struct
 import zlib
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 from piebot.localapi.entities import detect_entities
 from piebot.localapi.methods import member_json
@@ -192,6 +193,17 @@ class Simulation:
             await self.unblock(user)
         user.started = True
         return await self.send(user, self.private_chat(user), "/start" + (f" {payload}" if payload else ""))
+
+    async def tap_startgroup(self, user: User, link: str, chat: Chat, *, named: str = "a link") -> dict[str, Any]:
+        """``user`` taps a t.me/<bot>?startgroup=<payload> link and picks ``chat`` in Telegram's group
+        picker: their client sends "/start@<bot> <payload>" there. The transcript says so, calling the
+        link ``named``."""
+        url = urlparse(link)
+        if url.path.strip("/") != self.bot_user["username"]:
+            raise ValueError(f"{link} is not a link to this bot")
+        (payload,) = parse_qs(url.query)["startgroup"]
+        self._timeline.setdefault(chat, []).append(("event", f"{user.display_name} tapped {named} and picked this group"))
+        return await self.send(user, chat, f"/start@{self.bot_user['username']} {payload}")
 
     async def send(
         self, user: User, chat: Chat | User | int, text: str, *, reply_to: Any = None,

@@ -29,6 +29,7 @@ from conversations.actions import (
 )
 from conversations.errors import NotAllowed
 from conversations.texts import actions as texts
+from piebot import clock
 from piebot.storage import outbox, rounds, teams
 from piebot.storage.models import (
     Action,
@@ -39,7 +40,6 @@ from piebot.storage.models import (
     Round,
     RoundElement,
     Team,
-    utcnow,
 )
 
 OWNER, FACILITATOR, ADMIN = "owner", "facilitator", "admin"
@@ -423,6 +423,6 @@ def last_look(session: Session, team_id: int, element_id: str, before_round_id: 
                              or_(Action.round_id == round_.id, Action.status.in_(STILL_OPEN)))
         .order_by(Action.id)
     ))
-    today = today_of(team, now or utcnow())
+    today = today_of(team, now or clock.now())
     return LastLook(round_.id, _local_date(round_.closed_at, _zone(team)), row.team_view,
                     in_list_order(_tracked_all(session, team, found), today))

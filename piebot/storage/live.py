@@ -25,7 +25,7 @@ from framework import Framework, Stage
 from piebot import clock
 from piebot.storage import actions, ballots, outbox, rounds, teams
 from piebot.storage.actions import LastLook
-from piebot.storage.models import Action, Evidence, Member, Participation, Round, RoundElement, Team, utcnow
+from piebot.storage.models import Action, Evidence, Member, Participation, Round, RoundElement, Team
 
 _PHASE_ROW = {
     Phase.REVIEW: "review",
@@ -63,7 +63,7 @@ def load_state(session: Session, round_: Round, team: Team) -> LiveRound:
 
 def save_state(session: Session, round_: Round, state: LiveRound) -> None:
     elements = rounds.elements_of(session, round_.id)
-    now = utcnow()
+    now = clock.now()  # as close_round's: the element and its round close at the same moment
     for element in elements[: state.element_index]:
         if element.phase != "closed":  # skipped or finished: either way, no more answers
             element.phase, element.closed_at = "closed", now

@@ -21,6 +21,7 @@ from conversations.actions import STILL_OPEN
 from conversations.checkin_figures import Answer
 from conversations.texts import networks as texts
 from framework import shared_framework
+from piebot import clock
 from piebot.charts.network_data import (
     MIN_ANSWERS,
     SYSTEM_ELEMENTS,
@@ -44,7 +45,6 @@ from piebot.storage.models import (
     Round,
     RoundElement,
     Team,
-    utcnow,
 )
 from piebot.storage.networks import NetworkRefused, labels_from_rows
 
@@ -151,7 +151,7 @@ def network_overview(session: Session, network_id: int, secret: bytes = b"", tod
     names = {e[0]: e[1] for e in _canonical()}
     return NetworkOverview(
         network_name=network.name,
-        made_on=today or utcnow().date(),
+        made_on=today or clock.now().date(),
         level_labels=list(_level_labels()),
         teams=[t.label for t in order],
         anonymous_teams=sum(1 for r in rows if r[1] and r[0] in teams),

@@ -19,6 +19,7 @@ from conversations.actions import is_overdue, status_of
 from conversations.checkin_figures import Answer
 from conversations.texts import charts as texts
 from framework import Framework, shared_framework
+from piebot import clock
 from piebot.charts.data import (
     ActionRow,
     CheckInPoint,
@@ -40,7 +41,6 @@ from piebot.storage.models import (
     RoundElement,
     Schedule,
     Team,
-    utcnow,
 )
 
 # Evidence.stage -> the ElementResult list it feeds.
@@ -67,7 +67,7 @@ def local_date(moment: datetime | None, zone: ZoneInfo) -> date | None:
 
 
 def team_today(team: Team) -> date:
-    return local_date(utcnow(), team_zone(team))
+    return local_date(clock.now(), team_zone(team))
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,7 @@ def round_result(session: Session, round_id: int, framework: Framework | None = 
     team = session.get(Team, round_.team_id)
     names = names_for(team, framework)
     zone = team_zone(team)
-    today = today or local_date(utcnow(), zone)
+    today = today or local_date(clock.now(), zone)
     if include_private is None:
         include_private = team.share_private_evidence_with_peer
 
@@ -294,7 +294,7 @@ def checkin_points(session: Session, team_id: int, element_id: str = "responsive
     """
     team = session.get(Team, team_id)
     zone = team_zone(team)
-    now = utcnow()
+    now = clock.now()
     checkins = [
         c for c in session.exec(
             select(CheckIn).where(CheckIn.team_id == team_id, CheckIn.element_id == element_id).order_by(CheckIn.id)

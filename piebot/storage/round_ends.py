@@ -15,8 +15,9 @@ from conversations.relationships import ThreadCount
 from conversations.texts import assess as texts
 from conversations.texts import refusals
 from framework import Framework
+from piebot import clock
 from piebot.storage import ballot_box, ballots, relationships, rounds, schedules, teams
-from piebot.storage.models import Member, Round, RoundElement, Team, utcnow
+from piebot.storage.models import Member, Round, RoundElement, Team
 
 # ---------------------------------------------------------------- the summary
 
@@ -82,7 +83,7 @@ def round_end(session: Session, round_id: int) -> RoundEnd:
         chat_id=team.chat_id,
         framework=teams.framework_of(team),
         scope=rounds.scope_of(round_),
-        closed_on=(round_.closed_at or utcnow()).date(),
+        closed_on=(round_.closed_at or clock.now()).date(),
         elements=elements,
         actions=actions,
         earlier_on=(earlier.closed_at or earlier.opened_at).date() if earlier else None,
@@ -108,7 +109,7 @@ def review_answers(session: Session, round_: Round) -> dict[str, list[str]]:
 def set_review_date(session: Session, round_id: int, weeks: int) -> date:
     """When the team looks again: `weeks` after the round closed."""
     round_ = session.get(Round, round_id)
-    round_.review_date = (round_.closed_at or utcnow()).date() + timedelta(weeks=weeks)
+    round_.review_date = (round_.closed_at or clock.now()).date() + timedelta(weeks=weeks)
     # The team's reassessment date too, so the reminders (a week before and on the day) come for it.
     schedules.set_review_date(session, round_.team_id, round_.review_date)
     return round_.review_date

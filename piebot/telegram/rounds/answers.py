@@ -18,9 +18,9 @@ from conversations.texts import assess as texts
 from conversations.texts import receipts as receipt_texts
 from conversations.texts.receipts import REACTION
 from framework import Stage
+from piebot import clock
 from piebot.storage import rounds, stage_answers
 from piebot.storage.db import AlreadyDone
-from piebot.storage.models import utcnow
 from piebot.telegram import callbacks
 from piebot.telegram.delivery.outbox import in_reply_to, queue_call, queue_message
 from piebot.telegram.guards import in_group
@@ -91,7 +91,7 @@ async def _take(
     if problem is not None:
         await message.reply_html(problem)
         return
-    proposed, note = read_action(text, utcnow().date(), element_id) if stage is Stage.ACTION_PLAN else (None, None)
+    proposed, note = read_action(text, clock.now().date(), element_id) if stage is Stage.ACTION_PLAN else (None, None)
     replying = in_reply_to(message)
 
     def work(session):

@@ -23,10 +23,11 @@ from conversations.texts import refusals
 from conversations.texts import summary as summary_texts
 from conversations.texts.walk import round_title
 from framework import Framework
+from piebot import clock
 from piebot.storage import live as live_rows
 from piebot.storage import rounds, teams
 from piebot.storage.db import AlreadyDone
-from piebot.storage.models import Member, Team, utcnow
+from piebot.storage.models import Member, Team
 from piebot.telegram import callbacks, replies
 from piebot.telegram.guards import in_group, is_admin
 from piebot.telegram.rounds import answers, review, summary, teamview
@@ -206,7 +207,7 @@ async def _open(
             anonymous=anonymous,
             names_shown=names_shown,
             strengths_first=strengths_first,
-            deadline=utcnow() + timedelta(days=days) if days else None,
+            deadline=clock.now() + timedelta(days=days) if days else None,
         )
 
     try:
@@ -333,10 +334,10 @@ def _status(standing: live_rows.Standing | None) -> str:
     if standing.state is not None:
         return summary_texts.live_status(standing.framework, standing.state, standing.rated, standing.members)
     round_ = standing.round_
-    closes = round_.deadline or utcnow()
+    closes = round_.deadline or clock.now()
     title = round_title(standing.framework, rounds.scope_of(round_))
     tz = ZoneInfo(standing.team.timezone)
-    return summary_texts.async_status(title, standing.finished, standing.members, closes, tz, utcnow())
+    return summary_texts.async_status(title, standing.finished, standing.members, closes, tz, clock.now())
 
 
 # ---------------------------------------------------------------- /next /back /skip /pause /resume /close

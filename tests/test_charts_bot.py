@@ -10,12 +10,14 @@ import zlib
 from datetime import date, datetime, timedelta, timezone
 
 from sqlmodel import select
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from piebot.demo.people import add_bot_and_set_up, bot_reply, press, say
 from piebot.storage import rounds, teams
 from piebot.storage.db import session_scope
 from piebot.storage.models import CheckIn, Member, Rating, Team
 from piebot.telegram import callbacks
+from piebot.telegram.charts.files import REPORT, _albums, send_files
 from tests.test_charts import pdf_text as uncompressed_pdf_text
 
 ELEMENTS = ["empathy", "training", "responsiveness"]
@@ -295,6 +297,10 @@ async def test_report_and_export_are_for_admins_and_facilitators(api, harness):
     await api.wait_for(lambda: len(documents(api, cal)) == 3, timeout=30)
     ratings, checkins, actions = documents(api, cal)
     assert [d.filename for d in (ratings, checkins, actions)] == ["ratings.csv", "checkins.csv", "actions.csv"]
+    # One album of three, each file with its caption: one send, where it was three.
+    assert album_of(ratings) is not None and {album_of(d) for d in (ratings, checkins, actions)} == {album_of(ratings)}
+    assert checkins.text.startswith("Check-ins: date, how many answered") and api.chat_log(cal)[-3:] == [
+        ratings, checkins, actions]
     rows = list(csv.DictReader(io.StringIO(ratings.file.decode("utf-8-sig"))))
     assert len(rows) == 12
     assert {(r["element"], r["member"], r["place (1-20)"]) for r in rows if r["member"] == "Bea"} == {
@@ -306,6 +312,34 @@ async def test_report_and_export_are_for_admins_and_facilitators(api, harness):
     action_rows = list(csv.DictReader(io.StringIO(actions.file.decode("utf-8-sig"))))
     assert [(a["text"], a["owner"], a["status"]) for a in action_rows] == [
         ("Talk it through at handover", "Cal", "open")]
+
+
+async def test_a_report_in_parts_is_one_album_with_the_earlier_rounds_after_it(api, harness):
+    team = await add_bot_and_set_up(api, members=3)
+    first = play_round(harness.db, team.group.id, FIRST, {"empathy": 7, "training": 6, "responsiveness": 11},
+                       closed_at=datetime(2025, 1, 10, 12, tzinfo=timezone.utc))
+    before = len(api.chat_log(team.admin))
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton(
+        "10 Jan 2025 · round 1", callback_data=callbacks.encode(REPORT, 1, str(first)))]])
+    parts = [(f"report-part-{n}-of-3.pdf", b"%PDF-1.4 part", f"Report (part {n} of 3).") for n in (1, 2, 3)]
+    await send_files(harness.bot.app, team.admin.id, parts, markup)
+    sent = api.chat_log(team.admin)[before:]
+    album, rest = sent[:3], sent[3:]
+    assert [m.filename for m in album] == [name for name, _, _ in parts] and len({album_of(m) for m in album}) == 1
+    assert [m.text for m in album] == [caption for _, _, caption in parts]
+    # An album carries no buttons: the earlier rounds come on a line of their own after it.
+    assert [m.text for m in rest] == ["Reports of earlier rounds:"]
+    assert rest[0].reply_markup["inline_keyboard"][0][0]["text"] == "10 Jan 2025 · round 1"
+    # The button works from there as from under a lone report.
+    await press(api, team.admin, rest[0], "10 Jan 2025")
+    await api.wait_for(lambda: documents(api, team.admin)[3:], timeout=30)
+    assert "round closed 10 Jan 2025" in documents(api, team.admin)[3].text
+
+
+def test_files_share_an_album_only_as_far_as_one_upload_holds():
+    small, big = ("a.csv", b"x" * 10, None), ("b.pdf", b"x" * (40 * 1024 * 1024), None)
+    assert [len(a) for a in _albums([small] * 12)] == [10, 2]
+    assert [[f[0] for f in a] for a in _albums([big, big, small])] == [["b.pdf"], ["b.pdf", "a.csv"]]
 
 
 async def test_presses_are_checked(api, harness):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
+from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaDocument, InputMediaPhoto
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 from piebot.localapi import LocalBotApi
@@ -94,6 +94,30 @@ async def test_an_album_needs_room_for_every_item() -> None:
                 await bot.send_media_group(group.id, album)
             assert len(await bot.send_media_group(group.id, album[:3])) == 3
         assert len(api.chat_log(group)) == 20
+
+
+async def test_an_album_bigger_than_a_private_chats_window_goes_when_the_window_is_empty() -> None:
+    clock = FakeClock()
+    async with LocalBotApi(token=TOKEN, enforce_limits=True, clock=clock) as api:
+        lin = api.create_user("Lin")
+        await api.start_private(lin)
+        async with Bot(TOKEN, base_url=api.base_url) as bot:
+            await bot.send_message(lin.id, "the intro")
+            papers = [InputMediaDocument(f"{n}\n".encode(), filename=f"{n}.csv") for n in range(5)]
+            with pytest.raises(RetryAfter) as caught:
+                await bot.send_media_group(lin.id, papers)
+            assert caught.value.retry_after == 3
+            clock.now += 3
+            assert len(await bot.send_media_group(lin.id, papers)) == 5
+            # Every item counts: what follows waits until they have all left the window.
+            clock.now += 2.5
+            with pytest.raises(RetryAfter) as caught:
+                await bot.send_message(lin.id, "straight after")
+            assert caught.value.retry_after == 1
+            clock.now += 0.5
+            await bot.send_message(lin.id, "a while after")
+        assert [m.kind for m in api.chat_log(lin)] == ["text"] + ["document"] * 5 + ["text"]
+        assert api.stats.too_many_requests == 2
 
 
 async def test_a_method_fails_for_a_while_then_works_again(api: LocalBotApi, bot: Bot) -> None:

@@ -14,6 +14,7 @@ from piebot.storage import networks, rounds
 from piebot.storage.db import session_scope
 from piebot.storage.models import CheckIn, Member, NetworkMembership, Rating, Round, Team, utcnow
 from piebot.telegram import callbacks, links
+from tests.test_charts_bot import album_of
 
 NETWORK = "Riverside Homeless Network"
 
@@ -119,6 +120,12 @@ async def overview(api, lead, card):
     return api.chat_log(lead)[before:]
 
 
+def sends(messages) -> int:
+    """How many sends the messages came in: an album is one."""
+    albums = {album_of(m) for m in messages if album_of(m) is not None}
+    return len(albums) + sum(1 for m in messages if album_of(m) is None)
+
+
 def everything(messages) -> str:
     return "\n".join(m.text for m in messages)
 
@@ -185,12 +192,18 @@ async def test_three_teams_two_rounds_each_give_the_right_overview(api, harness)
         assert len({r.team_id for r in left}) == 3
     assert f"{NETWORK}</b> — overview of 5 teams" in sent[0].html or "overview of 5 teams" in sent[0].text
     assert "3 chose to appear under an alias" in sent[0].text and "Dale" not in text and "Elm Row" not in text
-    # The pictures carry a line or two each; every team's figures, in words, are in the PDF.
+    # One album of pictures, the intro on the first; the gaps ride on the PDF: 2 sends, where it was 6 (the
+    # intro, each picture, the gaps and the PDF one by one); 4 messages, where it was 6.
+    assert sends(sent) == 2 and len(sent) == 4
     photos = [m for m in sent if m.kind == "photo"]
-    assert len(photos) == 3 and all(len(m.text.splitlines()) <= 2 for m in photos)  # no check-ins: no 4th
-    assert next(m for m in photos if m.text.startswith("Our teams side by side"))
-    assert next(m for m in photos if m.text.startswith("Distance travelled"))
-    assert next(m for m in photos if m.text.startswith("Each person's own view"))
+    assert sent[:3] == photos and len({album_of(m) for m in photos}) == 1 and album_of(photos[0]) is not None
+    assert photos[0].text.startswith("📊 Riverside Homeless Network — overview of 5 teams")
+    # The pictures carry a line or two each; every team's figures, in words, are in the PDF.
+    captions = [photos[0].text.rsplit("\n\n", 1)[1]] + [m.text for m in photos[1:]]
+    assert len(photos) == 3 and all(len(c.splitlines()) <= 2 for c in captions)  # no check-ins: no 4th
+    assert next(c for c in captions if c.startswith("Our teams side by side"))
+    assert next(c for c in captions if c.startswith("Distance travelled"))
+    assert next(c for c in captions if c.startswith("Each person's own view"))
     document = next(m for m in sent if m.kind == "document")
     pdf = " ".join(pdf_text(document.file).split())
     # Listed by name, not by score; each team's latest view; where they lie and their middle, in words.
@@ -227,6 +240,35 @@ async def test_three_teams_two_rounds_each_give_the_right_overview(api, harness)
     assert "No member's name appears in this report." in pdf
     for name in ("Bea", "Cal", "Dee"):
         assert name not in pdf
+
+
+async def test_an_intro_or_gaps_too_long_for_a_caption_come_on_their_own(api, harness):
+    lead = api.create_user("Lin")
+    card = await new_network(api, lead)
+    ash = await add_bot_and_set_up(api, title="Ash House", members=3)
+    birch = await add_bot_and_set_up(api, title="Birch Court", members=3)
+    await accept(api, ash, code_in(card))
+    await accept(api, birch, await fresh_code(api, lead, card))
+    long_story = "Referrals bounce between services & nobody <owns> them. " * 20
+    for team in (ash, birch):
+        await share_written_answers(api, team)
+        run_round(harness.db, team.group.id, {"pathways": (6, [5, 6, 8])})
+        run_round(harness.db, team.group.id, {"pathways": (8, [7, 8, 12])}, hinders={"pathways": long_story})
+    with session_scope(harness.db) as s:
+        for n in range(14):
+            other = Team(chat_id=-(10**9 + n), name=f"Supported Housing Scheme number {n} of the Riverside Trust",
+                         set_up=True)
+            s.add(other)
+            s.flush()
+            s.add(NetworkMembership(network_id=1, team_id=other.id, anonymous=False))
+    sent = await overview(api, lead, card)
+    # The intro and the gaps are each over a caption's 1024 characters: a message each, around the album.
+    assert [m.kind for m in sent] == ["text", "photo", "photo", "photo", "text", "document"] and sends(sent) == 4
+    assert sent[0].text.startswith("📊 Riverside Homeless Network — overview of 16 teams") and len(sent[0].text) > 1024
+    assert len({album_of(m) for m in sent[1:4]}) == 1 and album_of(sent[1]) is not None
+    assert sent[1].text.startswith("Our teams side by side")
+    assert "nobody <owns> them" in sent[4].text and sent[4].text.startswith("Gaps and barriers")
+    assert sent[5].text == f"The overview of {NETWORK} as a PDF."
 
 
 async def test_a_team_that_leaves_disappears_from_the_overview(api, harness):

@@ -205,6 +205,17 @@ async def test_an_album_counts_each_picture():
     assert time.monotonic() - started >= 0.45
 
 
+async def test_an_album_bigger_than_the_window_waits_for_it_to_empty_then_fills_it():
+    limiter = PatientRateLimiter(private_chat=(3, 0.5))
+    recorder = Recorder()
+    await call(limiter, recorder, "sendMessage", {"chat_id": 3, "n": "intro"})
+    await asyncio.wait_for(call(limiter, recorder, "sendMediaGroup", {"chat_id": 3, "n": "album",
+                                                                      "media": [1, 2, 3, 4, 5]}), 2)
+    await call(limiter, recorder, "sendMessage", {"chat_id": 3, "n": "after"})
+    intro, album, after = (c[2] for c in recorder.calls)
+    assert album - intro >= 0.45 and after - album >= 0.45
+
+
 def test_the_local_server_keeps_the_same_limits():
     limits = Limits()
     assert limits.overall == (ratelimit.OVERALL_PER_SECOND, 1.0)

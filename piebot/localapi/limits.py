@@ -14,7 +14,8 @@ class Limits:
 
     Telegram documents "about one message per second" in a private chat but lets short bursts
     through; three in three seconds keeps that average without punishing a bot that answers /start
-    with two messages in a row. piebot's rate limiter keeps the same three rules
+    with two messages in a row. Each item of an album counts; an album with more items than a window
+    holds (up to ten) is taken when the window is empty. piebot's rate limiter keeps the same three rules
     (piebot.telegram.delivery.ratelimit), so against this server it never draws a 429.
     """
 
@@ -51,6 +52,9 @@ class FloodControl:
 
     @staticmethod
     def _wait(window: deque[float], limit: int, seconds: float, now: float, count: int = 1) -> float:
+        # An album bigger than the whole window (ten documents to a private chat) is taken once the
+        # window is empty; every item is recorded, so what follows waits for them to leave it.
+        count = min(count, limit)
         while window and window[0] <= now - seconds:
             window.popleft()
         expire = len(window) + count - limit  # how many of the oldest must leave the window first

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, InputMediaDocument, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 
 REPORT = "rp"
 EARLIER_REPORT_BUTTONS = 4
+ALBUM_MOST = 10  # Telegram's most items in one album
+# One request's uploads together: a report's parts (each under 45 MB) are too big to share one.
+ALBUM_BYTES = 50 * 1024 * 1024
 # Telegram's own description when the person has never opened a private chat with the bot.
 CHAT_NOT_FOUND = re.compile(r"chat\s+not\s+found", re.IGNORECASE)
 
@@ -99,13 +102,11 @@ async def _send_report(app: Application, facts: TeamFacts, info: RoundInfo, user
             texts.round_button(texts.nice_date(r.closed_on), r.id),
             callback_data=callbacks.encode(REPORT, facts.team_id, str(r.id)))]
             for r in earlier])
+    date = texts.nice_date(info.closed_on)
+    files = [(filename, data, texts.report_caption(facts.name, date, number, len(parts)))
+             for number, (filename, data) in enumerate(parts, start=1)]
     try:
-        for number, (filename, data) in enumerate(parts, start=1):
-            last = number == len(parts)
-            await app.bot.send_document(
-                user_id, document=InputFile(data, filename=filename),
-                caption=texts.report_caption(facts.name, texts.nice_date(info.closed_on), number, len(parts)),
-                parse_mode=None, reply_markup=markup if last else None)
+        await send_files(app, user_id, files, markup)
     except (Forbidden, BadRequest) as exc:
         if not _unreachable(exc):
             raise
@@ -113,6 +114,39 @@ async def _send_report(app: Application, facts: TeamFacts, info: RoundInfo, user
     # Handed out of the group: from now on the round's evidence stays as it is in the report.
     await rt.apply(None, lambda s: receipts.left_the_team(s, [info.id]))
     return len(parts)
+
+
+async def send_files(app: Application, chat_id: int, files: list[tuple[str, bytes, str | None]],
+                     markup: InlineKeyboardMarkup | None = None) -> None:
+    """Files (name, bytes, plain caption) as one album of documents: one send for up to ten, each with its
+    own caption. An album carries no buttons: a lone file keeps them on itself, an album has them on a
+    line of their own after it."""
+    albums = _albums(files)
+    for number, album in enumerate(albums, start=1):
+        last = number == len(albums)
+        if len(album) == 1:
+            filename, data, caption = album[0]
+            await app.bot.send_document(chat_id, document=InputFile(data, filename=filename), caption=caption,
+                                        parse_mode=None, reply_markup=markup if last else None)
+            continue
+        await app.bot.send_media_group(chat_id, [
+            InputMediaDocument(InputFile(data, filename=filename, attach=True), caption=caption, parse_mode=None)
+            for filename, data, caption in album])
+        if last and markup is not None:
+            await app.bot.send_message(chat_id, texts.EARLIER_REPORTS, reply_markup=markup, parse_mode=None)
+
+
+def _albums(files: list[tuple[str, bytes, str | None]]) -> list[list[tuple[str, bytes, str | None]]]:
+    """Files in order, as few albums as hold them: at most ten each, their bytes within one upload."""
+    albums: list[list[tuple[str, bytes, str | None]]] = []
+    size = 0
+    for file in files:
+        if not albums or len(albums[-1]) == ALBUM_MOST or size + len(file[1]) > ALBUM_BYTES:
+            albums.append([])
+            size = 0
+        albums[-1].append(file)
+        size += len(file[1])
+    return albums
 
 
 async def on_report_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -156,9 +190,8 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     files = export_csv(rows.rounds, rows.checkins, rows.actions, rows.level_labels)
     user = update.effective_user
     try:
-        for filename, data in files:
-            await context.bot.send_document(user.id, document=InputFile(data, filename=filename),
-                                            caption=texts.EXPORT_CAPTIONS.get(filename), parse_mode=None)
+        await send_files(context.application, user.id,
+                         [(filename, data, texts.EXPORT_CAPTIONS.get(filename)) for filename, data in files])
     except (Forbidden, BadRequest) as exc:
         if not _unreachable(exc):
             raise

@@ -35,7 +35,11 @@ class Window:
     slots: list[Slot] = field(default_factory=list)
 
     def wait(self, now: float, need: int = 1) -> float:
-        """Seconds until `need` more messages fit (an estimate while some are in flight), 0 if now."""
+        """Seconds until `need` more messages fit (an estimate while some are in flight), 0 if now.
+
+        An album with more items than the window holds goes once the window is empty, as Telegram takes
+        it (each item still counts, so what follows waits until they have left the window)."""
+        need = min(need, self.count)
         self.slots = [s for s in self.slots if s.at is None or s.at > now - self.seconds]
         expire = len(self.slots) + need - self.count
         if expire <= 0:

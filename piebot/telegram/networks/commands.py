@@ -21,8 +21,8 @@ import html
 import logging
 import secrets
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.constants import ChatType
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, InputMediaPhoto, Update
+from telegram.constants import ChatType, MessageLimit
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from conversations.texts import networks as texts
@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 INVITE = "n"  # the links action letter of a network invitation
 NONCE_BITS = 40
+CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH
 
 
 def _button(label: str, kind: str, ref: int, arg: str) -> InlineKeyboardButton:
@@ -125,7 +126,11 @@ async def on_lead_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 async def send_overview(context: ContextTypes.DEFAULT_TYPE, chat_id: int, network_id: int) -> None:
-    """The charts with their figures in words, the gaps and barriers as text, then the PDF."""
+    """The charts as one album, the intro in the first caption; the gaps and barriers; the PDF.
+
+    A private chat takes about one message a second, so the overview goes in as few sends as it can: the
+    intro rides on the first picture when it fits there (or comes first on its own), and the gaps ride on
+    the PDF when they fit its caption."""
     # matplotlib and fpdf: loaded when an overview is asked for, not when the bot starts.
     from piebot.charts.network import OVERVIEW_CHARTS
     from piebot.charts.network_report import network_report_pdf
@@ -136,27 +141,43 @@ async def send_overview(context: ContextTypes.DEFAULT_TYPE, chat_id: int, networ
     # The rounds it drew on have now left their teams: their evidence stays as it was.
     await rt.apply(None, lambda s: receipts.left_the_team(s, overview.round_ids))
     bot = context.bot
-    await bot.send_message(chat_id, texts.overview_intro(overview.network_name, overview.teams,
-                                                         overview.anonymous_teams, overview.other_templates,
-                                                         overview.with_own_elements, overview.waiting_anonymous))
     results = await asyncio.gather(*(render(make, overview) for make in OVERVIEW_CHARTS), return_exceptions=True)
+    intro = [texts.overview_intro(overview.network_name, overview.teams, overview.anonymous_teams,
+                                  overview.other_templates, overview.with_own_elements, overview.waiting_anonymous)]
     charts = []
     for result in results:
         if isinstance(result, NothingToChart):
-            await bot.send_message(chat_id, html.escape(str(result)))
+            intro.append(html.escape(str(result)))
         elif isinstance(result, BaseException):
             raise result
         else:
             charts.append(result)
-            await bot.send_photo(chat_id, InputFile(result.png, filename=f"{result.kind}.png"),
-                                 caption=html.escape(result.caption))
-    await bot.send_message(chat_id, texts.gaps(
-        [(h.team, h.element_name, h.text) for h in overview.hinders],
-        [(a.team, a.element_name, a.text) for a in overview.actions],
-    ))
+    opening = "\n\n".join(intro)
+    captions = [html.escape(chart.caption) for chart in charts]
+    if charts and _fits(opening, captions[0], CAPTION_LIMIT):
+        captions[0] = f"{opening}\n\n{captions[0]}"
+    else:
+        await bot.send_message(chat_id, opening)
+    if len(charts) == 1:
+        await bot.send_photo(chat_id, InputFile(charts[0].png, filename=f"{charts[0].kind}.png"), caption=captions[0])
+    elif charts:
+        await bot.send_media_group(chat_id, [
+            InputMediaPhoto(InputFile(chart.png, filename=f"{chart.kind}.png", attach=True), caption=caption)
+            for chart, caption in zip(charts, captions, strict=True)])
+    gaps = texts.gaps([(h.team, h.element_name, h.text) for h in overview.hinders],
+                      [(a.team, a.element_name, a.text) for a in overview.actions])
+    pdf_caption = texts.overview_pdf_caption(overview.network_name)
+    if _fits(gaps, pdf_caption, CAPTION_LIMIT):
+        pdf_caption = f"{gaps}\n\n{pdf_caption}"
+    else:
+        await bot.send_message(chat_id, gaps)
     name, pdf = await asyncio.to_thread(network_report_pdf, overview, charts)
-    await bot.send_document(chat_id, InputFile(pdf, filename=name),
-                            caption=texts.overview_pdf_caption(overview.network_name))
+    await bot.send_document(chat_id, InputFile(pdf, filename=name), caption=pdf_caption)
+
+
+def _fits(first: str, second: str, limit: int) -> bool:
+    """Whether two HTML texts joined fit Telegram's limit (counted on the markup, so a little short of it)."""
+    return len(first) + 2 + len(second) <= limit
 
 
 # --- a team's admins, in its group ------------------------------------------------------------

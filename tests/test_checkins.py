@@ -92,6 +92,24 @@ async def test_three_members_answer_and_the_summary_adds_it_up(api, harness, tea
         assert len(s.exec(select(Rating)).all()) == 3
 
 
+async def test_the_written_questions_say_what_happened_not_who(api, harness, team, hand):
+    ada, bea, cal, dee = team.everyone
+    group = team.group
+    post = await open_checkin(api, harness, team, hand)
+    for user, label in ((bea, "We bent a rule"), (cal, "We should have"), (dee, "What got in the way"),
+                        (ada, "What helped")):
+        asked_before = len(api.chat_log(group))
+        await press(api, user, post, label)
+        await api.wait_for(lambda asked_before=asked_before: len(api.chat_log(group)) > asked_before
+                           and api.last(group).force_reply)
+        assert "🔒 Say what happened, not who — no residents' names." in api.last(group).text
+    # The one small change is an action to be, not an account of what happened: no such line under it.
+    asked_before = len(api.chat_log(group))
+    await press(api, bea, post, "One small change")
+    await api.wait_for(lambda: len(api.chat_log(group)) > asked_before and api.last(group).force_reply)
+    assert "One small change" in api.last(group).text and "not who" not in api.last(group).text
+
+
 async def test_the_next_check_in_shows_the_change_and_overdue_actions(api, harness, team, hand):
     ada, bea, cal, dee = team.everyone
     post = await open_checkin(api, harness, team, hand)

@@ -66,6 +66,8 @@ def question_prompt(question: Question) -> str:
     lines = [f"<b>{QUESTIONS[question]}</b>", texts.REPLY_TO_THIS]
     if question is Question.CHANGE:
         lines.append(texts.CHANGE_BECOMES_ACTION)
+    else:  # an account of what happened: the people the team supports are never named in it
+        lines.append(texts.SAY_WHAT_NOT_WHO)
     return "\n".join(lines)
 
 

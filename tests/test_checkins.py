@@ -52,9 +52,13 @@ async def open_checkin(api, harness, team, hand, **kwargs):
 
 
 async def answer(api, user, group, prompt_button_message, label: str, text: str):
+    """A reply in the group to one of the post's questions; returns the reply, once the bot's reaction
+    on it shows it was kept (the group gets no message for it)."""
     await press(api, user, prompt_button_message, label)
     await api.wait_for(lambda: api.last(group).force_reply)
-    return await say(api, user, group, text, reply_to=api.last(group))
+    reply = await api.send(user, group, text, reply_to=api.last(group))
+    await api.wait_for(lambda: api.reactions_on(group.id, reply["message_id"]) == ["✍"])
+    return reply
 
 
 async def test_three_members_answer_and_the_summary_adds_it_up(api, harness, team, hand):
@@ -68,10 +72,10 @@ async def test_three_members_answer_and_the_summary_adds_it_up(api, harness, tea
     moved = await press(api, dee, post, "Well on the way")  # named answers can be changed
     assert "Moved" in moved["text"]
 
-    thanks = await answer(api, bea, team.group, post, "We bent a rule", "Let Jo <stay> past curfew after bad news")
-    assert "noted" in thanks.text
-    noted = await answer(api, cal, team.group, post, "One small change", "Rota swap trial\nBea\nin 2 weeks")
-    assert "now an action" in noted.text
+    await answer(api, bea, team.group, post, "We bent a rule", "Let Jo <stay> past curfew after bad news")
+    await answer(api, cal, team.group, post, "One small change", "Rota swap trial\nBea\nin 2 weeks")
+    # The action's note goes to its author in private.
+    await api.wait_for(lambda: any("now an action" in m.text for m in api.chat_log(cal)), timeout=10)
 
     hand.set(utc(2026, 5, 6, 13))
     await scheduling.tick(harness.bot.app, hand())
@@ -90,6 +94,62 @@ async def test_three_members_answer_and_the_summary_adds_it_up(api, harness, tea
     assert late["show_alert"] and "closed" in late["text"]
     with harness.db.session() as s:
         assert len(s.exec(select(Rating)).all()) == 3
+
+
+async def test_the_written_questions_say_what_happened_not_who(api, harness, team, hand):
+    ada, bea, cal, dee = team.everyone
+    group = team.group
+    post = await open_checkin(api, harness, team, hand)
+    for user, label in ((bea, "We bent a rule"), (cal, "We should have"), (dee, "What got in the way"),
+                        (ada, "What helped")):
+        asked_before = len(api.chat_log(group))
+        await press(api, user, post, label)
+        await api.wait_for(lambda asked_before=asked_before: len(api.chat_log(group)) > asked_before
+                           and api.last(group).force_reply)
+        assert "🔒 Say what happened, not who — no residents' names." in api.last(group).text
+    # The one small change is an action to be, not an account of what happened: no such line under it.
+    asked_before = len(api.chat_log(group))
+    await press(api, bea, post, "One small change")
+    await api.wait_for(lambda: len(api.chat_log(group)) > asked_before and api.last(group).force_reply)
+    assert "One small change" in api.last(group).text and "not who" not in api.last(group).text
+
+
+async def test_a_written_answer_in_a_named_check_in_adds_no_message_to_the_group(api, harness, team, hand):
+    ada, bea, cal, dee = team.everyone
+    group = team.group
+    post = await open_checkin(api, harness, team, hand)
+    await press(api, bea, post, "We bent a rule")
+    await api.wait_for(lambda: api.last(group).force_reply)
+    question = api.last(group)
+    in_group, to_bea = len(api.chat_log(group)), len(api.chat_log(bea))
+    reply = await api.send(bea, group, "We let a resident stay up past curfew after bad news", reply_to=question)
+    await api.wait_for(lambda: api.reactions_on(group.id, reply["message_id"]) == ["✍"])
+    await api.wait_idle()
+    assert len(api.chat_log(group)) == in_group  # the reaction is the receipt
+    assert len(api.chat_log(bea)) == to_bea
+    with harness.db.session() as s:
+        kept = s.exec(select(Evidence)).one()
+        bea_row = s.exec(select(Member).where(Member.display_name == "Bea")).one()
+        assert (kept.text, kept.stage, kept.private, kept.member_id) == (
+            "We let a resident stay up past curfew after bad news", "bent", False, bea_row.id)
+
+    # Where the group allows no reactions, a private note is the receipt; still nothing new in the group.
+    group.reactions_allowed = False
+    asked_before = len(api.chat_log(group))
+    await press(api, cal, post, "What helped")
+    await api.wait_for(lambda: len(api.chat_log(group)) > asked_before and api.last(group).force_reply)
+    question = api.last(group)
+    in_group = len(api.chat_log(group))
+    reply = await api.send(cal, group, "The handover book", reply_to=question)
+    await api.wait_for(lambda: any("noted for the check-in" in m.text for m in api.chat_log(cal)), timeout=10)
+    note = next(m for m in api.chat_log(cal) if "noted for the check-in" in m.text)
+    assert "What helped?" in note.text
+    await api.wait_idle()
+    assert api.reactions_on(group.id, reply["message_id"]) == []
+    assert len(api.chat_log(group)) == in_group
+    with harness.db.session() as s:
+        assert sorted(e.text for e in s.exec(select(Evidence)).all()) == [
+            "The handover book", "We let a resident stay up past curfew after bad news"]
 
 
 async def test_the_next_check_in_shows_the_change_and_overdue_actions(api, harness, team, hand):

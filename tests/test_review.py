@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from piebot import clock, scheduling
-from piebot.demo.people import add_bot_and_set_up, say
+from piebot.demo.people import add_bot_and_set_up, press, say
 from piebot.storage import rounds, teams
 from piebot.storage.models import Evidence, SealedBallot
 from piebot.telegram.delivery import ratelimit
@@ -26,6 +26,7 @@ from tests.rounds_helpers import (
     wait_card,
 )
 from tests.test_charts_bot import documents, pdf_text
+from tests.test_quiet_group import note_about
 from tests.walk_helpers import answer as walk_answer
 from tests.walk_helpers import finish_with_skips, frozen_clock, opened, prompt_of
 from tests.walk_helpers import rate as walk_rate
@@ -273,3 +274,43 @@ async def test_in_an_anonymous_round_the_review_answers_keep_no_author(api, harn
                                                for i in range(3)]
         assert all(e.member_id is None and e.owner_key is None and e.id < 0 for e in said)
         assert s.exec(select(SealedBallot)).all() == []
+
+
+
+# ---------------------------------------------------------------- a review answer's receipt
+
+
+async def test_a_named_review_answer_is_edited_and_removed_from_its_receipt(api, harness):
+    team = await add_bot_and_set_up(api, members=3)
+    group, (bea, cal, _dee) = team.group, team.members
+    an_earlier_look(harness, group, "responsiveness", 8, "Write the rules down")
+    before = len(api.chat_log(group))
+    card = await start_round(api, team, opens="Looking back")
+    question = await next_prompt(api, group, before)
+    await api.send(bea, group, "Jo Smith's rules are on the office wall now", reply_to=question)
+    await api.send(bea, group, "A thought for another element", reply_to=question)
+    card = await wait_card(api, card, "Review: 2")
+    await api.wait_for(lambda: sum("Looking back" in m.text and bool(m.buttons) for m in api.chat_log(bea)) == 2)
+
+    # A look back is not evidence: its receipt offers what works on it, new words and removal.
+    note = note_about(api, bea, "rules are on the office wall")
+    assert "Kept under Looking back" in note.text
+    assert [label for row in note.buttons for label, _ in row] == ["✏️ Edit", "🗑 Remove"]
+
+    # Bea gives it new words: no one's name.
+    asked_from = len(api.chat_log(bea))
+    await press(api, bea, note, "Edit")
+    await api.wait_for(lambda: any(m.force_reply for m in api.chat_log(bea)[asked_from:]))
+    ask = next(m for m in api.chat_log(bea)[asked_from:] if m.force_reply)
+    assert "Jo Smith's rules" in ask.text
+    changed = await say(api, bea, bea, "The house rules are on the office wall now", reply_to=ask)
+    assert "Changed" in changed.text
+
+    # Cal cannot touch it; Bea removes her second one and the card counts one.
+    other = note_about(api, bea, "A thought for another element")
+    assert "Only the person who wrote it" in (await press(api, cal, other, "Remove"))["text"]
+    assert "Removed" in (await press(api, bea, other, "Remove"))["text"]
+    await wait_card(api, card, "Review: 1")
+    with harness.db.session() as s:
+        said = s.exec(select(Evidence).where(Evidence.stage == "review")).all()
+        assert [e.text for e in said] == ["The house rules are on the office wall now"]

@@ -1,6 +1,7 @@
 """Safe evidence, through the real bot: the author (from the receipt's private note) and the facilitator
 (from /items) can give an item new words or remove it until the round's results leave the team; after a
-report has been sent, a kind refusal, and the item stays as it was."""
+report has been sent, a kind refusal, and the item stays as it was. A facilitator who is no admin changes
+someone else's items from /items; a member who wrote neither cannot, even with the list's buttons."""
 
 from __future__ import annotations
 
@@ -91,3 +92,44 @@ async def test_edit_and_remove_until_the_results_leave_the_team(api, harness):
     refused = await press(api, ada, current(api, listed), "Remove 1")
     assert "already left the team" in refused["text"]
     assert items(harness) == ["A resident shouted at night staff", "We never hear back from the GP"]
+
+
+async def test_a_facilitator_edits_and_removes_someone_elses_item_from_items(api, harness):
+    team = await add_bot_and_set_up(api, members=3)
+    group, ada, (bea, cal, dee) = team.group, team.admin, team.members
+    # Dee facilitates without being one of the group's admins.
+    named = await say(api, ada, group, "/facilitator Dee")
+    assert "Dee can now start and run rounds" in named.text
+    card, question = await to_evidence(api, team)
+    await api.send(bea, group, "Jo Smith was shouted at on the night shift", reply_to=question)
+    await api.send(bea, group, "Posted in the wrong place", reply_to=question)
+    await wait_card(api, card, "Evidence: 2")
+
+    listed_before = len(api.chat_log(dee))
+    assert "in private" in (await say(api, dee, group, "/items")).text
+    await api.wait_for(lambda: any("The round's items" in m.text for m in api.chat_log(dee)[listed_before:]))
+    listed = next(m for m in api.chat_log(dee)[listed_before:] if "The round's items" in m.text)
+    assert "1. " in listed.text and "Jo Smith" in listed.text and "2. " in listed.text
+
+    # Cal, a plain member who wrote neither, cannot change them, even with the list's buttons.
+    for label in ("Edit 1", "Remove 2"):
+        refused = await press(api, cal, listed, label)
+        assert "Only the person who wrote it, or a facilitator" in refused["text"]
+    assert not any(m.force_reply for m in api.chat_log(cal))
+    assert items(harness) == ["Jo Smith was shouted at on the night shift", "Posted in the wrong place"]
+
+    # Dee gives Bea's first item new words, then removes her second.
+    asked_from = len(api.chat_log(dee))
+    await press(api, dee, listed, "Edit 1")
+    await api.wait_for(lambda: any(m.force_reply for m in api.chat_log(dee)[asked_from:]))
+    ask = next(m for m in api.chat_log(dee)[asked_from:] if m.force_reply)
+    assert "Jo Smith was shouted at" in ask.text
+    changed = await say(api, dee, dee, "A resident was shouted at on the night shift", reply_to=ask)
+    assert "Changed" in changed.text
+    removed = await press(api, dee, current(api, listed), "Remove 2")
+    assert "Removed" in removed["text"]
+    await wait_card(api, card, "Evidence: 1")
+    assert items(harness) == ["A resident was shouted at on the night shift"]
+    # The removed item's buttons leave the list; the other item keeps its own.
+    await api.wait_for(lambda: "Remove 2" not in str(current(api, listed).buttons))
+    assert "Remove 1" in str(current(api, listed).buttons)

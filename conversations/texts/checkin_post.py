@@ -3,6 +3,8 @@ buttons, the prompt for a written answer and the gentle reminder. Names come esc
 
 from __future__ import annotations
 
+from conversations.texts.live import SAFE_EVIDENCE
+
 # The optional questions, by the key of conversations.checkin.Question, in the order they are asked.
 QUESTIONS = {
     "bent": "An example this week where we bent a rule to meet someone's need",
@@ -26,6 +28,8 @@ ANONYMOUS = "Answers are anonymous."
 NAMED = "Your name shows with your answers."
 REPLY_TO_THIS = "↩️ <b>Reply to this message</b> with a few words."
 CHANGE_BECOMES_ACTION = "Add who and by when on the next lines, and it becomes an action."
+# Under a question about what happened this week, as under a round's evidence questions.
+SAY_WHAT_NOT_WHO = f"🔒 {SAFE_EVIDENCE}"
 
 
 def checkin_post(element: str, questions: list[str], anonymous: bool, open_until: str) -> str:

@@ -53,6 +53,11 @@ def bead_saved_private(place: str, moved: bool) -> str:
     return f"{'Moved' if moved else 'Saved'}: {place}. Thank you!"
 
 
+def noted_privately(question: str) -> str:
+    """The receipt of a written answer in the group, sent privately where the group allows no reactions."""
+    return f"✍ Thank you — your answer in the group is noted for the check-in:\n<i>{escape(question)}</i>"
+
+
 def action_noted(owner_found: bool) -> str:
     if owner_found:
         return "Thank you — that's now an action for the check-in summary."

@@ -49,13 +49,16 @@ async def scene(api, bot, story) -> None:
         await press(api, dee, post, "Getting there")
         await press(api, bea, post, "We bent a rule")
         await api.wait_for(lambda: api.last(group).force_reply, timeout=60)
-        await say(api, bea, group, "Let a resident stay in past curfew after bad news from home",
-                  reply_to=api.last(group))
+        # A written answer in the group is kept quietly: the bot's reaction on it, no new message.
+        reply = await api.send(bea, group, "Let a resident stay in past curfew after bad news from home",
+                               reply_to=api.last(group))
+        await api.wait_for(lambda: api.reactions_on(group.id, reply["message_id"]), timeout=60)
         count = len(api.chat_log(group))
         await press(api, cal, post, "One small change")
         await api.wait_for(lambda: len(api.chat_log(group)) > count and api.last(group).force_reply, timeout=60)
-        await say(api, cal, group, "Ten-minute debrief after every incident\nCal\nin 2 weeks",
-                  reply_to=api.last(group))
+        reply = await api.send(cal, group, "Ten-minute debrief after every incident\nCal\nin 2 weeks",
+                               reply_to=api.last(group))
+        await api.wait_for(lambda: api.reactions_on(group.id, reply["message_id"]), timeout=60)
         # Dee asks for support: it reaches her privately, and the group sees nothing of it.
         await press(api, dee, post, "support")
 

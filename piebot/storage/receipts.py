@@ -2,7 +2,9 @@
 words, or remove it; and the moment a round's results leave the team, after which its evidence stays
 as it is.
 
-Who may: the item's author, or a facilitator of its team. Only named items are reached here, by their
+Which items: evidence, what gets in the way and what helps, and a look back (a review answer), which
+can be given new words or removed like the others but is not evidence, so it is never about
+relationships. Who may: the item's author, or a facilitator of its team. Only named items are reached here, by their
 id: an anonymous item is never linked to its author (its author takes it back through the ballot box,
 as /withdraw does). Editing and removal are refused once the round's results have left the team (a
 report sent or exported, a peer review asked, a network overview that included the round).
@@ -18,10 +20,12 @@ from sqlmodel import Session, select
 from conversations.errors import NotAllowed
 from conversations.relationships import THREAD_STAGES
 from conversations.texts import receipts as texts
+from conversations.texts.relationships import NOT_A_THREAD_ITEM
 from piebot.storage import rounds, teams
 from piebot.storage.models import Evidence, Member, Prompt, Round, Team, utcnow
 
 EDIT_PURPOSE = "evidence_edit"  # the Prompt rows asking for an item's new words
+RECEIPT_STAGES = (*THREAD_STAGES, "review")  # the stages whose items are changed from their receipt
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,7 @@ def _reach(session: Session, evidence_id: int, telegram_user_id: int, admin: boo
     if evidence is None or evidence.round_id is None:
         raise NotAllowed(texts.GONE)
     round_ = session.get(Round, evidence.round_id)
-    if round_ is None or round_.anonymous or evidence.stage not in THREAD_STAGES:
+    if round_ is None or round_.anonymous or evidence.stage not in RECEIPT_STAGES:
         raise NotAllowed(texts.GONE)
     member = teams.member_of(session, evidence.team_id, telegram_user_id)
     if member is None or not member.active:
@@ -66,6 +70,8 @@ def _still_in_the_team(round_: Round) -> None:
 def mark(session: Session, evidence_id: int, telegram_user_id: int, about: bool, admin: bool = False) -> Item:
     """Mark (or unmark) an item as about relationships: it joins the round's relationships thread."""
     evidence, _ = _reach(session, evidence_id, telegram_user_id, admin)
+    if evidence.stage not in THREAD_STAGES:
+        raise NotAllowed(NOT_A_THREAD_ITEM)
     evidence.about_relationships = about
     session.flush()
     return _item(session, evidence)

@@ -3,7 +3,8 @@
 Button kind "ci" (ref = check-in id). In the group a level is one tap (the bead goes in the middle
 of that level); the private card (a nudge) goes on to the five places within it. Written answers
 are ForceReply prompts (the Prompt table); in an anonymous check-in they are asked privately,
-since a reply in the group shows who wrote it.
+since a reply in the group shows who wrote it. A named reply in the group gets a quiet receipt, as a
+round's evidence does: the bot's reaction on it, and a private note only where the group allows none.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from zoneinfo import ZoneInfo
 
 from telegram import ForceReply, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from conversations.actions import read_due_date
 from conversations.checkin import (
+    QUESTIONS,
     Question,
     checkin_keyboard,
     checkin_nudge,
@@ -36,6 +38,7 @@ from conversations.keyboards import (
 )
 from conversations.texts import checkins as texts
 from conversations.texts import refusals
+from conversations.texts.receipts import REACTION
 from conversations.texts.scale import place_plain
 from piebot import clock, scheduling
 from piebot.storage import checkins as store
@@ -51,7 +54,7 @@ from piebot.telegram.checkins.posts import (
     markup,
     send_private_card,
 )
-from piebot.telegram.delivery.outbox import in_reply_to, queue_message
+from piebot.telegram.delivery.outbox import in_reply_to, queue_call, queue_message
 from piebot.telegram.runtime import runtime_of
 
 log = logging.getLogger(__name__)
@@ -231,24 +234,57 @@ async def on_checkin_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     today = _today(team, now)
     replying = in_reply_to(message)
 
-    def answer(session) -> None:
+    def answer(session):
         taken = store.answer_question(session, asked.checkin_id, member.id, question, text, private=private,
                                       now=now, today=today, prompt=(chat_id, replied_to))
-        # The thanks is committed with the answer, so a crash in between cannot lose it.
-        if taken.action_id is not None:
-            thanks = texts.action_noted(taken.owner_found)
-        else:
-            thanks = texts.REPLY_THANKS_ANONYMOUS if taken.anonymous else texts.REPLY_THANKS
-        queue_message(session, message.chat_id, thanks, **replying)
+        # The receipt is committed with the answer, so a crash in between cannot lose it.
+        return taken, _queue_receipt(session, message, replying, taken, member, private=private)
 
     try:
-        await rt.apply(update, answer)
+        taken, reaction = await rt.apply(update, answer)
     except AlreadyDone:
         return True
     except store.CheckInRefused as refused:
         await message.reply_html(str(refused))
         return True
+    if reaction is not None and reaction.refused:
+        await _receipt_without_reaction(context, message, member, question)
     return True
+
+
+def _queue_receipt(session, message, replying: dict, taken: store.AnswerTaken, member, *, private: bool):
+    """A quiet receipt for a named answer in the group, as a round's evidence gets: the bot's reaction on
+    the reply (no new message in the group); an action's note goes to its author in private. Returns
+    the queued reaction, or None where the receipt is a message (in private, or nowhere else to go)."""
+    action = texts.action_noted(taken.owner_found) if taken.action_id is not None else None
+    if private:
+        thanks = action or (texts.REPLY_THANKS_ANONYMOUS if taken.anonymous else texts.REPLY_THANKS)
+        queue_message(session, message.chat_id, thanks, **replying)
+        return None
+    if action is not None and not member.private_chat:
+        queue_message(session, message.chat_id, action, **replying)  # no private chat: as before
+        return None
+    reaction = queue_call(session, message.chat_id, "setMessageReaction", message_id=message.message_id,
+                          reaction=[{"type": "emoji", "emoji": REACTION}])
+    if action is not None:
+        queue_message(session, member.telegram_user_id, action)
+        return None
+    return reaction
+
+
+async def _receipt_without_reaction(context: ContextTypes.DEFAULT_TYPE, message, member, question: Question) -> None:
+    """The group allows no reactions: a short private note is the receipt, or, for someone the bot cannot
+    write to, the thanks in the group as before."""
+    if member.private_chat:
+        try:
+            await context.bot.send_message(member.telegram_user_id, texts.noted_privately(QUESTIONS[question]))
+            return
+        except TelegramError:
+            pass  # they blocked the bot since: thank them where they wrote
+    try:
+        await message.reply_html(texts.REPLY_THANKS)
+    except TelegramError:
+        log.info("a check-in answer's thanks could not be sent")
 
 
 # --- /away ------------------------------------------------------------------------------------

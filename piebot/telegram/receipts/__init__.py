@@ -6,6 +6,7 @@ new words, remove it. A facilitator reaches the same buttons for every item of t
         [🤝 About relationships] ◄──► [🤝 Not about relationships]   (joins or leaves the thread)
         [✏️ Edit] ─► ForceReply "the new words for…" ─► reply in private ─► Changed; the card refreshes
         [🗑 Remove] ─► Removed; the note loses its buttons; the card refreshes
+    named review answer (a look back, not evidence) ─► ✍ and a note with [✏️ Edit] [🗑 Remove] only
     anonymous reply ─► ✍ and a note that carries none of it: [🗑 Remove] takes it back through the ballot
         box while the element is open (the rounds' "ev" button, as /withdraw does)
     /items (facilitator, group) ─► the round's items in private, numbered, each with the buttons above

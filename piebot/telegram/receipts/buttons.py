@@ -1,6 +1,7 @@
 """The buttons of an answer's receipt (button kind "rc", ref = the item's id; arg "rel"/"unrel",
-"edit", "del"), the private replies that give an item new words, and /items, which sends a facilitator
-the round's items with the same buttons. Who may press is checked in piebot.storage.receipts."""
+"edit", "del"; a review answer has no "rel": a look back is not evidence), the private replies that
+give an item new words, and /items, which sends a facilitator the round's items with the same buttons.
+Who may press is checked in piebot.storage.receipts."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from conversations.errors import NotAllowed
+from conversations.relationships import THREAD_STAGES
 from conversations.texts import receipts as texts
 from conversations.texts import refusals
 from piebot.storage import receipts, relationships, teams
@@ -30,12 +32,14 @@ MARK, UNMARK, EDIT, REMOVE = "rel", "unrel", "edit", "del"
 MAX_LISTED = 30  # items in one /items message: a round's worth, kept readable on a phone
 
 
-def receipt_buttons(evidence_id: int, about: bool, *, number: str = "") -> list[list[InlineKeyboardButton]]:
-    """One item's buttons; `number` labels them when a list holds several items."""
+def receipt_buttons(evidence_id: int, about: bool, *, number: str = "",
+                    stage: str = "evidence") -> list[list[InlineKeyboardButton]]:
+    """One item's buttons; `number` labels them when a list holds several items. Only evidence, hinders
+    and helps can be marked about relationships: a review answer gets Edit and Remove alone."""
     suffix = f" {number}" if number else ""
-    return [
-        [InlineKeyboardButton(texts.mark_button(about) + suffix,
-                              callback_data=callbacks.encode(RECEIPT, evidence_id, UNMARK if about else MARK))],
+    mark = [[InlineKeyboardButton(texts.mark_button(about) + suffix,
+                                  callback_data=callbacks.encode(RECEIPT, evidence_id, UNMARK if about else MARK))]]
+    return (mark if stage in THREAD_STAGES else []) + [
         [InlineKeyboardButton(texts.EDIT_BUTTON + suffix, callback_data=callbacks.encode(RECEIPT, evidence_id, EDIT)),
          InlineKeyboardButton(texts.REMOVE_BUTTON + suffix,
                               callback_data=callbacks.encode(RECEIPT, evidence_id, REMOVE))],
@@ -50,7 +54,7 @@ def queue_quiet_receipt(session, *, chat_id: int, reply_message_id: int, author_
     queue_call(session, chat_id, "setMessageReaction", message_id=reply_message_id,
                reaction=[{"type": "emoji", "emoji": texts.REACTION}])
     if author_chat is not None:
-        markup = InlineKeyboardMarkup(receipt_buttons(evidence_id, False)) if evidence_id is not None else None
+        markup = InlineKeyboardMarkup(receipt_buttons(evidence_id, False, stage=stage)) if evidence_id is not None else None
         queue_message(session, author_chat, texts.kept(stage, element_name, text, kind), reply_markup=markup)
 
 

@@ -174,7 +174,7 @@ def _queue_receipt(session, message: Message, replying: dict, taken: stage_answe
             # Refused (they blocked the bot since) only drops this one message.
             queue_message(session, owner.telegram_user_id, texts.told_owner(line, taken.team_name))
     elif private:
-        buttons = receipt_buttons(taken.evidence_id, False) if taken.evidence_id is not None else None
+        buttons = receipt_buttons(taken.evidence_id, False, stage=str(stage)) if taken.evidence_id is not None else None
         queue_message(session, chat_id, texts.kept_privately(stage, taken.element_name, taken.anonymous),
                       reply_markup=InlineKeyboardMarkup(buttons) if buttons else None, **replying)
 

@@ -54,8 +54,10 @@ async def open_checkin(api, harness, team, hand, **kwargs):
 async def answer(api, user, group, prompt_button_message, label: str, text: str):
     """A reply in the group to one of the post's questions; returns the reply, once the bot's reaction
     on it shows it was kept (the group gets no message for it)."""
+    before = len(api.chat_log(group))
     await press(api, user, prompt_button_message, label)
-    await api.wait_for(lambda: api.last(group).force_reply)
+    # The question asked for this press (an earlier one may still be the group's last message).
+    await api.wait_for(lambda: len(api.chat_log(group)) > before and api.last(group).force_reply)
     reply = await api.send(user, group, text, reply_to=api.last(group))
     await api.wait_for(lambda: api.reactions_on(group.id, reply["message_id"]) == ["✍"])
     return reply

@@ -412,7 +412,9 @@ def read_csv(data: bytes) -> list[dict[str, str]]:
 def test_csv_exports():
     named, anon = make_round(), make_round(anonymous=True, round_id=3)
     series = [CheckInSeries("Responsiveness", checkins())]
-    actions = [ActionRow("=HYPERLINK(\"http://x\")", "Training", "@bob", None, "open", "-1 incidents")]
+    actions = [ActionRow("=HYPERLINK(\"http://x\")", "Training", "@bob", None, "open", "-1 incidents"),
+               ActionRow("Rota swap", "Training", "Bea", date(2025, 3, 1), "done", done_on=date(2025, 2, 27)),
+               ActionRow("New form", "Training", "Cal", date(2025, 3, 1), "dropped", reason="The form changed")]
     files = dict(export_csv([named, anon], series, actions))
     assert list(files) == ["ratings.csv", "checkins.csv", "actions.csv"]
 
@@ -439,9 +441,13 @@ def test_csv_exports():
     assert points[4]["middle view"] == "Level 3" and points[4]["middle place (1-20)"] == ""
     assert (points[4]["named a level only"], points[4]["in Level 2"], points[4]["in Level 3"]) == ("4", "1", "3")
 
-    [action] = read_csv(files["actions.csv"])
+    action, done, dropped = read_csv(files["actions.csv"])
     assert action["text"].startswith("'=") and action["owner"] == "'@bob"
     assert action["how we'll know"] == "'-1 incidents"
+    # When an action was done, or why it was dropped, as the team settled it.
+    assert (action["done on"], action["why dropped"]) == ("", "")
+    assert (done["status"], done["done on"], done["why dropped"]) == ("done", "2025-02-27", "")
+    assert (dropped["status"], dropped["done on"], dropped["why dropped"]) == ("dropped", "", "The form changed")
 
 
 def test_csv_keeps_unrated_elements_and_empty_inputs():

@@ -103,7 +103,7 @@ def report_caption(team: str, date: str, part: int, parts: int) -> str:
 EXPORT_CAPTIONS = {
     "ratings.csv": "Every rating, one row per answer (anonymous rounds show 'anonymous').",
     "checkins.csv": "Check-ins: date, how many answered, how many in each level, and the middle view.",
-    "actions.csv": "Actions: what, who, by when, status.",
+    "actions.csv": "Actions: what, who, by when, status, when done or why dropped.",
 }
 
 

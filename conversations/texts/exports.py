@@ -18,7 +18,7 @@ def checkins_header(level_labels: list[str]) -> list[str]:
             *(f"in {label}" for label in level_labels), "missed"]
 
 
-ACTIONS_HEADER = ["text", "theme", "element", "owner", "due", "status", "how we'll know"]
+ACTIONS_HEADER = ["text", "theme", "element", "owner", "due", "status", "how we'll know", "done on", "why dropped"]
 # In place of the member, when an anonymous round's element had fewer than three answers.
 TOO_FEW = "fewer than 3 answers: not shown"
 YES = "yes"

@@ -95,7 +95,8 @@ def checkin_rows(series: Iterable[CheckInSeries], level_labels: list[str]) -> It
 
 def action_rows(actions: Iterable[ActionRow]) -> Iterable[list[object]]:
     for a in actions:
-        yield [a.text, a.theme_name, a.element_name, a.owner, _iso(a.due), a.status, a.success_measure]
+        yield [a.text, a.theme_name, a.element_name, a.owner, _iso(a.due), a.status, a.success_measure,
+               _iso(a.done_on), a.reason if a.status == "dropped" else None]
 
 
 def export_csv(ratings: Iterable[RoundResult], checkins: Iterable[CheckInSeries],

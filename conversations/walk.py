@@ -76,6 +76,10 @@ class Walks:
 
     # ---------------------------------------------------------------- reading
 
+    def is_empty(self) -> bool:
+        """No active walk and no place kept in any round: nothing worth storing."""
+        return self.active is None and not self._places
+
     def is_active(self, round_id: int) -> bool:
         return self.active is not None and self.active == round_id
 

@@ -374,3 +374,33 @@ async def test_forget_member_keeps_anonymous_totals_on_every_database(db):
         former = s.exec(select(Member).where(Member.display_name == FORMER_MEMBER)).one()
         assert former.team_id == team_id and not former.active
         assert all(a.owner_member_id is None for a in s.exec(select(Action)))
+
+
+async def test_delete_team_takes_its_rounds_from_a_persons_own_time_walks_and_leaves_the_others(db):
+    # Someone in two teams has walked a round of each in private: the deleted team's place goes, the
+    # other team's stays; someone who walked only the deleted team's round keeps no dialog at all.
+    with session_scope(db) as s:
+        gone, kept = Team(chat_id=-300, name="Gone"), Team(chat_id=-400, name="Kept")
+        s.add_all([gone, kept])
+        s.flush()
+        s.add_all([Member(team_id=gone.id, telegram_user_id=31, display_name="Both"),
+                   Member(team_id=kept.id, telegram_user_id=31, display_name="Both"),
+                   Member(team_id=gone.id, telegram_user_id=32, display_name="Only")])
+        opened = {team.id: rounds.open_round(s, team_id=team.id, element_ids=["empathy"], scope="element",
+                                             scope_ref="empathy", mode="async", anonymous=False,
+                                             framework_variant="pies2", opened_by=None)
+                  for team in (gone, kept)}
+        gone_round, kept_round = opened[gone.id].id, opened[kept.id].id
+        walked = {str(gone_round): {"progress": {"element": 0}, "prompt": 5},
+                  str(kept_round): {"progress": {"element": 0}, "prompt": 6}}
+        s.add_all([Dialog(chat_id=31, telegram_user_id=31, state={"walk": {"active": gone_round, "rounds": walked}}),
+                   Dialog(chat_id=32, telegram_user_id=32,
+                          state={"walk": {"active": gone_round, "rounds": {str(gone_round): walked[str(gone_round)]}}})])
+        gone_id = gone.id
+    with session_scope(db) as s:
+        assert delete_team(s, gone_id)
+    with db.session() as s:
+        [both] = s.exec(select(Dialog)).all()
+        assert both.telegram_user_id == 31
+        assert both.state["walk"]["active"] is None
+        assert list(both.state["walk"]["rounds"]) == [str(kept_round)]

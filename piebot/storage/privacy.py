@@ -18,6 +18,7 @@ from sqlmodel import Session, SQLModel, select
 
 from conversations.checkin import Question
 from conversations.texts import privacy as texts
+from conversations.walk import Walks
 from framework import Stage
 from piebot.storage import ballot_box, ballots
 from piebot.storage.models import (
@@ -329,20 +330,28 @@ def delete_team(session: Session, team_id: int) -> bool:
 def _forget_team_in_private_dialogs(session: Session, team_id: int) -> None:
     """Members' private chats remember where they stood in the team's rounds: that goes with the team,
     and a dialog left with nothing in it goes too."""
-    round_ids = {str(i) for i in session.exec(select(Round.id).where(Round.team_id == team_id))}
+    round_ids = set(session.exec(select(Round.id).where(Round.team_id == team_id)))
     users = list(session.exec(select(Member.telegram_user_id).where(Member.team_id == team_id)))
     for dialog in session.exec(select(Dialog).where(Dialog.telegram_user_id.in_(users))):
         state = dict(dialog.state or {})
-        walk = state.get("walk")
-        if isinstance(walk, dict) and isinstance(walk.get("rounds"), dict):
-            places = {k: v for k, v in walk["rounds"].items() if k not in round_ids}
-            active = None if str(walk.get("active")) in round_ids else walk.get("active")
-            state["walk"] = {**walk, "rounds": places, "active": active}
-            if not places and active is None:
+        if "walk" in state:
+            walks = Walks.load(state["walk"])
+            for round_id in round_ids:
+                walks.forget(round_id)
+            if walks.is_empty():
                 state.pop("walk")
-        if isinstance(state.get("sv"), dict) and str(state["sv"].get("round")) in round_ids:
+            else:
+                state["walk"] = walks.dump()
+        if isinstance(state.get("sv"), dict) and _whole(state["sv"].get("round")) in round_ids:
             state.pop("sv")
         if not any(state.values()):
             session.delete(dialog)
         elif state != dialog.state:
             dialog.state = state
+
+
+def _whole(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -39,9 +39,18 @@ SESSION_METHODS = {"exec", "execute", "scalar", "scalars", "get", "add", "add_al
 SESSION_NAMES = {"session", "s", "sess"}
 
 
+# Raw SQL in a string, whatever runs it (a connection of any name, a driver of its own).
+RAW_SQL = ("SELECT ", "INSERT ", "UPDATE ", "DELETE ", "WITH ", "CREATE ", "LOCK ")
+
+
 def _sql_in(path: Path) -> list[str]:
     problems = []
     for node in ast.walk(_tree(path)):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("execute", "executemany") and node.args
+                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
+                and node.args[0].value.lstrip().upper().startswith(RAW_SQL)):
+            problems.append(f"line {node.lineno}: runs SQL {node.args[0].value[:30]!r}")
         if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in ("sqlmodel", "sqlalchemy"):
             for alias in node.names:
                 if alias.name in QUERY_NAMES:
@@ -62,6 +71,9 @@ def test_the_sql_check_sees_a_query():
     # The check above must be able to fail.
     sample = ROOT / "piebot" / "storage" / "rounds.py"
     assert _sql_in(sample), "piebot/storage/rounds.py holds queries; the check should see them"
+    # Raw SQL run on a connection of its own counts too.
+    leadership = ROOT / "piebot" / "storage" / "leadership.py"
+    assert any("runs SQL" in problem for problem in _sql_in(leadership))
 
 
 # ---------------------------------------------------------------- words in conversations/texts

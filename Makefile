@@ -4,12 +4,15 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The installers themselves, pinned like everything else.
+PIP := pip==26.3
+PIP_TOOLS := pip-tools==7.7.0
 
 .PHONY: install run demo test test-fast bench bench-smoke lint lock db-upgrade clean
 
 $(STAMP): pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet '$(PIP)'
 	$(BIN)/pip install --quiet -r requirements-dev.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
@@ -48,7 +51,7 @@ lint: $(STAMP)
 # Resolve pyproject.toml afresh into the lock files: requirements.lock for the image, requirements-dev.lock
 # (with the test tools) for make and CI. Run the tests after, and commit both files with the change.
 lock: $(STAMP)
-	$(BIN)/pip install --quiet pip-tools
+	$(BIN)/pip install --quiet '$(PIP_TOOLS)'
 	$(BIN)/pip-compile --quiet --upgrade --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 	$(BIN)/pip-compile --quiet --upgrade --strip-extras --no-emit-index-url --no-emit-find-links --extra test -o requirements-dev.lock pyproject.toml
 	$(BIN)/pip install --quiet -r requirements-dev.lock

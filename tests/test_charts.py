@@ -471,3 +471,14 @@ def test_png_is_not_truncated():
         kinds.append(kind)
         pos += 12 + length
     assert kinds[0] == b"IHDR" and kinds[-1] == b"IEND"
+
+
+def test_a_network_charts_subtitle_keeps_its_facts_whole_rather_than_cut_them():
+    # A line too long for the picture drops its qualifier; the network, teams and date are never cut.
+    from conversations.texts import networks as network_texts
+    from piebot.charts.network import _qualified
+
+    long = "Riverside Homeless Network · 5 teams · 25 Jan 2027"
+    assert _qualified(long, network_texts.distance_subtitle(long)) == long
+    short = "Ash Network · 3 teams · 1 Jan 2027"
+    assert _qualified(short, network_texts.checkins_subtitle(short)) == short + " · latest check-ins"

@@ -294,7 +294,8 @@ HELD_LEGEND = "held"
 
 
 def distance_subtitle(subtitle: str) -> str:
-    return "Since each team's previous view · " + subtitle
+    # The facts first: if the line is cut to fit the picture, the qualifier goes, not the date.
+    return subtitle + " · since each team's last view"
 
 
 def up_and_held(up: int, held: int) -> str:
@@ -333,7 +334,7 @@ DIFFER_MOST = "differ most"
 
 
 def levels_subtitle(subtitle: str) -> str:
-    return "All teams · " + subtitle
+    return subtitle + " · all teams"
 
 
 LEVELS_INTRO = ("Individual and team views across all teams: each person's own view (no names) beside each "
@@ -364,7 +365,7 @@ MIDDLE_LEVEL = "middle is a level"
 
 
 def checkins_subtitle(subtitle: str) -> str:
-    return "Latest check-ins per team · " + subtitle
+    return subtitle + " · latest check-ins"
 
 
 def no_checkin_yet(team: str) -> str:

@@ -99,6 +99,13 @@ def _subtitle(overview: NetworkOverview) -> str:
     return texts.chart_subtitle(style.short(overview.network_name, 34), len(overview.teams), nice_date(overview.made_on))
 
 
+def _qualified(subtitle: str, qualified: str) -> str:
+    """The subtitle with its qualifier where the line has room for it, else the facts alone (never cut
+    mid-word; the caption and the PDF say it in full)."""
+    fits = style.wrap(qualified, style.WIDTH_PX * 0.92, style.SUBTITLE_PX, 1) == qualified
+    return qualified if fits else subtitle
+
+
 def _excluded_lines(overview: NetworkOverview) -> list[str]:
     lines = []
     if overview.other_templates:
@@ -173,7 +180,7 @@ def network_distance(overview: NetworkOverview) -> Chart:
         raise NothingToChart(_nothing_yet(overview))
     teams = overview.distances
     fig = style.new_figure()
-    style.title(fig, texts.DISTANCE_TITLE, texts.distance_subtitle(_subtitle(overview)))
+    style.title(fig, texts.DISTANCE_TITLE, _qualified(_subtitle(overview), texts.distance_subtitle(_subtitle(overview))))
     reach = max([4] + [d.compared for d in teams])
     left = 0.36
     height, bottom = _team_rows(len(teams), 190)
@@ -240,7 +247,7 @@ def network_levels(overview: NetworkOverview) -> Chart:
         raise NothingToChart(texts.INDIVIDUAL_HIDDEN if hidden else _nothing_yet(overview))
     most = sorted((e for e in rows_with if differs(e) > 0), key=lambda e: (-differs(e), e.element_name))[:3]
     fig = style.new_figure()
-    style.title(fig, texts.LEVELS_TITLE, texts.levels_subtitle(_subtitle(overview)))
+    style.title(fig, texts.LEVELS_TITLE, _qualified(_subtitle(overview), texts.levels_subtitle(_subtitle(overview))))
     _level_names(fig, overview)
     layout, ax, rows, bottom = _rows_layout(fig, overview.elements, min_row=96.0)
     draw_labels(fig, ax, layout)
@@ -297,7 +304,7 @@ def network_checkins(overview: NetworkOverview) -> Chart:
     if not teams:
         raise NothingToChart(texts.NO_CHECKINS_ANSWERED)
     fig = style.new_figure()
-    style.title(fig, texts.CHECKINS_TITLE, texts.checkins_subtitle(_subtitle(overview)))
+    style.title(fig, texts.CHECKINS_TITLE, _qualified(_subtitle(overview), texts.checkins_subtitle(_subtitle(overview))))
     left = 0.36
     _level_names(fig, overview, left)
     height, bottom = _team_rows(len(teams), TOP_PX)

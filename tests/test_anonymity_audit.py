@@ -1,7 +1,8 @@
 """The database as whoever holds a copy of it reads it: after an anonymous live round, an anonymous round in
 people's own time, an anonymous review of the live round's element, and an anonymous check-in (written
 answers and a support press too), driven through the
-real bot, an audit in SQL over the catalog finds nothing that links a person to an anonymous answer.
+real bot, an audit in SQL over the catalog finds nothing that links a person to an anonymous answer. In the
+live round the facilitator marks one of its items about relationships from /items before it closes.
 
 The audit finds every table and column through information_schema (PostgreSQL) or sqlite_master, not
 through the models, so a table added later is audited too. Checked: on PostgreSQL, no transaction id
@@ -59,9 +60,18 @@ async def live_round(api, team) -> None:
         await api.send(user, user, f"live evidence {i:02}")
         await api.wait_for(lambda user=user, before=before: len(api.chat_log(user)) > before)
     await wait_card(api, card, f"Evidence: {PEOPLE}")
+    await api.wait_idle()
+    # The facilitator marks one of the items that have gone in as about relationships, from /items.
+    before = len(api.chat_log(ada))
+    await say(api, ada, group, "/items")
+    await api.wait_for(lambda: any("The round's items" in m.text for m in api.chat_log(ada)[before:]))
+    listed = next(m for m in api.chat_log(ada)[before:] if "The round's items" in m.text)
+    marked = await press(api, ada, listed, "About relationships 1")
+    assert "relationships thread" in marked["text"]
     before = len(api.chat_log(group))
     await tap(api, ada, card, "End round")
-    await summary_after(api, group, before)
+    summary = await summary_after(api, group, before)
+    assert "Relationships thread: 1 item" in summary.text
 
 
 async def review_round(api, team) -> None:

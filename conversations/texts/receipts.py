@@ -41,10 +41,24 @@ NEEDS_WORDS = "Send the new words as text, please — nothing has changed."
 NOT_SET_UP = "Set me up first: an admin taps /setup."
 ITEMS_IN_THE_GROUP = "Use /items in the team's group: I'll send you the round's items in private."
 ITEMS_FOR_FACILITATORS = "Only the facilitator can go through the round's items."
-NO_ITEMS = "No evidence, hinders or helps written in this round yet (anonymous rounds are left out)."
+NO_ITEMS = (
+    "No evidence, hinders or helps in this round yet. In an anonymous round, answers show here once they "
+    "have gone in, three people's at a time."
+)
 OPEN_PRIVATE_FIRST = "I'll send you the items in private — open the chat with me first (/join shows the button)."
 SENT_PRIVATELY = "I've sent you the round's items in private."
 ITEMS_HEADING = "<b>The round's items</b> — mark those about relationships, or edit or remove one:"
+# An anonymous round's items carry no name: they can be marked, never edited or removed (only whoever
+# wrote one can take it back). Those still waiting to go in are not listed.
+ITEMS_HEADING_ANONYMOUS = (
+    "<b>The round's items</b> (anonymous: no names) — mark those about relationships. Only answers that have "
+    "gone in are here (they go in three people's at a time); send /items again later for the rest, and after "
+    "the round closes."
+)
+ANONYMOUS_FOR_FACILITATORS = (
+    "Only a facilitator can mark an anonymous round's items: nobody can tell whose they are, so they are "
+    "nobody's to mark from their own note."
+)
 
 
 def _shown(text: str) -> str:

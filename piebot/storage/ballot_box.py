@@ -7,7 +7,8 @@ question), keeps one person's latest change, applies them in shuffled order unde
 and deletes the ballots it applied, all in one transaction. At the close (`final`) it also settles the
 scope: its anonymous rows are written afresh in shuffled order under new keys, with no owner key left,
 so that after the close neither the key order, nor where the rows lie, nor anything else tells one
-batch from another. The bot, too, can no longer find anyone's answer then.
+batch from another (an item's mark "about relationships", kept apart, follows it to its new key). The
+bot, too, can no longer find anyone's answer then.
 
 Also here: a person's own answers while they can still be found (to change, list, export or erase
 them), and the scopes to settle or purge.
@@ -25,7 +26,7 @@ from sqlmodel import Session, SQLModel, select
 
 from piebot.storage import ballots
 from piebot.storage.ballots import Ballot
-from piebot.storage.models import Action, CheckIn, Evidence, Rating, Round, SealedBallot, Team
+from piebot.storage.models import Action, CheckIn, Evidence, Rating, RelationshipMark, Round, SealedBallot, Team
 
 _RANDOM = random.SystemRandom()
 _LOCK_SPACE = 0x62616C6C  # "ball": two-key advisory locks, apart from chats' (one key) and migrations'
@@ -187,13 +188,19 @@ def settle(session: Session, scope: str, *, changed: bool = True) -> None:
         rows = list(session.exec(select(model).where(*where)))
         if not rows:
             continue
-        copies = [model(**{c.name: getattr(row, c.name) for c in model.__table__.columns}) for row in rows]
+        # An item marked about relationships keeps its mark (kept apart, it goes with the old row).
+        marked = set(session.exec(select(RelationshipMark.evidence_id).where(
+            RelationshipMark.evidence_id.in_([row.id for row in rows])))) if model is Evidence else set()
+        copies = [(row.id in marked, model(**{c.name: getattr(row, c.name) for c in model.__table__.columns}))
+                  for row in rows]
         session.execute(delete(model).where(*where))
         session.flush()
         _RANDOM.shuffle(copies)
-        for copy, new_id in zip(copies, free_ids(session, model, len(copies)), strict=True):
+        for (_, copy), new_id in zip(copies, free_ids(session, model, len(copies)), strict=True):
             copy.id, copy.owner_key = new_id, None
             session.add(copy)
+        session.flush()
+        session.add_all(RelationshipMark(evidence_id=copy.id) for was_marked, copy in copies if was_marked)
         session.flush()
     session.execute(update(Action).where(_columns(Action, scope), Action.owner_key.is_not(None)).values(owner_key=None))
 

@@ -180,6 +180,14 @@ class Evidence(SQLModel, table=True):
     about_relationships: bool = False
 
 
+class RelationshipMark(SQLModel, table=True):
+    """An anonymous item marked about relationships (by a facilitator, from /items): kept apart from the
+    answer row, keyed by its random key and naming nobody, so the marking never touches the answer (nor
+    shares its transaction). Goes with the item; the close carries it over to the item's new key."""
+
+    evidence_id: int = Field(foreign_key="evidence.id", ondelete="CASCADE", primary_key=True)
+
+
 class Action(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     team_id: int = Field(foreign_key="team.id", index=True)

@@ -4,10 +4,12 @@ as it is.
 
 Which items: evidence, what gets in the way and what helps, and a look back (a review answer), which
 can be given new words or removed like the others but is not evidence, so it is never about
-relationships. Who may: the item's author, or a facilitator of its team. Only named items are reached here, by their
-id: an anonymous item is never linked to its author (its author takes it back through the ballot box,
-as /withdraw does). Editing and removal are refused once the round's results have left the team (a
-report sent or exported, a peer review asked, a network overview that included the round).
+relationships. Who may: the item's author, or a facilitator of its team. Named items are reached here,
+by their id; an anonymous item is never linked to its author (its author takes it back through the
+ballot box, as /withdraw does), so of an anonymous round's items, once the ballot box has let them in,
+only the mark is here, and only for a facilitator (from /items): never edited or removed. Editing and
+removal are refused once the round's results have left the team (a report sent or exported, a peer
+review asked, a network overview that included the round).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from conversations.errors import NotAllowed
 from conversations.relationships import THREAD_STAGES
 from conversations.texts import receipts as texts
 from conversations.texts.relationships import NOT_A_THREAD_ITEM
-from piebot.storage import rounds, teams
+from piebot.storage import relationships, rounds, teams
 from piebot.storage.models import Evidence, Member, Prompt, Round, Team, utcnow
 
 EDIT_PURPOSE = "evidence_edit"  # the Prompt rows asking for an item's new words
@@ -36,12 +38,14 @@ class Item:
     card_id: int  # the element's row in the round: its card shows the counts
     text: str
     about: bool
+    anonymous: bool = False  # of an anonymous round: marked from /items alone, never edited or removed
 
 
 def _item(session: Session, evidence: Evidence) -> Item:
     row = rounds.round_element(session, evidence.round_id, evidence.element_id)
+    round_ = session.get(Round, evidence.round_id)
     return Item(evidence.id, evidence.round_id, evidence.element_id, row.id, evidence.text,
-                evidence.about_relationships)
+                relationships.is_about(session, evidence), bool(round_ and round_.anonymous))
 
 
 def _reach(session: Session, evidence_id: int, telegram_user_id: int, admin: bool = False) -> tuple[Evidence, Round]:
@@ -67,13 +71,27 @@ def _still_in_the_team(round_: Round) -> None:
         raise NotAllowed(texts.LEFT_THE_TEAM)
 
 
+def _reach_to_mark(session: Session, evidence_id: int, telegram_user_id: int, admin: bool) -> Evidence:
+    """The item, when this person may mark it: as `_reach` for a named item; an anonymous round's item
+    (one the ballot box has let in) by a facilitator of its team alone, or an admin of its group."""
+    evidence = session.get(Evidence, evidence_id)
+    round_ = session.get(Round, evidence.round_id) if evidence is not None and evidence.round_id else None
+    if round_ is None or not round_.anonymous:
+        return _reach(session, evidence_id, telegram_user_id, admin)[0]
+    if evidence.member_id is not None or evidence.stage not in THREAD_STAGES:
+        raise NotAllowed(texts.GONE)
+    member = teams.member_of(session, evidence.team_id, telegram_user_id)
+    if not admin and (member is None or not member.active or not member.facilitator):
+        raise NotAllowed(texts.ANONYMOUS_FOR_FACILITATORS)
+    return evidence
+
+
 def mark(session: Session, evidence_id: int, telegram_user_id: int, about: bool, admin: bool = False) -> Item:
     """Mark (or unmark) an item as about relationships: it joins the round's relationships thread."""
-    evidence, _ = _reach(session, evidence_id, telegram_user_id, admin)
+    evidence = _reach_to_mark(session, evidence_id, telegram_user_id, admin)
     if evidence.stage not in THREAD_STAGES:
         raise NotAllowed(NOT_A_THREAD_ITEM)
-    evidence.about_relationships = about
-    session.flush()
+    relationships.mark_about_relationships(session, evidence.id, about)
     return _item(session, evidence)
 
 
@@ -131,11 +149,11 @@ def left_the_team(session: Session, round_ids, at: datetime | None = None) -> No
 
 
 def round_for_items(session: Session, team_id: int) -> Round | None:
-    """The round whose items /items lists: the open one, else the latest closed; never an anonymous one."""
-    round_ = rounds.open_round_of(session, team_id) or session.exec(
+    """The round whose items /items lists: the open one, else the latest closed (an anonymous one too:
+    its items that the ballot box has let in, to be marked about relationships)."""
+    return rounds.open_round_of(session, team_id) or session.exec(
         select(Round).where(Round.team_id == team_id, Round.status == "closed", Round.audience == "staff")
         .order_by(Round.closed_at.desc(), Round.id.desc())).first()
-    return None if round_ is None or round_.anonymous else round_
 
 
 def closed_rounds_left(session: Session, team_id: int) -> None:

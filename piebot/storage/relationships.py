@@ -1,8 +1,11 @@
 """Items marked "about relationships", and the relationships thread that gathers them.
 
 `mark_about_relationships(session, evidence_id, about)` is what the receipt's button (or the
-facilitator) calls, by the item's id alone: whoever calls it has already checked who may. An item of
-an anonymous round is routed to it through the ballot box, so the marking never meets its author.
+facilitator, from /items) calls, by the item's id alone: whoever calls it has already checked who may.
+A named item carries its mark itself. An anonymous round's item is marked only by a facilitator, from
+/items, once the ballot box has let it in (never from its author's note, which would tie them to it),
+and its mark is kept apart (RelationshipMark, keyed by the item's random key, naming nobody), so the
+marking never writes to the anonymous answer row; the close carries marks over to the items' new keys.
 
 The thread names nobody (see conversations.relationships); items given privately are left out of
 what leaves the team (a report), as everywhere else.
@@ -13,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from conversations.errors import NotAllowed
@@ -23,7 +26,7 @@ from framework import Framework
 from framework.model import UnknownName
 from piebot.storage import teams
 from piebot.storage.actions import today_of
-from piebot.storage.models import Evidence, Round, RoundElement, Team
+from piebot.storage.models import Evidence, RelationshipMark, Round, RoundElement, Team
 
 # How many rounds the count goes back: enough to show a direction without a wall of numbers.
 ROUNDS_COUNTED = 6
@@ -48,9 +51,31 @@ def mark_about_relationships(session: Session, evidence_id: int, about: bool = T
         raise NotAllowed(texts.GONE)
     if item.stage not in THREAD_STAGES:
         raise NotAllowed(texts.NOT_A_THREAD_ITEM)
-    item.about_relationships = about
+    if kept_apart(session, item):
+        mark = session.get(RelationshipMark, item.id)
+        if about and mark is None:
+            session.add(RelationshipMark(evidence_id=item.id))
+        elif not about and mark is not None:
+            session.delete(mark)
+    else:
+        item.about_relationships = about
     session.flush()
     return Marked(item.id, item.round_id, item.element_id, about)
+
+
+def kept_apart(session: Session, item: Evidence) -> bool:
+    """Whether the item's mark lives apart from it: an item of an anonymous round, or one without a name."""
+    round_ = session.get(Round, item.round_id) if item.round_id is not None else None
+    return item.member_id is None or (round_ is not None and round_.anonymous)
+
+
+def is_about(session: Session, item: Evidence) -> bool:
+    return item.about_relationships or session.get(RelationshipMark, item.id) is not None
+
+
+def _about():
+    """The SQL condition "marked about relationships", on the item or apart from it."""
+    return or_(Evidence.about_relationships, Evidence.id.in_(select(RelationshipMark.evidence_id)))
 
 
 @dataclass(frozen=True)
@@ -74,7 +99,9 @@ def thread_candidates(session: Session, round_id: int, element_id: str | None = 
     order = _positions(session, round_id)
     rows = sorted(session.exec(query), key=lambda e: (order.get(e.element_id, len(order)),
                                                        THREAD_STAGES.index(e.stage), e.id))
-    return [Candidate(e.id, e.element_id, e.stage, e.text, e.about_relationships) for e in rows]
+    apart = set(session.exec(select(RelationshipMark.evidence_id).where(
+        RelationshipMark.evidence_id.in_([e.id for e in rows])))) if rows else set()
+    return [Candidate(e.id, e.element_id, e.stage, e.text, e.about_relationships or e.id in apart) for e in rows]
 
 
 def _positions(session: Session, round_id: int) -> dict[str, int]:
@@ -94,8 +121,7 @@ def thread_items(session: Session, round_id: int, framework: Framework, *, inclu
     """The round's items about relationships, in its element order, and how many private ones were left out."""
     order = _positions(session, round_id)
     rows = list(session.exec(
-        select(Evidence).where(Evidence.round_id == round_id, Evidence.about_relationships,
-                               Evidence.stage.in_(THREAD_STAGES))
+        select(Evidence).where(Evidence.round_id == round_id, _about(), Evidence.stage.in_(THREAD_STAGES))
         .order_by(Evidence.id)
     ))
     # Within an element, evidence before hinders before helps, as the stages run; never by who or when.
@@ -124,8 +150,7 @@ def counts_up_to(session: Session, round_: Round) -> list[ThreadCount]:
         round_id: (items, elements)
         for round_id, items, elements in session.exec(
             select(Evidence.round_id, func.count(), func.count(func.distinct(Evidence.element_id)))
-            .where(Evidence.round_id.in_([r.id for r in chosen]), Evidence.about_relationships,
-                   Evidence.stage.in_(THREAD_STAGES))
+            .where(Evidence.round_id.in_([r.id for r in chosen]), _about(), Evidence.stage.in_(THREAD_STAGES))
             .group_by(Evidence.round_id)
         )
     }

@@ -9,7 +9,8 @@ new words, remove it. A facilitator reaches the same buttons for every item of t
     named review answer (a look back, not evidence) ─► ✍ and a note with [✏️ Edit] [🗑 Remove] only
     anonymous reply ─► ✍ and a note that carries none of it: [🗑 Remove] takes it back through the ballot
         box while the element is open (the rounds' "ev" button, as /withdraw does)
-    /items (facilitator, group) ─► the round's items in private, numbered, each with the buttons above
+    /items (facilitator, group) ─► the round's items in private, numbered, each with the buttons above;
+        an anonymous round's: those the ballot box let in, no names, [🤝 About relationships] alone
     who may press: the item's author or a facilitator; edit and remove refused once the results have
         left the team (a report, a peer review, a network overview)
 

@@ -1,7 +1,8 @@
 """The buttons of an answer's receipt (button kind "rc", ref = the item's id; arg "rel"/"unrel",
 "edit", "del"; a review answer has no "rel": a look back is not evidence), the private replies that
-give an item new words, and /items, which sends a facilitator the round's items with the same buttons.
-Who may press is checked in piebot.storage.receipts."""
+give an item new words, and /items, which sends a facilitator the round's items with the same buttons
+(an anonymous round's items with "rel"/"unrel" alone; their keys are negative, so the ref is the key's
+size and the arg starts with "n"). Who may press is checked in piebot.storage.receipts."""
 
 from __future__ import annotations
 
@@ -29,20 +30,34 @@ log = logging.getLogger(__name__)
 
 RECEIPT = "rc"
 MARK, UNMARK, EDIT, REMOVE = "rel", "unrel", "edit", "del"
+NEGATIVE = "n"  # before the arg: the item's key is below zero (an anonymous answer's random key)
 MAX_LISTED = 30  # items in one /items message: a round's worth, kept readable on a phone
 
 
-def receipt_buttons(evidence_id: int, about: bool, *, number: str = "",
-                    stage: str = "evidence") -> list[list[InlineKeyboardButton]]:
+def _data(evidence_id: int, arg: str) -> str:
+    return callbacks.encode(RECEIPT, abs(evidence_id), NEGATIVE + arg if evidence_id < 0 else arg)
+
+
+def _target(press: callbacks.Press) -> tuple[int, str]:
+    """The item's key and what to do with it, from a press."""
+    if press.arg.startswith(NEGATIVE):
+        return -press.ref, press.arg[len(NEGATIVE):]
+    return press.ref, press.arg
+
+
+def receipt_buttons(evidence_id: int, about: bool, *, number: str = "", stage: str = "evidence",
+                    anonymous: bool = False) -> list[list[InlineKeyboardButton]]:
     """One item's buttons; `number` labels them when a list holds several items. Only evidence, hinders
-    and helps can be marked about relationships: a review answer gets Edit and Remove alone."""
+    and helps can be marked about relationships: a review answer gets Edit and Remove alone. An
+    anonymous round's item (in a facilitator's /items) is only marked: nobody edits or removes it there."""
     suffix = f" {number}" if number else ""
     mark = [[InlineKeyboardButton(texts.mark_button(about) + suffix,
-                                  callback_data=callbacks.encode(RECEIPT, evidence_id, UNMARK if about else MARK))]]
+                                  callback_data=_data(evidence_id, UNMARK if about else MARK))]]
+    if anonymous:
+        return mark
     return (mark if stage in THREAD_STAGES else []) + [
-        [InlineKeyboardButton(texts.EDIT_BUTTON + suffix, callback_data=callbacks.encode(RECEIPT, evidence_id, EDIT)),
-         InlineKeyboardButton(texts.REMOVE_BUTTON + suffix,
-                              callback_data=callbacks.encode(RECEIPT, evidence_id, REMOVE))],
+        [InlineKeyboardButton(texts.EDIT_BUTTON + suffix, callback_data=_data(evidence_id, EDIT)),
+         InlineKeyboardButton(texts.REMOVE_BUTTON + suffix, callback_data=_data(evidence_id, REMOVE))],
     ]
 
 
@@ -65,19 +80,21 @@ async def on_receipt_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     rt = runtime_of(context)
     user_id = query.from_user.id
-    admin = await _admin_of_its_group(context, press.ref, user_id)
+    evidence_id, arg = _target(press)
+    admin = await _admin_of_its_group(context, evidence_id, user_id)
     try:
-        if press.arg in (MARK, UNMARK):
-            item = await rt.apply(update, lambda s: receipts.mark(s, press.ref, user_id, press.arg == MARK, admin))
+        if arg in (MARK, UNMARK):
+            item = await rt.apply(update, lambda s: receipts.mark(s, evidence_id, user_id, arg == MARK, admin))
             await query.answer(texts.MARKED if item.about else texts.UNMARKED)
-            await _swap_buttons(query, press.ref, receipt_buttons(item.evidence_id, item.about))
-        elif press.arg == REMOVE:
-            item = await rt.apply(update, lambda s: receipts.remove(s, press.ref, user_id, admin))
+            await _swap_buttons(query, evidence_id, receipt_buttons(item.evidence_id, item.about,
+                                                                    anonymous=item.anonymous))
+        elif arg == REMOVE:
+            item = await rt.apply(update, lambda s: receipts.remove(s, evidence_id, user_id, admin))
             await query.answer(texts.REMOVED)
-            await _swap_buttons(query, press.ref, [])
+            await _swap_buttons(query, evidence_id, [])
             await editor_of(context.application).refresh(context.application, item.card_id)
-        elif press.arg == EDIT:
-            await _ask_new_words(update, context, press.ref, admin)
+        elif arg == EDIT:
+            await _ask_new_words(update, context, evidence_id, admin)
         else:
             await query.answer(refusals.BUTTON_EXPIRED, show_alert=True)
     except AlreadyDone:
@@ -88,13 +105,13 @@ async def on_receipt_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 async def _swap_buttons(query, evidence_id: int, new_rows: list[list[InlineKeyboardButton]]) -> None:
     """Replace this item's rows in the pressed message (a note holds one item, /items several)."""
-    mine = {callbacks.encode(RECEIPT, evidence_id, arg) for arg in (MARK, UNMARK, EDIT, REMOVE)}
+    mine = {_data(evidence_id, arg) for arg in (MARK, UNMARK, EDIT, REMOVE)}
     rows = (query.message.reply_markup.inline_keyboard if query.message and query.message.reply_markup else ())
     kept, placed = [], False
     for row in rows:
         if any(b.callback_data in mine for b in row):
             if not placed:
-                kept += new_rows if len(rows) <= 2 else [_labelled(r, row) for r in new_rows]
+                kept += [_labelled(r, row) for r in new_rows]  # a note's buttons carry no number
                 placed = True
             continue
         kept.append(list(row))
@@ -215,11 +232,12 @@ def _listed(session, team):
     found = relationships.thread_candidates(session, round_.id)[:MAX_LISTED]
     if not found:
         return None
-    lines, rows = [texts.ITEMS_HEADING], []
+    # An anonymous round's items are those the ballot box has let in: the rows of the answers.
+    lines, rows = [texts.ITEMS_HEADING_ANONYMOUS if round_.anonymous else texts.ITEMS_HEADING], []
     for n, candidate in enumerate(found, start=1):
         lines.append(texts.listed_item(n, framework.element(candidate.element_id).name, candidate.stage,
                                        candidate.text, candidate.about))
-        rows += receipt_buttons(candidate.evidence_id, candidate.about, number=str(n))
+        rows += receipt_buttons(candidate.evidence_id, candidate.about, number=str(n), anonymous=round_.anonymous)
     return "\n".join(lines), rows
 
 

@@ -91,6 +91,21 @@ def team_row(db, chat_id: int) -> tuple[int, list[int]]:
         return team.id, [m.id for m in members]
 
 
+def add_checkins(db, group_id: int) -> None:
+    """Three weekly check-ins on responsiveness, three answers each, rising over the weeks."""
+    team_id, _ = team_row(db, group_id)
+    with db.session() as s:
+        start = utcnow() - timedelta(days=21)
+        for week, values in enumerate(([6, 7, 9], [8, 9, 9], [10, 11, 12])):
+            opened = start + timedelta(days=7 * week)
+            checkin = CheckIn(team_id=team_id, opened_at=opened, closes_at=opened + timedelta(days=1))
+            s.add(checkin)
+            s.flush()
+            for value in values:
+                s.add(Rating(team_id=team_id, checkin_id=checkin.id, element_id="responsiveness", value=value))
+        s.commit()
+
+
 def run_round(db, chat_id: int, views: dict[str, tuple[int, list[int]]], *, hinders: dict[str, str] | None = None,
               private: bool = False, actions: list[tuple[str, str, bool]] = (), audience: str = "staff") -> None:
     """A closed round through storage: per element (team view, individual views), hindrances and actions."""
@@ -355,17 +370,7 @@ async def test_checkin_trends_and_private_evidence_only_when_shared(api, harness
     await accept(api, ash, code_in(card))
     run_round(harness.db, ash.group.id, {"pathways": (8, [7, 8, 9])}, hinders={"pathways": "Said in private"},
               private=True)
-    team_id, member_ids = team_row(harness.db, ash.group.id)
-    with harness.db.session() as s:
-        start = utcnow() - timedelta(days=21)
-        for week, values in enumerate(([6, 7, 9], [8, 9, 9], [10, 11, 12])):
-            opened = start + timedelta(days=7 * week)
-            checkin = CheckIn(team_id=team_id, opened_at=opened, closes_at=opened + timedelta(days=1))
-            s.add(checkin)
-            s.flush()
-            for value in values:
-                s.add(Rating(team_id=team_id, checkin_id=checkin.id, element_id="responsiveness", value=value))
-        s.commit()
+    add_checkins(harness.db, ash.group.id)
     sent = await overview(api, lead, card)
     assert next(m for m in sent if m.kind == "photo" and m.text.startswith("Responsiveness check-ins"))
     pdf = " ".join(pdf_text(next(m for m in sent if m.kind == "document").file).split())

@@ -4,16 +4,13 @@ about one message a second per private chat (three in any three seconds, the rul
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from piebot.demo.people import add_bot_and_set_up, say
 from piebot.localapi import Limits
-from piebot.storage.models import CheckIn, Rating, utcnow
 from tests.conftest import Harness
 from tests.test_charts_bot import FIRST, album_of, documents, play_round
-from tests.test_networks import accept, code_in, fresh_code, new_network, overview, run_round, sends, team_row
+from tests.test_networks import accept, add_checkins, code_in, fresh_code, new_network, overview, run_round, sends
 
 
 @pytest.fixture
@@ -42,20 +39,6 @@ def paced(api, chat) -> bool:
         if before + min(len(times), count) > count:
             return False
     return True
-
-
-def add_checkins(db, group_id: int) -> None:
-    team_id, _ = team_row(db, group_id)
-    with db.session() as s:
-        start = utcnow() - timedelta(days=21)
-        for week, values in enumerate(([6, 7, 9], [8, 9, 9], [10, 11, 12])):
-            opened = start + timedelta(days=7 * week)
-            checkin = CheckIn(team_id=team_id, opened_at=opened, closes_at=opened + timedelta(days=1))
-            s.add(checkin)
-            s.flush()
-            for value in values:
-                s.add(Rating(team_id=team_id, checkin_id=checkin.id, element_id="responsiveness", value=value))
-        s.commit()
 
 
 async def test_the_network_overview_to_a_private_chat_draws_no_429(api, harness):

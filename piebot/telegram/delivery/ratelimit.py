@@ -51,6 +51,10 @@ FILE_METHODS = frozenset({
     "sendPhoto", "sendDocument", "sendMediaGroup", "sendVideo", "sendAudio", "sendAnimation", "sendVoice",
     "sendVideoNote", "sendSticker", "sendPaidMedia",
 })
+# A button answer that meets a server error is tried this many times in all, the first retry after this
+# many seconds and each next one after twice as long (0.2 + 0.4 s).
+ANSWER_ATTEMPTS = 3
+ANSWER_RETRY_SECONDS = 0.2
 # Several chats drawing 429s within this many seconds means the overall limit, not theirs.
 OVERALL_SUSPICION_SECONDS = 1.0
 _MAX_LANES = 2000
@@ -160,17 +164,27 @@ class PatientRateLimiter(BaseRateLimiter[int]):
         return await self._patiently(callback, args, kwargs, endpoint, data, rate_limit_args)
 
     async def _answer(self, callback, args, kwargs, endpoint, data):
-        # One attempt, never retried: a button answer is only a toast, and a retry would hold the press's
-        # work (the card refresh) and the chat's later updates for the seconds it waits.
-        try:
-            return await callback(*args, **kwargs)
-        except (BadRequest, Forbidden, RetryAfter, NetworkError) as exc:
-            # Too old (Telegram keeps a press answerable for about 15 s), answered already (a repeated
-            # update), or Telegram out of reach: the person misses a toast, the work goes on.
-            metrics.BUTTON_ANSWERS_LOST.inc()
-            log.info("a button answer was not delivered (%s: %s); carrying on", type(exc).__name__,
-                     str(exc)[:80])
-            return True
+        # A button answer is only a toast: a passing server error gets two quick tries more (under a
+        # second in all, as the press's work and card refresh wait for it); anything else is not retried.
+        delay = ANSWER_RETRY_SECONDS
+        for attempt in range(ANSWER_ATTEMPTS):
+            try:
+                return await callback(*args, **kwargs)
+            except (BadRequest, Forbidden, RetryAfter, TimedOut) as exc:
+                # Too old (Telegram keeps a press answerable for about 15 s), answered already (a repeated
+                # update), held back, or no word in time: the person misses a toast, the work goes on.
+                return self._answer_lost(exc)
+            except NetworkError as exc:  # a 5xx or a dropped connection: Telegram did not take it
+                if attempt + 1 == ANSWER_ATTEMPTS:
+                    return self._answer_lost(exc)
+                await asyncio.sleep(delay)
+                delay *= 2
+        return True
+
+    def _answer_lost(self, exc: Exception) -> bool:
+        metrics.BUTTON_ANSWERS_LOST.inc()
+        log.info("a button answer was not delivered (%s: %s); carrying on", type(exc).__name__, str(exc)[:80])
+        return True
 
     async def _patiently(self, callback, args, kwargs, endpoint, data, rate_limit_args):
         return await self._with_network_retries(callback, args, kwargs, endpoint, data, rate_limit_args,

@@ -51,14 +51,10 @@ ITEMS_HEADING = "<b>The round's items</b> — mark those about relationships, or
 # An anonymous round's items carry no name: they can be marked, never edited or removed (only whoever
 # wrote one can take it back). Those still waiting to go in are not listed.
 ITEMS_HEADING_ANONYMOUS = (
-    "<b>The round's items</b> (anonymous: no names) — mark those about relationships. Only answers that have "
-    "gone in are here (they go in three people's at a time); send /items again later for the rest, and after "
-    "the round closes."
+    "<b>The round's items</b> (anonymous, no names) — mark those about relationships. Answers show here three "
+    "people's at a time, as they go in: send /items again later, and after the round closes, for the rest."
 )
-ANONYMOUS_FOR_FACILITATORS = (
-    "Only a facilitator can mark an anonymous round's items: nobody can tell whose they are, so they are "
-    "nobody's to mark from their own note."
-)
+ANONYMOUS_FOR_FACILITATORS = "Only a facilitator can mark items in an anonymous round."
 
 
 def _shown(text: str) -> str:

@@ -180,7 +180,7 @@ def network_distance(overview: NetworkOverview) -> Chart:
         raise NothingToChart(_nothing_yet(overview))
     teams = overview.distances
     fig = style.new_figure()
-    style.title(fig, texts.DISTANCE_TITLE, _qualified(_subtitle(overview), texts.distance_subtitle(_subtitle(overview))))
+    style.title(fig, texts.DISTANCE_TITLE, _qualified(sub := _subtitle(overview), texts.distance_subtitle(sub)))
     reach = max([4] + [d.compared for d in teams])
     left = 0.36
     height, bottom = _team_rows(len(teams), 190)
@@ -247,7 +247,7 @@ def network_levels(overview: NetworkOverview) -> Chart:
         raise NothingToChart(texts.INDIVIDUAL_HIDDEN if hidden else _nothing_yet(overview))
     most = sorted((e for e in rows_with if differs(e) > 0), key=lambda e: (-differs(e), e.element_name))[:3]
     fig = style.new_figure()
-    style.title(fig, texts.LEVELS_TITLE, _qualified(_subtitle(overview), texts.levels_subtitle(_subtitle(overview))))
+    style.title(fig, texts.LEVELS_TITLE, _qualified(sub := _subtitle(overview), texts.levels_subtitle(sub)))
     _level_names(fig, overview)
     layout, ax, rows, bottom = _rows_layout(fig, overview.elements, min_row=96.0)
     draw_labels(fig, ax, layout)
@@ -304,7 +304,7 @@ def network_checkins(overview: NetworkOverview) -> Chart:
     if not teams:
         raise NothingToChart(texts.NO_CHECKINS_ANSWERED)
     fig = style.new_figure()
-    style.title(fig, texts.CHECKINS_TITLE, _qualified(_subtitle(overview), texts.checkins_subtitle(_subtitle(overview))))
+    style.title(fig, texts.CHECKINS_TITLE, _qualified(sub := _subtitle(overview), texts.checkins_subtitle(sub)))
     left = 0.36
     _level_names(fig, overview, left)
     height, bottom = _team_rows(len(teams), TOP_PX)

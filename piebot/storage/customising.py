@@ -48,9 +48,9 @@ def _fill_draft(session: Session, chat_id: int, pending: int, message_id: int, u
     """The draft's card or question, sent: its message id where the draft holds its pending id."""
     dialog = _dialog(session, chat_id, user_id)
     state = dict((dialog.state or {}).get(DIALOG_KEY) or {}) if dialog is not None else {}
-    sent = {key: message_id for key in ("card", "prompt") if state.get(key) == pending}
-    if sent:
-        dialog.state = {**dialog.state, DIALOG_KEY: {**state, **sent}}
+    filled = outbox.sent_into(state, pending, message_id)
+    if filled is not None:
+        dialog.state = {**dialog.state, DIALOG_KEY: filled}
 
 
 def in_use(session: Session, team_id: int) -> set[str]:

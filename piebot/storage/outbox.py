@@ -111,6 +111,13 @@ def _run_fill(session: Session, fill: str, chat_id: int, pending: int, message_i
         found(session, chat_id, pending, message_id, int(ref) if ref else None)
 
 
+def sent_into(state: dict, pending: int, message_id: int, keys: tuple[str, ...] = ("card", "prompt")) -> dict | None:
+    """A wizard's stored state with the sent message's id where it held `pending` (under `keys`), or None
+    when it holds it nowhere: for the fills of wizards that keep their card and question in a dialog."""
+    sent = {key: message_id for key in keys if state.get(key) == pending}
+    return {**state, **sent} if sent else None
+
+
 PROMPT_FILL = "prompt"  # a Prompt row (a question members answer by replying to it)
 
 

@@ -133,15 +133,23 @@ def _sealed_scopes(session: Session, team_id: int) -> set[str]:
     return set(session.exec(select(SealedBallot.scope).where(SealedBallot.team_id == team_id).distinct()))
 
 
+def _findable_scopes(session: Session, team_id: int) -> list[tuple[str, list[str]]]:
+    """Where a person's anonymous answers can still be found, with the elements whose answers are in the
+    answers yet: the open anonymous rounds and check-ins, then every other scope with ballots still sealed
+    (a support press, an answer fewer than three people gave before a close), whose answers are all sealed."""
+    open_scopes = _open_anonymous_scopes(session, team_id)
+    done = {scope for scope, _ in open_scopes}
+    return open_scopes + [(scope, []) for scope in sorted(_sealed_scopes(session, team_id) - done)]
+
+
 def _findable(session: Session, member: Member) -> list[dict[str, Any]]:
     """A person's own anonymous answers the bot can still find: in the answers, or still sealed."""
     if ballots.KEYS not in session.info:
         return []
     who = ballots.member(member.id)
     found = []
-    open_scopes = _open_anonymous_scopes(session, member.team_id)
-    done = {scope for scope, _ in open_scopes}
-    for scope, elements in open_scopes:
+    scopes = _findable_scopes(session, member.team_id)
+    for scope, elements in scopes:
         for element in elements:
             for part in PARTS:
                 for model, kind in ((Rating, "rating"), (Evidence, "evidence"), (Action, "action")):
@@ -149,10 +157,7 @@ def _findable(session: Session, member: Member) -> list[dict[str, Any]]:
                         found.append({"in": scope, "element_id": element, "part": part, "kind": kind,
                                       "value": getattr(row, "value", None), "text": getattr(row, "text", None),
                                       "waiting": False})
-    # Ballots still sealed: in open scopes, and anywhere else (a support press, an answer fewer than three
-    # people gave before a close).
-    scopes = [scope for scope, _ in open_scopes] + sorted(_sealed_scopes(session, member.team_id) - done)
-    for scope in scopes:
+    for scope, _ in scopes:
         for ballot in ballot_box.own_waiting(session, scope, who):
             found.append({"in": scope, "element_id": ballot.element, "part": ballot.part, "kind": ballot.kind,
                           "value": ballot.row.get("value"), "text": ballot.row.get("text"), "op": ballot.op,
@@ -170,15 +175,9 @@ def forget_member(session: Session, telegram_user_id: int) -> dict[str, int]:
     if ids and ballots.KEYS in session.info:
         for member in session.exec(select(Member).where(Member.id.in_(ids))):
             who = ballots.member(member.id)
-            open_scopes = _open_anonymous_scopes(session, member.team_id)
-            for scope, elements in open_scopes:
+            for scope, elements in _findable_scopes(session, member.team_id):
                 parts = [(element, part) for element in elements for part in PARTS]
                 counts["anonymous"] += ballot_box.forget_in_scope(session, scope, who, parts)
-            # Ballots still sealed elsewhere: support presses, and answers of closed scopes that fewer than
-            # three people gave (never applied): the person key still finds them.
-            done = {scope for scope, _ in open_scopes}
-            for scope in _sealed_scopes(session, member.team_id) - done:
-                counts["anonymous"] += ballot_box.forget_in_scope(session, scope, who, [])
     if ids:
         counts["ratings"] = session.exec(delete(Rating).where(Rating.member_id.in_(ids))).rowcount
         counts["evidence"] = session.exec(delete(Evidence).where(Evidence.member_id.in_(ids))).rowcount
@@ -331,6 +330,7 @@ def _forget_team_in_private_dialogs(session: Session, team_id: int) -> None:
     """Members' private chats remember where they stood in the team's rounds: that goes with the team,
     and a dialog left with nothing in it goes too."""
     round_ids = set(session.exec(select(Round.id).where(Round.team_id == team_id)))
+    round_keys = {str(i) for i in round_ids}  # as a service-user round is kept in a dialog
     users = list(session.exec(select(Member.telegram_user_id).where(Member.team_id == team_id)))
     for dialog in session.exec(select(Dialog).where(Dialog.telegram_user_id.in_(users))):
         state = dict(dialog.state or {})
@@ -342,16 +342,9 @@ def _forget_team_in_private_dialogs(session: Session, team_id: int) -> None:
                 state.pop("walk")
             else:
                 state["walk"] = walks.dump()
-        if isinstance(state.get("sv"), dict) and _whole(state["sv"].get("round")) in round_ids:
+        if isinstance(state.get("sv"), dict) and str(state["sv"].get("round")) in round_keys:
             state.pop("sv")
         if not any(state.values()):
             session.delete(dialog)
         elif state != dialog.state:
             dialog.state = state
-
-
-def _whole(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None

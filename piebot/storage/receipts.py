@@ -22,7 +22,6 @@ from sqlmodel import Session, select
 from conversations.errors import NotAllowed
 from conversations.relationships import THREAD_STAGES
 from conversations.texts import receipts as texts
-from conversations.texts.relationships import NOT_A_THREAD_ITEM
 from piebot.storage import relationships, rounds, teams
 from piebot.storage.models import Evidence, Member, Prompt, Round, Team, utcnow
 
@@ -89,9 +88,7 @@ def _reach_to_mark(session: Session, evidence_id: int, telegram_user_id: int, ad
 def mark(session: Session, evidence_id: int, telegram_user_id: int, about: bool, admin: bool = False) -> Item:
     """Mark (or unmark) an item as about relationships: it joins the round's relationships thread."""
     evidence = _reach_to_mark(session, evidence_id, telegram_user_id, admin)
-    if evidence.stage not in THREAD_STAGES:
-        raise NotAllowed(NOT_A_THREAD_ITEM)
-    relationships.mark_about_relationships(session, evidence.id, about)
+    relationships.mark_about_relationships(session, evidence.id, about)  # refuses a look back: not evidence
     return _item(session, evidence)
 
 

@@ -195,10 +195,9 @@ def _fill_wizard(session: Session, chat_id: int, pending: int, message_id: int, 
     dialog = session.exec(
         select(Dialog).where(Dialog.chat_id == chat_id, Dialog.telegram_user_id == user_id)
     ).first()
-    state = dict(dialog.state or {}) if dialog is not None else {}
-    sent = {key: message_id for key in ("card", "prompt") if state.get(key) == pending}
-    if sent:
-        dialog.state = {**state, **sent}
+    filled = outbox.sent_into(dict(dialog.state or {}), pending, message_id) if dialog is not None else None
+    if filled is not None:
+        dialog.state = filled
 
 
 def wizard_start(session: Session, team_id: int) -> tuple[TeamSchedule, date | None]:

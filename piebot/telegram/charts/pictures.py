@@ -18,6 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from telegram import CallbackQuery, InputFile, InputMediaPhoto
+from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application
 
@@ -158,17 +159,22 @@ def _compared(previous: RoundResult, current: RoundResult) -> int:
     return sum(1 for e in current.elements if e.team_view is not None and e.element_id in before)
 
 
-async def send_album(app: Application, chat_id: int, charts: list[tuple[Chart, str]]) -> None:
-    """Charts (with their file names) as one album; one chart as a photo; none, nothing."""
+async def send_album(app: Application, chat_id: int, charts: list[tuple[Chart, str]],
+                     captions: list[str] | None = None) -> None:
+    """Charts (with their file names) as one album; one chart as a photo; none, nothing. Each carries its
+    own plain caption, or the HTML one given for it in `captions`."""
+    if captions is None:
+        captions, mode = [chart.caption for chart, _ in charts], None
+    else:
+        mode = ParseMode.HTML
     if len(charts) == 1:
         chart, filename = charts[0]
-        await app.bot.send_photo(chat_id, photo=InputFile(chart.png, filename=filename), caption=chart.caption,
-                                 parse_mode=None)
+        await app.bot.send_photo(chat_id, photo=InputFile(chart.png, filename=filename), caption=captions[0],
+                                 parse_mode=mode)
     elif charts:
         await app.bot.send_media_group(chat_id, [
-            InputMediaPhoto(InputFile(chart.png, filename=filename, attach=True), caption=chart.caption,
-                            parse_mode=None)
-            for chart, filename in charts])
+            InputMediaPhoto(InputFile(chart.png, filename=filename, attach=True), caption=caption, parse_mode=mode)
+            for (chart, filename), caption in zip(charts, captions, strict=True)])
 
 
 async def on_checkin_closed(app: Application, checkin_id: int) -> None:

@@ -54,7 +54,7 @@ from piebot.telegram.checkins.posts import (
     markup,
     send_private_card,
 )
-from piebot.telegram.delivery.outbox import in_reply_to, queue_call, queue_message
+from piebot.telegram.delivery.outbox import in_reply_to, queue_message, queue_reaction
 from piebot.telegram.runtime import runtime_of
 
 log = logging.getLogger(__name__)
@@ -264,8 +264,7 @@ def _queue_receipt(session, message, replying: dict, taken: store.AnswerTaken, m
     if action is not None and not member.private_chat:
         queue_message(session, message.chat_id, action, **replying)  # no private chat: as before
         return None
-    reaction = queue_call(session, message.chat_id, "setMessageReaction", message_id=message.message_id,
-                          reaction=[{"type": "emoji", "emoji": REACTION}])
+    reaction = queue_reaction(session, message.chat_id, message.message_id, REACTION)
     if action is not None:
         queue_message(session, member.telegram_user_id, action)
         return None

@@ -68,6 +68,13 @@ def queue_call(session, chat_id: int, method: str, *, fill: str | None = None, *
                         {key: _jsonable(value) for key, value in params.items() if value is not None}, fill=fill)
 
 
+def queue_reaction(session, chat_id: int, message_id: int, emoji: str) -> Queued:
+    """Queue the bot's reaction on a message: a receipt that adds no message to the chat. A chat that
+    allows no reactions refuses it (the queued item says so once sent: `refused`)."""
+    return queue_call(session, chat_id, "setMessageReaction", message_id=message_id,
+                      reaction=[{"type": "emoji", "emoji": emoji}])
+
+
 def queue_edit(session, chat_id: int, message_id: int | None, text: str | None, *, reply_markup=None) -> None:
     """Queue an edit of a message sent earlier: its text (and buttons), or only its buttons when `text`
     is None. Nothing for a message not (yet) sent."""

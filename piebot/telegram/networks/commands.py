@@ -21,7 +21,7 @@ import html
 import logging
 import secrets
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, InputMediaPhoto, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatType, MessageLimit
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
@@ -30,6 +30,7 @@ from piebot.charts import NothingToChart, render
 from piebot.storage import network_overview, networks, receipts
 from piebot.storage.db import AlreadyDone
 from piebot.telegram import callbacks, links
+from piebot.telegram.charts.pictures import send_album
 from piebot.telegram.guards import in_group, is_admin
 from piebot.telegram.people import onboarding
 from piebot.telegram.runtime import runtime_of
@@ -158,12 +159,7 @@ async def send_overview(context: ContextTypes.DEFAULT_TYPE, chat_id: int, networ
         captions[0] = f"{opening}\n\n{captions[0]}"
     else:
         await bot.send_message(chat_id, opening)
-    if len(charts) == 1:
-        await bot.send_photo(chat_id, InputFile(charts[0].png, filename=f"{charts[0].kind}.png"), caption=captions[0])
-    elif charts:
-        await bot.send_media_group(chat_id, [
-            InputMediaPhoto(InputFile(chart.png, filename=f"{chart.kind}.png", attach=True), caption=caption)
-            for chart, caption in zip(charts, captions, strict=True)])
+    await send_album(context.application, chat_id, [(chart, f"{chart.kind}.png") for chart in charts], captions)
     gaps = texts.gaps([(h.team, h.element_name, h.text) for h in overview.hinders],
                       [(a.team, a.element_name, a.text) for a in overview.actions])
     pdf_caption = texts.overview_pdf_caption(overview.network_name)

@@ -21,7 +21,7 @@ from piebot.storage import receipts, relationships, teams
 from piebot.storage.db import AlreadyDone
 from piebot.storage.outbox import PROMPT_FILL, pending_id
 from piebot.telegram import callbacks, replies
-from piebot.telegram.delivery.outbox import queue_call, queue_message
+from piebot.telegram.delivery.outbox import queue_message, queue_reaction
 from piebot.telegram.guards import in_group
 from piebot.telegram.rounds.card import editor_of, may_facilitate
 from piebot.telegram.runtime import runtime_of
@@ -66,8 +66,7 @@ def queue_quiet_receipt(session, *, chat_id: int, reply_message_id: int, author_
     """In the answer's transaction: the bot's reaction on the reply in the group, and (when the bot can
     write to the author) the private note with the item's buttons. A chat that allows no reactions
     refuses the reaction alone; the note is the receipt then."""
-    queue_call(session, chat_id, "setMessageReaction", message_id=reply_message_id,
-               reaction=[{"type": "emoji", "emoji": texts.REACTION}])
+    queue_reaction(session, chat_id, reply_message_id, texts.REACTION)
     if author_chat is not None:
         markup = InlineKeyboardMarkup(receipt_buttons(evidence_id, False, stage=stage)) if evidence_id is not None else None
         queue_message(session, author_chat, texts.kept(stage, element_name, text, kind), reply_markup=markup)

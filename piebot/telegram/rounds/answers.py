@@ -22,7 +22,7 @@ from piebot import clock
 from piebot.storage import rounds, stage_answers
 from piebot.storage.db import AlreadyDone
 from piebot.telegram import callbacks
-from piebot.telegram.delivery.outbox import in_reply_to, queue_call, queue_message
+from piebot.telegram.delivery.outbox import in_reply_to, queue_message, queue_reaction
 from piebot.telegram.guards import in_group
 from piebot.telegram.receipts.buttons import queue_quiet_receipt, receipt_buttons
 from piebot.telegram.rounds.card import editor_of
@@ -165,8 +165,7 @@ def _queue_receipt(session, message: Message, replying: dict, taken: stage_answe
         line = action_line(shown)
         if quiet:
             # The action's receipt goes to its author; the group sees the reaction, and the card's count.
-            queue_call(session, chat_id, "setMessageReaction", message_id=message.message_id,
-                       reaction=[{"type": "emoji", "emoji": REACTION}])
+            queue_reaction(session, chat_id, message.message_id, REACTION)
             queue_message(session, taken.author_chat, texts.action_noted(line, note))
         else:
             queue_message(session, chat_id, texts.action_noted(line, note), **replying)

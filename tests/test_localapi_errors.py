@@ -4,7 +4,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
+import time
 
 import aiohttp
 import pytest
@@ -159,6 +162,26 @@ async def test_wait_for_explains_a_timeout(api: LocalBotApi) -> None:
     _, group = team(api)
     with pytest.raises(AssertionError, match="has sent nothing"):
         api.last(group)
+
+
+async def test_a_timeout_says_where_the_bot_waits_and_whether_the_loop_was_held(api: LocalBotApi) -> None:
+    # A stuck update and a loop held by blocking work are told apart in the failure itself.
+    never = asyncio.Event()
+
+    async def an_update_that_waits() -> None:
+        await never.wait()
+
+    stuck = asyncio.create_task(an_update_that_waits(), name="piebot-update-7")
+    await asyncio.sleep(0)
+    try:
+        with pytest.raises(AssertionError) as failure:
+            await api.wait_for(lambda: time.sleep(0.3), timeout=0.2)
+    finally:
+        stuck.cancel()
+    said = str(failure.value)
+    assert "piebot-update-7 at test_localapi_errors.py:" in said
+    pause = float(re.search(r"longest pause of the event loop ([0-9.]+)s", said).group(1))
+    assert pause >= 0.3
 
 
 async def test_reactions_as_telegram_answers_them(api: LocalBotApi, bot: Bot) -> None:

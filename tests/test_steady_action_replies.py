@@ -4,7 +4,8 @@
 A real `piebot run` killed between committing a dropped action and sending its "Dropped" reply sends it
 at its next start, once, and puts right the list the press came from. A reason typed the instant the "Why?"
 question appears, before the bot has learnt the question's message id, is taken; so are support contacts
-typed the instant /support's card appears, and a time typed the instant /schedule asks for it.
+typed the instant /support's card appears, and a time typed the instant /schedule asks for it. A question
+Telegram refuses leaves nothing waiting for a reply, and pressing again asks again.
 """
 
 from __future__ import annotations
@@ -135,6 +136,31 @@ async def test_a_reason_typed_the_instant_the_drop_question_appears_is_taken(api
         dropped = s.exec(select(Action).where(Action.text == "Paint the lounge")).one()
         assert (dropped.status, dropped.drop_reason) == ("dropped", "Covered by the landlord's works")
         assert s.exec(select(ActionQuestion)).all() == []
+
+
+async def test_a_question_telegram_refuses_leaves_nothing_waiting_for_a_reply(api, harness, monkeypatch,
+                                                                             roomy_group_limit):
+    use_hand_clock(monkeypatch, utc(2026, 5, 1, 9))
+    team = await add_bot_and_set_up(api, members=3)
+    group, ada = team.group, team.admin
+    await _three_actions(harness)
+    listed = await say(api, ada, group, "/actions")
+    # Telegram refuses the "Why?" question for good: nobody can ever reply to it.
+    api.fail_next("sendMessage", code=400, description="Bad Request: message is too long", chat_id=group.id)
+    await pressed(api, ada, listed, "1 · Drop")
+    await api.wait_for(lambda: any(c.method == "sendMessage" and c.status == 400 for c in api.calls))
+    await api.wait_idle()
+    assert count(harness.db, OutboxMessage) == 0
+    with harness.db.session() as s:
+        assert s.exec(select(ActionQuestion)).all() == []  # no question left waiting under a placeholder id
+        assert s.exec(select(Action).where(Action.text == "Paint the lounge")).one().status == "open"
+    # Pressing again asks again, and the reply is taken.
+    before = len(api.chat_log(group))
+    await pressed(api, ada, listed, "1 · Drop")
+    await api.wait_for(lambda: any(m.force_reply for m in api.chat_log(group)[before:]))
+    ask = next(m for m in api.chat_log(group)[before:] if m.force_reply)
+    told = await say(api, ada, group, "Covered by the landlord's works", reply_to=ask)
+    assert DROPPED in told.text
 
 
 async def test_contacts_typed_the_instant_the_support_card_appears_are_taken(api, harness):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlparse
 
 from piebot.localapi import LocalBotApi
+from piebot.localapi.server import WAIT_SECONDS
 
 
 @dataclass
@@ -20,7 +21,7 @@ class Team:
         return [self.admin, *self.members]
 
 
-async def bot_reply(api: LocalBotApi, chat, before: int, timeout: float = 5.0):
+async def bot_reply(api: LocalBotApi, chat, before: int, timeout: float = WAIT_SECONDS):
     """The bot's next message in `chat` after it had sent `before` messages."""
     await api.wait_for(lambda: len(api.chat_log(chat)) > before, timeout=timeout)
     return api.chat_log(chat)[before]

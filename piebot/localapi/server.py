@@ -24,6 +24,9 @@ from piebot.localapi.model import ApiError, Call, Chat, SentMessage, Stats, Stor
 from piebot.localapi.params import read_params
 from piebot.localapi.people import Simulation
 
+# How long a test or the demo waits for the bot by default. A wait, not a measure of speed (the
+# benchmarks measure that): generous, so a machine busy with other work does not fail a test.
+WAIT_SECONDS = 15.0
 # Telegram leaves these out unless a bot asks for them by name in allowed_updates.
 _OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 _CONFLICT_WEBHOOK = (
@@ -349,22 +352,26 @@ class LocalBotApi(BotApiMethods, FaultInjection, Simulation):
 
     # ------------------------------------------------------------------------------------- waiting
 
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = WAIT_SECONDS) -> Any:
         """Poll ``predicate`` (sync or async) while the bot runs; return its first truthy value."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
+        # The longest the loop went without coming back here: a blocked loop, not a slow bot, if large.
+        last, longest_gap = loop.time(), 0.0
         while True:
             value = predicate()
             if inspect.isawaitable(value):
                 value = await value
             if value:
                 return value
-            if loop.time() >= deadline:
+            now = loop.time()
+            longest_gap, last = max(longest_gap, now - last), now
+            if now >= deadline:
                 raise AssertionError(f"condition not met within {timeout}s: {_describe(predicate)}\n"
-                                     f"{self._situation()}")
+                                     f"{self._situation()}; longest pause of the event loop {longest_gap:.2f}s")
             await asyncio.sleep(0.01)
 
-    async def wait_idle(self, timeout: float = 5.0, quiet: float = 0.05) -> None:
+    async def wait_idle(self, timeout: float = WAIT_SECONDS, quiet: float = 0.05) -> None:
         """Wait until every update was confirmed and the bot made no request for ``quiet`` seconds."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -381,7 +388,8 @@ class LocalBotApi(BotApiMethods, FaultInjection, Simulation):
         recent = ", ".join(
             f"{c.method}->{c.status}" + (f" ({c.description})" if c.description else "") for c in self.calls[-8:]
         )
-        return f"unconfirmed updates: {pending or 'none'}; last calls: {recent or 'none'}"
+        return (f"unconfirmed updates: {pending or 'none'}; last calls: {recent or 'none'}; "
+                f"requests in progress: {self._in_flight}; the bot's tasks: {_bot_tasks() or 'none'}")
 
     def _date(self) -> int:
         return int(self._clock() + self._wall_offset)
@@ -389,6 +397,21 @@ class LocalBotApi(BotApiMethods, FaultInjection, Simulation):
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def _bot_tasks() -> str:
+    """Where each of the bot's named tasks is waiting: the innermost line of its coroutine chain that is
+    the project's own (not Python's library or an installed package)."""
+    where = []
+    for task in asyncio.all_tasks():
+        if not task.get_name().startswith("piebot-") or task.done():
+            continue
+        stack = task.get_stack()
+        own = [f for f in stack if "/lib/python" not in f.f_code.co_filename]
+        frame = (own or stack or [None])[-1]
+        place = f"{frame.f_code.co_filename.rsplit('/', 2)[-1]}:{frame.f_lineno}" if frame else "?"
+        where.append(f"{task.get_name()} at {place}")
+    return ", ".join(sorted(where))
 
 
 def _describe(predicate: Callable[[], Any]) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import or_, update
+from sqlalchemy import delete, or_, update
 from sqlmodel import Session, select
 
 from conversations.actions import (
@@ -313,7 +313,12 @@ def ask(session: Session, *, chat_id: int, message_id: int, action_id: int, aski
                                origin=origin, origin_message_id=origin_message_id))
 
 
-@outbox.fills(QUESTION_FILL)
+def _forget_question(session: Session, chat_id: int, pending: int) -> None:
+    session.execute(delete(ActionQuestion).where(ActionQuestion.chat_id == chat_id, ActionQuestion.message_id == pending)
+                    .execution_options(synchronize_session=False))
+
+
+@outbox.fills(QUESTION_FILL, unsent=_forget_question)
 def _fill_question(session: Session, chat_id: int, pending: int, message_id: int, ref: int | None) -> None:
     session.execute(update(ActionQuestion).where(ActionQuestion.chat_id == chat_id, ActionQuestion.message_id == pending)
                     .values(message_id=message_id).execution_options(synchronize_session=False))

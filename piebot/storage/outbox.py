@@ -87,13 +87,20 @@ def is_pending(message_id: int | None) -> bool:
 # name -> fn(session, chat_id, pending id, message id, ref): writes a sent message's id where it waits.
 Fill = Callable[[Session, int, int, int, int | None], None]
 _FILLS: dict[str, Fill] = {}
+# name -> fn(session, chat_id, pending id): the row that waited for a message that will never be sent
+# (Telegram refused it, or every try failed) goes, as nobody can reply to that message.
+Unsent = Callable[[Session, int, int], None]
+_UNSENT: dict[str, Unsent] = {}
 
 
-def fills(name: str) -> Callable[[Fill], Fill]:
-    """Register a fill (the storage module that keeps the pending id registers it at import)."""
+def fills(name: str, *, unsent: Unsent | None = None) -> Callable[[Fill], Fill]:
+    """Register a fill (the storage module that keeps the pending id registers it at import), and what
+    to forget should the message never be sent."""
 
     def register(fill: Fill) -> Fill:
         _FILLS[name] = fill
+        if unsent is not None:
+            _UNSENT[name] = unsent
         return fill
 
     return register
@@ -121,7 +128,12 @@ def sent_into(state: dict, pending: int, message_id: int, keys: tuple[str, ...] 
 PROMPT_FILL = "prompt"  # a Prompt row (a question members answer by replying to it)
 
 
-@fills(PROMPT_FILL)
+def _forget_prompt(session: Session, chat_id: int, pending: int) -> None:
+    session.execute(delete(Prompt).where(Prompt.chat_id == chat_id, Prompt.message_id == pending)
+                    .execution_options(synchronize_session=False))
+
+
+@fills(PROMPT_FILL, unsent=_forget_prompt)
 def _fill_prompt(session: Session, chat_id: int, pending: int, message_id: int, ref: int | None) -> None:
     session.execute(update(Prompt).where(Prompt.chat_id == chat_id, Prompt.message_id == pending)
                     .values(message_id=message_id).execution_options(synchronize_session=False))
@@ -184,17 +196,18 @@ def sent(session: Session, row_id: int, message_id: int | None = None, *, chat_i
         _run_fill(session, fill, chat_id, -row_id, message_id)
 
 
-def dropped(session: Session, row_id: int, *, chat_id: int | None = None) -> None:
+def dropped(session: Session, row_id: int, *, chat_id: int | None = None, fill: str | None = None) -> None:
     """Telegram refused it for good (a blocked bot, a message it cannot take): the row goes too, and so
     does a question that was waiting for it to be sent (nobody can reply to it)."""
     sent(session, row_id)
     if chat_id is not None:
-        _forget_question(session, chat_id, row_id)
+        _forget_question(session, chat_id, row_id, fill)
 
 
-def _forget_question(session: Session, chat_id: int, row_id: int) -> None:
-    session.execute(delete(Prompt).where(Prompt.chat_id == chat_id, Prompt.message_id == -row_id)
-                    .execution_options(synchronize_session=False))
+def _forget_question(session: Session, chat_id: int, row_id: int, fill: str | None) -> None:
+    forget = _UNSENT.get((fill or "").partition(":")[0])
+    if forget is not None:
+        forget(session, chat_id, -row_id)
 
 
 def waiting(session: Session, chat_id: int) -> bool:
@@ -216,7 +229,7 @@ def retry_later(session: Session, row_ids: list[int], *, now: float | None = Non
         if row.attempts >= MAX_ATTEMPTS:
             given_up.append(row_id)
             session.delete(row)
-            _forget_question(session, row.chat_id, row_id)
+            _forget_question(session, row.chat_id, row_id, (row.payload or {}).get(_FILL))
         else:
             row.claimed_until = now + min(first * 2 ** (row.attempts - 1), longest)
     return given_up

@@ -189,8 +189,8 @@ async def _send_each(app: Application, queued: list[Queued]) -> None:
                 # An edit refused only leaves an old message as it was; a message refused is worth a look.
                 log.log(logging.INFO if item.method.startswith("edit") else logging.WARNING,
                         "outbox message %d refused by Telegram (%s); dropped", item.id, type(exc).__name__)
-            await _record(runtime, lambda session, row_id, chat_id=item.chat_id: outbox.dropped(
-                session, row_id, chat_id=chat_id), item.id)
+            await _record(runtime, lambda session, row_id, item=item: outbox.dropped(
+                session, row_id, chat_id=item.chat_id, fill=item.fill), item.id)
             continue
         except (TelegramError, OSError) as exc:
             # Passing (network, 5xx, 429s beyond patience): this and the rest of the batch, in order, later.

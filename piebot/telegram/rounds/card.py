@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import weakref
 from collections.abc import Awaitable
 from dataclasses import dataclass
 
@@ -67,7 +68,9 @@ def application_of(something) -> Application:
     return app
 
 
-_APPS: dict[int, Application] = {}
+# The running Applications by their bot's id; held weakly, so a stopped bot's Application (its database
+# engine and caches with it) is not kept alive here.
+_APPS: weakref.WeakValueDictionary[int, Application] = weakref.WeakValueDictionary()
 
 
 def remember(app: Application) -> None:

@@ -56,14 +56,14 @@ def machine_facts() -> list[str]:
 
 
 def format_table(rows: list[dict]) -> str:
-    header = f"{'figure':<64} {'value':>12} {'floor':>12} {'ratio':>7}  {'goal':<14} ok"
+    header = f"{'figure':<76} {'value':>12} {'floor':>12} {'ratio':>7}  {'goal':<14} ok"
     lines = [header, "-" * len(header)]
     for row in rows:
         value = f"{row['value']:.4g} {row.get('unit', '')}".strip()
         floor = "" if row.get("floor") is None else f"{row['floor']:.4g}"
         ratio = "" if row.get("ratio") is None else f"{row['ratio']:.2f}"
         ok = {True: "yes", False: "NO", None: "-"}[row.get("ok")]
-        lines.append(f"{row['figure'][:64]:<64} {value:>12} {floor:>12} {ratio:>7}  {row.get('goal', ''):<14} {ok}")
+        lines.append(f"{row['figure'][:76]:<76} {value:>12} {floor:>12} {ratio:>7}  {row.get('goal', ''):<14} {ok}")
     return "\n".join(lines)
 
 

@@ -5,6 +5,9 @@ Two moments, each the worst a deploy is likely to meet:
     waiting its turn);
   * right after /close of a self-paced round, while its summary's charts are drawn and posted.
 
+The first is timed again with the bot serving its webhook (`piebot run --webhook`, the local server
+delivering to it) rather than polling.
+
 The bot runs as its own process against the local Bot API server, on SQLite. The goal is <= 5 s
 (`docker stop` kills at 10); piebot bounds a stop at 4.5 s and exits by force at 5.
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 import statistics
 import sys
 import tempfile
@@ -32,22 +36,29 @@ ELEMENTS = ("empathy", "training", "responsiveness")
 
 
 class BotUnderTest:
-    """`python -m piebot run` as a child process, with its log kept in a file."""
+    """`python -m piebot run` as a child process, with its log kept in a file; `webhook`: `run --webhook`,
+    served on a free port of 127.0.0.1, to which the local server delivers the updates."""
 
-    def __init__(self, api: LocalBotApi, database_url: str, log_path: Path) -> None:
-        self.api, self.log_path = api, log_path
-        self.env = bot_env(api, database_url, LOG_LEVEL="INFO")
+    def __init__(self, api: LocalBotApi, database_url: str, log_path: Path, *, webhook: bool = False) -> None:
+        self.api, self.log_path, self.webhook = api, log_path, webhook
+        extra = {"LOG_LEVEL": "INFO"}
+        if webhook:
+            port = _free_port()
+            extra.update(PIEBOT_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram", PIEBOT_WEBHOOK_LISTEN="127.0.0.1",
+                         PIEBOT_WEBHOOK_PORT=str(port), PIEBOT_WEBHOOK_SECRET="bench-webhook-secret")
+        self.env = bot_env(api, database_url, **extra)
         self.proc: asyncio.subprocess.Process | None = None
         self.children: list[int] = []
 
     async def start(self) -> BotUnderTest:
         seen = len(self.api.calls)
+        ready = "setWebhook" if self.webhook else "getUpdates"
         with self.log_path.open("ab") as log:
             self.proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "piebot", "run", env=self.env, cwd=str(ROOT),
-                stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log)
-        await wait_until(lambda: any(c.method == "getUpdates" for c in self.api.calls[seen:])
-                         or self.proc.returncode is not None, 60, "the bot's first getUpdates")
+                sys.executable, "-m", "piebot", "run", *(["--webhook"] if self.webhook else []), env=self.env,
+                cwd=str(ROOT), stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log)
+        await wait_until(lambda: any(c.method == ready and c.status == 200 for c in self.api.calls[seen:])
+                         or self.proc.returncode is not None, 60, f"the bot's first {ready}")
         if self.proc.returncode is not None:
             raise RuntimeError(f"the bot exited at start:\n{self.log()}")
         return self
@@ -85,6 +96,12 @@ class BotUnderTest:
                 break
             await asyncio.sleep(0.05)
         return left
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def _descendants_of(pid: int) -> list[int]:
@@ -188,14 +205,17 @@ SCENARIOS = {
     "after /setup, /chart and a rating": after_setup_chart_and_rating,
     "after /close of a self-paced round": after_closing_a_self_paced_round,
 }
+# Also timed with the bot serving its webhook (`piebot run --webhook`) rather than polling.
+WEBHOOK_SCENARIO = "after /setup, /chart and a rating"
 
 
-async def stop_after(scenario, tmp: Path) -> tuple[float, int | None, str, list[int]]:
-    """Run `scenario` against a fresh bot process, SIGTERM it, and time the exit; with the ids of its child
-    processes (chart workers) still running after it (none, when the stop is clean)."""
+async def stop_after(scenario, tmp: Path, *, webhook: bool = False) -> tuple[float, int | None, str, list[int]]:
+    """Run `scenario` against a fresh bot process (polling, or serving its webhook), SIGTERM it, and time
+    the exit; with the ids of its child processes (chart workers) still running after it (none, when the
+    stop is clean)."""
     async with LocalBotApi(token=TOKEN) as api:
         database_url = f"sqlite:///{tmp / f'stop-{time.monotonic_ns()}.db'}"
-        bot = BotUnderTest(api, database_url, tmp / "bot.log")
+        bot = BotUnderTest(api, database_url, tmp / "bot.log", webhook=webhook)
         try:
             await bot.start()
             await scenario(api, database_url)
@@ -209,10 +229,12 @@ async def stop_after(scenario, tmp: Path) -> tuple[float, int | None, str, list[
 async def _measure(smoke: bool) -> list[dict]:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for name, scenario in SCENARIOS.items():
+        runs = [(name, scenario, False) for name, scenario in SCENARIOS.items()]
+        runs.append(("(webhook) " + WEBHOOK_SCENARIO, SCENARIOS[WEBHOOK_SCENARIO], True))
+        for name, scenario, webhook in runs:
             times = []
             for _ in range(1 if smoke else 3):
-                seconds, code, log, left = await stop_after(scenario, Path(tmp))
+                seconds, code, log, left = await stop_after(scenario, Path(tmp), webhook=webhook)
                 if code is None:
                     raise RuntimeError(f"the bot did not exit {name} within 15 s:\n{log}")
                 if left:

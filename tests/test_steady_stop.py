@@ -1,6 +1,7 @@
 """A stop is bounded whatever is in flight: updates get a short grace and are then cancelled (and not
 confirmed), background work likewise; a real `piebot run` exits well before `docker stop` would kill it.
-The exact figures are timed by bench/bench_stop.py; here they are only held loosely."""
+The exact figures are timed by bench/bench_stop.py; here they are only held loosely. A real process
+serving its webhook (`piebot run --webhook`) is stopped the same way."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import aiohttp
 import pytest
 from telegram.ext import CommandHandler
 
-from bench.bench_stop import SCENARIOS, stop_after
+from bench.bench_stop import SCENARIOS, WEBHOOK_SCENARIO, stop_after
 from piebot.demo.people import add_bot_and_set_up
 from piebot.runner import STOP_SECONDS, Bot
 from piebot.telegram.delivery.webhook import SECRET_HEADER
@@ -85,4 +86,14 @@ async def test_sigterm_of_a_real_process_exits_in_time(scenario, tmp_path):
     assert seconds < LOOSELY, f"{scenario}: {seconds:.1f}s\n{log}"
     assert "ERROR" not in log, log
     # The chart workers went with it.
+    assert left_behind == [], log
+
+
+@pytest.mark.slow
+async def test_sigterm_of_a_real_process_serving_its_webhook_exits_in_time(tmp_path):
+    seconds, code, log, left_behind = await stop_after(SCENARIOS[WEBHOOK_SCENARIO], tmp_path, webhook=True)
+    assert "webhook server listening" in log, log  # it served the webhook, not polling
+    assert code is not None, log
+    assert seconds < LOOSELY, f"{seconds:.1f}s\n{log}"
+    assert "ERROR" not in log, log
     assert left_behind == [], log

@@ -300,7 +300,7 @@ async def test_a_slow_chat_does_not_hold_up_the_others(api, harness):
     api.add_member(other.group, gus)
     await api.wait_idle(quiet=0.5)
     # The answer to Eli takes its time to reach Telegram (a busy group, a slow network).
-    api.delay_next("sendMessage", 3.0)
+    api.delay_next("sendMessage", 6.0)
     seen = len(api.calls)
     await api.send(eli, slow_team.group, "/join")
     await api.wait_for(lambda: [c for c in api.calls[seen:] if c.method == "sendMessage" and c.params])
@@ -308,11 +308,11 @@ async def test_a_slow_chat_does_not_hold_up_the_others(api, harness):
     assert slow_call.params["chat_id"] == slow_team.group.id
     await api.send(gus, other.group, "/join")
     # Gus is answered while Eli's answer is on its way...
-    await api.wait_for(lambda: any("Gus" in m.text for m in api.chat_log(other.group)), timeout=2.5)
+    await api.wait_for(lambda: any("Gus" in m.text for m in api.chat_log(other.group)), timeout=5)
     assert not any("Eli" in m.text for m in api.chat_log(slow_team.group))
     # ...and Eli's update is not confirmed meanwhile (nor Gus's, behind it: an offset confirms all before it).
     assert [u["message"]["from"]["first_name"] for u in api.pending_updates()] == ["Eli", "Gus"]
-    await api.wait_for(lambda: any("Eli" in m.text for m in api.chat_log(slow_team.group)), timeout=5)
+    await api.wait_for(lambda: any("Eli" in m.text for m in api.chat_log(slow_team.group)), timeout=10)
     await api.wait_idle()
 
 

@@ -123,7 +123,7 @@ async def test_a_reason_typed_the_instant_the_drop_question_appears_is_taken(api
     # The question reaches the group at once, but Telegram's answer to the bot, which carries its
     # message id, is held back.
     before = len(api.chat_log(group))
-    api.hold_answer_next("sendMessage", 1.5, chat_id=group.id)
+    api.hold_answer_next("sendMessage", 3.0, chat_id=group.id)
     await pressed(api, ada, listed, "1 · Drop")
     await api.wait_for(lambda: any(m.force_reply for m in api.chat_log(group)[before:]), timeout=5)
     ask = next(m for m in api.chat_log(group)[before:] if m.force_reply)
@@ -167,7 +167,7 @@ async def test_contacts_typed_the_instant_the_support_card_appears_are_taken(api
     team = await add_bot_and_set_up(api, members=1)
     group, ada = team.group, team.admin
     before = len(api.chat_log(group))
-    api.hold_answer_next("sendMessage", 1.5, chat_id=group.id)
+    api.hold_answer_next("sendMessage", 3.0, chat_id=group.id)
     await api.send(ada, group, "/support")
     await api.wait_for(lambda: any(m.force_reply for m in api.chat_log(group)[before:]), timeout=5)
     card = next(m for m in api.chat_log(group)[before:] if m.force_reply)
@@ -193,7 +193,7 @@ async def test_a_time_typed_the_instant_schedule_asks_for_it_is_taken(api, harne
 
     await api.wait_for(lambda: "What time?" in shown().text)
     before = len(api.chat_log(group))
-    api.hold_answer_next("sendMessage", 1.5, chat_id=group.id)
+    api.hold_answer_next("sendMessage", 3.0, chat_id=group.id)
     await press(api, ada, shown(), "Type a time")
     await api.wait_for(lambda: any(m.force_reply for m in api.chat_log(group)[before:]), timeout=5)
     prompt = next(m for m in api.chat_log(group)[before:] if m.force_reply)

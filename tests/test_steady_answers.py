@@ -68,7 +68,7 @@ async def test_a_reply_sent_the_instant_its_question_appears_is_taken(api, harne
     bea = team.members[0]
     # The question to Bea (asked privately: the check-in is anonymous) reaches her at once, but Telegram's
     # answer to the bot, which carries the question's message id, is held back.
-    api.hold_answer_next("sendMessage", 1.5, chat_id=bea.id)
+    api.hold_answer_next("sendMessage", 3.0, chat_id=bea.id)
     await press(api, bea, post, "What helped")
     await api.wait_for(lambda: api.chat_log(bea) and api.last(bea).force_reply, timeout=5)
     with harness.db.session() as s:

@@ -64,7 +64,7 @@ async def test_a_group_that_draws_a_429_does_not_delay_another_groups_button_ans
     other = await add_bot_and_set_up(api, title="Birch Court", members=1)
     card = await say(api, other.admin, other.group, "/retention")
     await api.wait_idle()
-    api.fail_next("sendMessage", code=429, retry_after=6, chat_id=held.group.id)
+    api.fail_next("sendMessage", code=429, retry_after=10, chat_id=held.group.id)
     before_held = len(api.chat_log(held.group))
     asked = time.monotonic()
     await api.send(held.members[0], held.group, "/help")
@@ -72,13 +72,12 @@ async def test_a_group_that_draws_a_429_does_not_delay_another_groups_button_ans
     # While Ash House waits out its 429, Birch Court's presses and commands are answered at once.
     started = time.monotonic()
     query = await api.press(other.admin, card, card.button("365"))
-    await api.wait_for(lambda: api.answer_to(query) is not None, timeout=3)
-    await api.wait_for(lambda: "365 days" in api.chat_log(other.group)[-1].text or any(
-        "365 days" in m.text for m in api.chat_log(other.group)), timeout=3)
+    await api.wait_for(lambda: api.answer_to(query) is not None, timeout=6)
+    await api.wait_for(lambda: any("365 days" in m.text for m in api.chat_log(other.group)), timeout=6)
     assert "/assess" in (await say(api, other.members[0], other.group, "/help")).text
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 6
     # And Ash House gets its answer once its wait is over, once.
-    answer = await bot_reply(api, held.group, before_held, timeout=15)
-    assert "/assess" in answer.text and time.monotonic() - asked >= 5.5
+    answer = await bot_reply(api, held.group, before_held, timeout=20)
+    assert "/assess" in answer.text and time.monotonic() - asked >= 9.5
     await asyncio.sleep(0.2)
     assert len(api.chat_log(held.group)) == before_held + 1

@@ -113,13 +113,17 @@ async def test_a_dropped_actions_reply_left_unsent_by_a_killed_process_is_sent_a
         db.dispose()
 
 
-async def test_a_reason_typed_the_instant_the_drop_question_appears_is_taken(api, harness, monkeypatch,
-                                                                            roomy_group_limit):
+async def a_team_listing_its_actions(api, harness, monkeypatch):
+    """A set-up team with three actions, and the list /actions showed its admin: (group, admin, list)."""
     use_hand_clock(monkeypatch, utc(2026, 5, 1, 9))
     team = await add_bot_and_set_up(api, members=3)
-    group, ada = team.group, team.admin
     await _three_actions(harness)
-    listed = await say(api, ada, group, "/actions")
+    return team.group, team.admin, await say(api, team.admin, team.group, "/actions")
+
+
+async def test_a_reason_typed_the_instant_the_drop_question_appears_is_taken(api, harness, monkeypatch,
+                                                                            roomy_group_limit):
+    group, ada, listed = await a_team_listing_its_actions(api, harness, monkeypatch)
     # The question reaches the group at once, but Telegram's answer to the bot, which carries its
     # message id, is held back.
     before = len(api.chat_log(group))
@@ -140,11 +144,7 @@ async def test_a_reason_typed_the_instant_the_drop_question_appears_is_taken(api
 
 async def test_a_question_telegram_refuses_leaves_nothing_waiting_for_a_reply(api, harness, monkeypatch,
                                                                              roomy_group_limit):
-    use_hand_clock(monkeypatch, utc(2026, 5, 1, 9))
-    team = await add_bot_and_set_up(api, members=3)
-    group, ada = team.group, team.admin
-    await _three_actions(harness)
-    listed = await say(api, ada, group, "/actions")
+    group, ada, listed = await a_team_listing_its_actions(api, harness, monkeypatch)
     # Telegram refuses the "Why?" question for good: nobody can ever reply to it.
     api.fail_next("sendMessage", code=400, description="Bad Request: message is too long", chat_id=group.id)
     await pressed(api, ada, listed, "1 · Drop")

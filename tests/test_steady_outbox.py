@@ -1,5 +1,6 @@
 """The outbox: a message queued in a transaction is sent after it commits, once; never if it rolls back;
-by the next start if the process died first; and two workers never take the same row. Also the shared
+by the next start if the process died first; and two workers never take the same row. A round's charts,
+queued as a job behind its summary, go out after a restart if a stop cut them short. Also the shared
 turns to edit a card."""
 
 from __future__ import annotations
@@ -172,3 +173,34 @@ def test_workers_asking_for_turns_at_once_get_distinct_ones(postgres_url):
     finally:
         for db in databases:
             db.dispose()
+
+
+async def test_a_rounds_charts_cut_short_by_a_stop_go_out_after_the_restart_once(api, harness):
+    from piebot.telegram.rounds.summary import post_round_summary
+    from tests.test_charts_bot import photos, play_round
+
+    team = await add_bot_and_set_up(api, members=3)
+    round_id = play_round(harness.db, team.group.id, {"empathy": [5, 9, 12, 14], "training": [3, 4, 8, 9]},
+                          {"empathy": 11, "training": 6})
+    # Telegram fails every album for a minute: the charts are still being tried when the bot stops.
+    api.fail_for("sendMediaGroup", 60)
+    await post_round_summary(harness.bot.app, round_id)
+    await api.wait_for(lambda: any(c.method == "sendMediaGroup" and c.status == 500 for c in api.calls), timeout=30)
+    assert any("— summary" in m.text for m in api.chat_log(team.group))
+    url = harness.database_url
+    await harness.stop()
+    assert photos(api, team.group) == []
+    left = Database(url)
+    try:
+        assert [r.method for r in rows(left)] == ["piebot:round_closed"]  # the charts' turn is kept, not lost
+    finally:
+        left.dispose()
+    api.end_outages()
+    await harness.start()
+    await api.wait_for(lambda: len(photos(api, team.group)) >= 2, timeout=30)
+    await api.wait_idle(quiet=1.0)
+    album = photos(api, team.group)
+    assert len(album) == 2 and len({m.message.get("media_group_id") for m in album}) == 1  # one album, once
+    assert album[0].text.startswith("Where Hope House team is now")
+    assert sum("— summary" in m.text for m in api.chat_log(team.group)) == 1  # the summary was not sent again
+    assert rows(harness.db) == []

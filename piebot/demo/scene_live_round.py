@@ -84,7 +84,7 @@ async def scene(api, bot, story) -> None:
     await press(api, ada, summary, "In 8 weeks")
     await api.wait_for(lambda: "Review set" in _now(api, summary).text, timeout=60)
     # The round's charts are drawn and sent after the summary; let them land before the next scene.
-    await summary_hooks_done(bot.app)
+    await summary_hooks_done(bot.app, queued_too=True)
     # Longer than the group's rate limit spaces messages, so nothing of this scene arrives in the next.
     await api.wait_idle(timeout=120, quiet=4)
 

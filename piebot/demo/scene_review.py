@@ -86,7 +86,7 @@ async def scene(api, bot, story) -> None:
         before = len(api.chat_log(group))
         await press(api, ada, _now(api, card), "End round")
         await _next(api, group, before, lambda m: "— summary" in m.text)
-        await summary_hooks_done(bot.app)
+        await summary_hooks_done(bot.app, queued_too=True)
         await say(api, ada, group, "/report")
         await api.wait_idle(timeout=120, quiet=4)
     finally:

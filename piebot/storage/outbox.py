@@ -24,6 +24,9 @@ At least once: a row is deleted after Telegram took the message. Should the proc
 between Telegram's answer and that delete (one database round trip), the message goes out again at
 the next start: rare, and a duplicate reply is better than a lost one.
 
+Jobs: a row whose method begins "piebot:" is work of piebot's own queued the same way (`queue_job`): a
+round's charts after its summary, say, which must follow the closing even across a crash or a stop.
+
 Privacy: a row names its chat. A private receipt for an anonymous answer must carry no part of the
 answer, and must be queued in the transaction that records *that* someone answered, never in the one
 that stores *what* they answered (those are kept apart on purpose). Rows are deleted once sent.
@@ -158,6 +161,26 @@ def queue(session: Session, chat_id: int, method: str, payload: dict[str, Any], 
     return handle
 
 
+# A method that begins so is not a Bot API call but a job of piebot's own (see `queue_job`).
+JOB = "piebot:"
+
+
+def queue_job(session: Session, chat_id: int, name: str, **args: Any) -> Queued:
+    """Queue work that must follow this transaction's commit even across a crash or a stop (a round's
+    charts after its summary), as a message would be: run after the commit, in its chat's order, or by the
+    next sweep (at the next start) if this process did not finish it. At least once, like a message."""
+    return queue(session, chat_id, JOB + name, args)
+
+
+def is_job(method: str) -> bool:
+    return method.startswith(JOB)
+
+
+def jobs_waiting(session: Session, name: str) -> bool:
+    """Whether a job of this name is queued and not yet done (by any process)."""
+    return session.exec(select(OutboxMessage.id).where(OutboxMessage.method == JOB + name).limit(1)).first() is not None
+
+
 def queued_in(session: Session) -> list[Queued]:
     """What this session's transaction queued (read once it has committed)."""
     return list(session.info.pop(_QUEUED, []))
@@ -211,8 +234,9 @@ def _forget_question(session: Session, chat_id: int, row_id: int, fill: str | No
 
 
 def waiting(session: Session, chat_id: int) -> bool:
-    """Whether a message to this chat is queued and not yet sent (a reply may be to it)."""
-    return session.exec(select(OutboxMessage.id).where(OutboxMessage.chat_id == chat_id).limit(1)).first() is not None
+    """Whether a message to this chat is queued and not yet sent (a reply may be to it; not to a job)."""
+    return session.exec(select(OutboxMessage.id).where(
+        OutboxMessage.chat_id == chat_id, ~col(OutboxMessage.method).startswith(JOB)).limit(1)).first() is not None
 
 
 def retry_later(session: Session, row_ids: list[int], *, now: float | None = None, first: float = 5.0,

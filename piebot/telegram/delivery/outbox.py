@@ -15,6 +15,9 @@ after. `queue_message` is the short way for the usual case, a text with or witho
 A question is queued with the row that waits for its replies, in one transaction: that row holds
 `pending_id(handle)` and the queue call names the `fill` that writes the real id in once it is sent
 (piebot.storage.outbox). A reply that arrives before that finds the chat `waiting` and `settles`.
+
+A job (piebot.storage.outbox.queue_job) is run by the function its feature registered with `job`, aside,
+once what its chat had queued before it has gone; its row goes when it is done.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Message
@@ -175,9 +179,48 @@ async def _send_in_order(app: Application, queued: list[Queued], gate: asyncio.S
         await _send_each(app, queued)
 
 
+# name -> async fn(app, params): a job of piebot's own queued like a message (piebot.storage.outbox.queue_job).
+Job = Callable[[Application, dict[str, Any]], Awaitable[None]]
+_JOBS: dict[str, Job] = {}
+
+
+def job(name: str) -> Callable[[Job], Job]:
+    """Register what a queued job of this name does (the feature that queues it registers it at import)."""
+
+    def register(run: Job) -> Job:
+        _JOBS[name] = run
+        return run
+
+    return register
+
+
+def _start_job(app: Application, item: Queued) -> None:
+    # Aside, once what was queued before it in its chat has gone: a job (charts drawn and sent) can take
+    # seconds, which the chat's next updates must not wait for. A stop cuts it short like any background
+    # task; its row stays, and the next sweep (or start) runs it again.
+    asyncio.create_task(_run_job(app, item), name=f"piebot-job-{item.id}")
+
+
+async def _run_job(app: Application, item: Queued) -> None:
+    runtime: Runtime = app.bot_data["runtime"]
+    name = item.method.removeprefix(outbox.JOB)
+    run = _JOBS.get(name)
+    try:
+        if run is None:
+            log.warning("outbox job %d: no job named %s; dropped", item.id, name)
+        else:
+            await run(app, item.params())
+    except Exception as exc:  # noqa: BLE001 - a job that failed (not for want of Telegram) would fail again
+        log.warning("outbox job %d (%s) failed (%s); dropped", item.id, name, type(exc).__name__)
+    await _record(runtime, lambda session, row_id: outbox.sent(session, row_id), item.id)
+
+
 async def _send_each(app: Application, queued: list[Queued]) -> None:
     runtime: Runtime = app.bot_data["runtime"]
     for index, item in enumerate(queued):
+        if outbox.is_job(item.method):
+            _start_job(app, item)
+            continue
         try:
             result = await app.bot._post(item.method, item.params())  # PTB's path: defaults, rate limiter
         except (BadRequest, Forbidden) as exc:

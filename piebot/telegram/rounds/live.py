@@ -113,21 +113,17 @@ async def move(
         await editor_of(app).refresh(app, moved.old_row, urgent=True, choosing=action == Command.CHOOSE)
 
     try:
-        moved = await rt.apply(update, work, first=show_at_once)
+        await rt.apply(update, work, first=show_at_once)
     except AlreadyDone:
-        moved, refusal = None, None
+        refusal = None
     except NotAllowed as exc:
-        moved, refusal = None, exc.reason
+        refusal = exc.reason
     except rounds.RoundRefused as exc:
-        moved, refusal = None, str(exc)
+        refusal = str(exc)
     else:
         refusal = None
     if answer is not None and not answered:
         await answer(refusal)
-    if moved is not None and moved.finished:
-        from piebot.telegram.rounds.summary import after_round_summary
-
-        after_round_summary(app, round_id)
     return refusal
 
 

@@ -1,9 +1,11 @@
 """The end of a round in the group: the summary, the review date, then the on_round_closed hooks.
 
 `queue_round_summary` queues the summary in the transaction that closes the round (a live round
-finishing, a round in people's own time closing), and `after_round_summary` runs the hooks once it is
-out. `post_round_summary` does both for a round closed earlier; it takes the Application (or a
-CallbackContext, or the running bot)."""
+finishing, a round in people's own time closing), and after it a job (piebot.storage.outbox.queue_job)
+that runs the hooks (the charts' album, the review date's reminders) once the summary is out. Queued
+with the closing, neither is lost to a crash or a stop cut short: the outbox runs what was left at the
+next start. `post_round_summary` does the same for a round closed earlier; it takes the Application (or
+a CallbackContext, or the running bot)."""
 
 from __future__ import annotations
 
@@ -19,10 +21,11 @@ from conversations.texts import refusals
 from conversations.texts import summary as texts
 from conversations.texts.relationships import summary_line
 from conversations.texts.walk import round_title
+from piebot.storage import outbox as outbox_rows
 from piebot.storage import round_ends, rounds
 from piebot.storage.db import AlreadyDone
 from piebot.telegram import callbacks
-from piebot.telegram.delivery.outbox import queue_message
+from piebot.telegram.delivery.outbox import job, queue_message
 from piebot.telegram.rounds.card import application_of, may_facilitate
 from piebot.telegram.runtime import Runtime, runtime_of
 
@@ -56,11 +59,16 @@ def _review_markup(round_id: int, closed_on: date) -> InlineKeyboardMarkup:
     )
 
 
+ROUND_CLOSED = "round_closed"  # the job that runs the on_round_closed hooks
+
+
 def queue_round_summary(session: Session, round_id: int) -> None:
     """Queue the summary in this transaction: the one that closes the round, so a crash between the two
-    cannot lose it (it is sent after the commit, or by the outbox at the next start)."""
+    cannot lose it (it is sent after the commit, or by the outbox at the next start); and after it, the
+    job that runs the on_round_closed hooks."""
     text, chat_id, closed_on = summary_text(session, round_id)
     queue_message(session, chat_id, text, reply_markup=_review_markup(round_id, closed_on))
+    outbox_rows.queue_job(session, chat_id, ROUND_CLOSED, round_id=round_id)
 
 
 async def post_round_summary(app_or_context_bot, round_id: int) -> None:
@@ -68,20 +76,23 @@ async def post_round_summary(app_or_context_bot, round_id: int) -> None:
     app = application_of(app_or_context_bot)
     rt: Runtime = app.bot_data["runtime"]
     await rt.apply(None, lambda s: queue_round_summary(s, round_id))
-    after_round_summary(app, round_id)
-
-
-def after_round_summary(app, round_id: int) -> None:
-    """The on_round_closed hooks, once the summary is out."""
-    # The hooks (charts) send several images that wait on the group's rate limit; run them aside so the
-    # group's next updates (someone picking the review date) are not held up behind them.
-    task = asyncio.create_task(_run_hooks(app, round_id), name=f"round-closed-{round_id}")
-    pending = app.bot_data.setdefault(HOOK_TASKS, set())
-    pending.add(task)
-    task.add_done_callback(pending.discard)
 
 
 HOOK_TASKS = "round_closed_tasks"
+
+
+@job(ROUND_CLOSED)
+async def _after_round_summary(app, params: dict) -> None:
+    """The on_round_closed hooks, once the summary is out. Run aside by the outbox (the charts wait on
+    the group's rate limit, and the group's next updates, someone picking the review date, must not wait
+    behind them); kept among the tasks a stop lets finish first (`settle`)."""
+    task = asyncio.current_task()
+    pending = application_of(app).bot_data.setdefault(HOOK_TASKS, set())
+    pending.add(task)
+    try:
+        await _run_hooks(application_of(app), int(params["round_id"]))
+    finally:
+        pending.discard(task)
 
 
 async def _run_hooks(app, round_id: int) -> None:
@@ -92,9 +103,17 @@ async def _run_hooks(app, round_id: int) -> None:
             log.exception("an on_round_closed hook failed")
 
 
-async def settle(app) -> None:
-    """Wait for hooks still running (on stop, so no chart is cut off half-sent)."""
-    await asyncio.gather(*list(app.bot_data.get(HOOK_TASKS, ())), return_exceptions=True)
+async def settle(app, *, queued_too: bool = False) -> None:
+    """Wait for hooks still running (on stop, so no chart is cut off half-sent); `queued_too`: and for
+    those queued and not yet begun (the demo, before its next scene)."""
+    while True:
+        await asyncio.gather(*list(app.bot_data.get(HOOK_TASKS, ())), return_exceptions=True)
+        if not queued_too:
+            return
+        rt: Runtime = app.bot_data["runtime"]
+        if not app.bot_data.get(HOOK_TASKS) and not await rt.read(lambda s: outbox_rows.jobs_waiting(s, ROUND_CLOSED)):
+            return
+        await asyncio.sleep(0.05)
 
 
 async def on_review_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -58,7 +58,7 @@ async def open_async_round(context_or_app, round_id: int) -> None:
 async def close_async_round(app, round_id: int) -> bool:
     """Close an open async round, post the summary, then ask for the team views, most disagreement
     first. Returns False when it was not open (closing twice posts nothing twice)."""
-    from piebot.telegram.rounds.summary import after_round_summary, queue_round_summary
+    from piebot.telegram.rounds.summary import queue_round_summary
 
     app = application_of(app)
 
@@ -80,7 +80,6 @@ async def close_async_round(app, round_id: int) -> bool:
     if not await runtime(app).apply(None, close, first=show_closed):
         return False
     unschedule_round(app, round_id)
-    after_round_summary(app, round_id)
     await post_team_views(app, round_id)
     return True
 

@@ -101,6 +101,10 @@ async def test_code_redeemed_once_and_comments_reach_the_team(api, harness, fixe
     assert "doesn't work" in (await say(api, zed, zed, f"/review {code}")).text
     assert "doesn't work" in (await say(api, rae, rae, f"/review {code}")).text
 
+    # Too long for the team's chat: refused kindly, nothing reaches the team, and the review stays open.
+    too_long = await say(api, rae, rae, "So much to say. " * 188, reply_to=view)  # 3,008 characters
+    assert "the limit is 3,000" in too_long.text
+    assert not any("Peer review from" in m.text for m in api.chat_log(team.group))
     thanks = await say(api, rae, rae, "Lovely to see the log. How do night staff get trained?", reply_to=view)
     assert "gone to the team" in thanks.text
     comments = await said(api, team.group, "Peer review from Rae")

@@ -251,7 +251,7 @@ async def test_the_review_reminder_opens_a_review_round_for_the_facilitator_only
 # ---------------------------------------------------------------- anonymous
 
 
-async def test_in_an_anonymous_round_the_review_answers_keep_no_author(api, harness, hand):
+async def test_in_an_anonymous_round_the_review_answers_keep_no_author_and_the_owner_settles_theirs(api, harness, hand):
     team = await add_bot_and_set_up(api, members=3)
     group, ada = team.group, team.admin
     an_earlier_look(harness, group, "responsiveness", 8, "Write the rules down")
@@ -262,7 +262,14 @@ async def test_in_an_anonymous_round_the_review_answers_keep_no_author(api, harn
     for i, person in enumerate(team.everyone[:3]):
         told = await say(api, person, person, f"looking back {i}: the rules are on the office wall")
         assert "Added to Review · Responsiveness, without your name" in told.text
-    await wait_card(api, card, "Review: 3")
+    card = await wait_card(api, card, "Review: 3")
+    # Bea's action is still open: Cal, who neither owns it nor runs the session, cannot settle it; Bea can.
+    bea, cal = team.members[0], team.members[1]
+    refused = await pressed(api, cal, current(api, card), "1 · Done")
+    assert refused.get("show_alert") and "Bea" in refused["text"]
+    assert "Write the rules down — Bea: ✅ done" not in current(api, card).text
+    assert (await pressed(api, bea, current(api, card), "1 · Done"))["text"] == "Marked done ✅"
+    card = await wait_card(api, card, "Write the rules down — Bea: ✅ done")
     before = len(api.chat_log(group))
     await tap(api, ada, card, "End round")
     summary = await summary_after(api, group, before)

@@ -39,6 +39,16 @@ def harness(roomy_group_limit, harness):
     return harness
 
 
+async def relationships_thread(api, who, group):
+    """The relationships thread as `who` gets it from the /chart menu in the group."""
+    menu = await say(api, who, group, "/chart")
+    before = len(api.chat_log(group))
+    await press(api, who, menu, "Relationships thread")
+    await api.wait_for(lambda: any("Relationships thread —" in m.text for m in api.chat_log(group)[before:]),
+                       timeout=10)
+    return next(m for m in api.chat_log(group)[before:] if "Relationships thread —" in m.text)
+
+
 async def test_items_of_three_elements_make_the_thread(api, harness):
     # The facilitator taps through three elements in seconds: more presses than a person's flood limit allows.
     harness.bot.app.bot_data[gatekeeper.PRESSES] = gatekeeper.FloodLimit(count=1000)
@@ -74,12 +84,7 @@ async def test_items_of_three_elements_make_the_thread(api, harness):
     assert "🤝 Relationships thread: 3 items in 3 elements." in summary.text
 
     await api.wait_idle()
-    menu = await say(api, dee, group, "/chart")
-    before = len(api.chat_log(group))
-    await press(api, dee, menu, "Relationships thread")
-    await api.wait_for(lambda: any("Relationships thread —" in m.text for m in api.chat_log(group)[before:]),
-                       timeout=10)
-    thread = next(m for m in api.chat_log(group)[before:] if "Relationships thread —" in m.text)
+    thread = await relationships_thread(api, dee, group)
     for element, said in zip(("Empathy and emotional intelligence", "Approaches and techniques",
                               "Psychological models"), SAID, strict=True):
         assert element in thread.text and said in thread.text
@@ -162,12 +167,7 @@ async def test_a_facilitator_marks_an_anonymous_rounds_items_from_items_and_the_
                                                         RelationshipMark.evidence_id == Evidence.id))) == marked
         assert not s.exec(select(Evidence).where(Evidence.owner_key.is_not(None))).all()
 
-    menu = await say(api, bea, group, "/chart")
-    before = len(api.chat_log(group))
-    await press(api, bea, menu, "Relationships thread")
-    await api.wait_for(lambda: any("Relationships thread —" in m.text for m in api.chat_log(group)[before:]),
-                       timeout=10)
-    thread = next(m for m in api.chat_log(group)[before:] if "Relationships thread —" in m.text)
+    thread = await relationships_thread(api, bea, group)
     for said in ANONYMOUS_SAID:
         assert (said in thread.text) == (said in marked), said
     assert not any(f" {name}" in thread.text or f"{name} " in thread.text or f"{name}," in thread.text

@@ -42,8 +42,8 @@ NOT_SET_UP = "Set me up first: an admin taps /setup."
 ITEMS_IN_THE_GROUP = "Use /items in the team's group: I'll send you the round's items in private."
 ITEMS_FOR_FACILITATORS = "Only the facilitator can go through the round's items."
 NO_ITEMS = (
-    "No evidence, hinders or helps in this round yet. In an anonymous round, answers show here once they "
-    "have gone in, three people's at a time."
+    "No evidence, hinders or helps in this round yet. In an anonymous round, answers appear here only once "
+    "three people have answered, so nobody can be picked out."
 )
 OPEN_PRIVATE_FIRST = "I'll send you the items in private — open the chat with me first (/join shows the button)."
 SENT_PRIVATELY = "I've sent you the round's items in private."
@@ -51,8 +51,8 @@ ITEMS_HEADING = "<b>The round's items</b> — mark those about relationships, or
 # An anonymous round's items carry no name: they can be marked, never edited or removed (only whoever
 # wrote one can take it back). Those still waiting to go in are not listed.
 ITEMS_HEADING_ANONYMOUS = (
-    "<b>The round's items</b> (anonymous, no names) — mark those about relationships. Answers show here three "
-    "people's at a time, as they go in: send /items again later, and after the round closes, for the rest."
+    "<b>The round's items</b> (anonymous, no names) — mark those about relationships. Answers appear here in "
+    "threes, so nobody can be picked out: send /items again later, or after the round closes, to see the rest."
 )
 ANONYMOUS_FOR_FACILITATORS = "Only a facilitator can mark items in an anonymous round."
 

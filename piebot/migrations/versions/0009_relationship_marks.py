@@ -2,7 +2,7 @@
 
 Revision ID: 0009
 Revises: 0008
-Create Date: 2026-12-14
+Create Date: 2026-12-07
 """
 
 from alembic import op
